@@ -1,0 +1,203 @@
+"""The `harcnn` command: data, run, train, evaluate, models."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+
+import harcnn
+from harcnn.errors import HarcnnError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Human activity recognition with 1D CNNs: data, repeated experiments, models.")
+data_app = typer.Typer(no_args_is_help=True, help="Get, check and inspect datasets.")
+app.add_typer(data_app, name="data")
+
+DataOpt = Annotated[Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")]
+
+
+def main() -> None:
+    try:
+        app()
+    except HarcnnError as e:
+        typer.secho(f"error: {e}", fg="red", err=True)
+        sys.exit(2)
+
+
+def _dataset(ref: str | None, fetch_if_missing: bool = False):
+    from harcnn.data import uci_har
+    from harcnn.data.resolve import load_dataset
+
+    try:
+        return load_dataset(ref)
+    except HarcnnError:
+        if ref or not fetch_if_missing or uci_har.default_cached() is not None:
+            raise
+    typer.echo(f"no dataset cached yet: fetching UCI HAR from {uci_har.UCI_URL}")
+    return uci_har.fetch()
+
+
+@data_app.command("fetch")
+def data_fetch(source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None) -> None:
+    """Fetch, verify, parse and cache UCI HAR; it becomes the default dataset."""
+    from harcnn.data import uci_har
+
+    t0 = time.perf_counter()
+    ds = uci_har.fetch(source)
+    typer.echo(f"cached {ds.name} from {ds.source} in {time.perf_counter() - t0:.1f} s (content sha256 {ds.sha256[:16]})")
+    typer.echo(f"cache: {uci_har.cache_location()}")
+
+
+@data_app.command("info")
+def data_info(data: DataOpt = None) -> None:
+    """Shapes, class counts and subjects per split, channel order, cache location."""
+    from harcnn.data import uci_har
+
+    ds = _dataset(data)
+    typer.echo(f"dataset: {ds.name}  source: {ds.source}")
+    typer.echo(f"content sha256: {ds.sha256}")
+    if ds.name == uci_har.NAME:
+        official = ds.sha256 == uci_har.OFFICIAL_CONTENT_SHA256
+        typer.echo("verified: identical to the UCI HAR v1.0 release" if official else "verified: NO, content differs from the UCI HAR v1.0 release")
+    typer.echo(f"channels ({ds.train.n_channels}): {', '.join(ds.train.channels)}")
+    typer.echo(f"window: {ds.train.seq_len} steps")
+    width = max(len(c) for c in ds.train.classes)
+    typer.echo(f"{'class':<{width}}  {'train':>6}  {'test':>6}")
+    for name, a, b in zip(ds.train.classes, ds.train.class_counts(), ds.test.class_counts()):
+        typer.echo(f"{name:<{width}}  {a:>6}  {b:>6}")
+    typer.echo(f"{'total':<{width}}  {len(ds.train):>6}  {len(ds.test):>6}   windows (n, channels, steps): train {ds.train.X.shape}, test {ds.test.X.shape}")
+    for split in ("train", "test"):
+        subjects = sorted(set(getattr(ds, split).subject.tolist()))
+        typer.echo(f"{split} subjects ({len(subjects)}): {', '.join(map(str, subjects))}")
+    typer.echo(f"cache: {uci_har.cache_location()}")
+
+
+@app.command()
+def models() -> None:
+    """List the registered models and their hyperparameters."""
+    from harcnn.models import MODELS, hyperparameters
+
+    for name in MODELS:
+        typer.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items()))
+
+
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="Study spec (TOML), e.g. experiments/baseline.toml")],
+    data: DataOpt = None,
+    results: Annotated[Path, typer.Option(help="Folder for the store and per-study files.")] = Path("results"),
+    db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
+    repeats: Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
+    from dataclasses import replace
+
+    from harcnn.experiments.runner import run_study
+    from harcnn.experiments.spec import load_spec
+    from harcnn.experiments.store import Store
+    from harcnn.report.study import summary_lines, write_study_files
+
+    study = load_spec(spec)
+    if repeats is not None:
+        study = replace(study, repeats=repeats)
+    ds = _dataset(data, fetch_if_missing=True)
+    t0 = time.perf_counter()
+    with Store(db or results / "harcnn.db") as store:
+        run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress)
+        runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
+    typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
+    for line in summary_lines(study.name, runs):
+        typer.echo(line)
+    for path in write_study_files(study.name, runs, results / study.name):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def train(
+    spec: Annotated[Path, typer.Argument(help="Study spec (TOML); its first configuration unless --config.")],
+    out: Annotated[Path, typer.Option(help="Model folder to write.")],
+    data: DataOpt = None,
+    seed: int = 0,
+    config: Annotated[Optional[str], typer.Option(help="Label of the grid configuration to train.")] = None,
+) -> None:
+    """Train one model and save it (safetensors + JSON)."""
+    import torch
+
+    from harcnn.experiments.runner import prepare
+    from harcnn.experiments.spec import load_spec
+    from harcnn.metrics import classification_metrics
+    from harcnn.models import build
+    from harcnn.models.saved import member_state, save_model
+    from harcnn.train.population import predict_logits, train_population
+
+    study = load_spec(spec)
+    labels = [c.label for c in study.configs]
+    if config is not None and config not in labels:
+        raise HarcnnError(f"{spec}: no configuration {config!r}; it has {labels}")
+    chosen = study.configs[labels.index(config) if config else 0]
+    ds = _dataset(data, fetch_if_missing=True)
+    prepared = prepare(chosen, ds)
+    tr = prepared.train
+    model = build(chosen.model, tr.n_channels, len(tr.classes), tr.seq_len, **chosen.hparams)
+    t0 = time.perf_counter()
+    train_population(model, tr, [seed], chosen.recipe, validation=prepared.validation,
+                     on_epoch=lambda e, h: typer.echo(f"epoch {e + 1}/{chosen.epochs}: train loss {h.train_loss[-1][0]:.4f}, accuracy {h.train_accuracy[-1][0]:.4f}"))
+    accuracy = classification_metrics(prepared.test.y, predict_logits(model, prepared.test.X)[0].argmax(-1).numpy(), tr.classes)["accuracy"]
+    meta = {
+        "model": chosen.model, "hparams": chosen.hparams, "c_in": tr.n_channels, "n_classes": len(tr.classes),
+        "seq_len": tr.seq_len, "channels": list(tr.channels), "classes": list(tr.classes),
+        "transform": prepared.transform.to_json() if prepared.transform else None,
+        "training": {**chosen.to_json(), "seed": seed, "spec": str(spec), "label": chosen.label, "wall_s": round(time.perf_counter() - t0, 2)},
+        "data": {"name": ds.name, "sha256": ds.sha256, "source": ds.source},
+        "test_accuracy": accuracy, "harcnn_version": harcnn.__version__, "torch_version": torch.__version__,
+    }
+    save_model(out, member_state(model, 0), meta)
+    typer.echo(f"test accuracy {100 * accuracy:.2f}%; saved {out}/model.safetensors and {out}/model.json")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    data: DataOpt = None,
+    out: Annotated[Optional[Path], typer.Option(help="Where to write the confusion-matrix PNG and metrics JSON (default: the model folder).")] = None,
+) -> None:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on the test split."""
+    from harcnn.metrics import classification_metrics
+    from harcnn.models.saved import load_model
+    from harcnn.report.plots import confusion
+
+    saved = load_model(model)
+    ds = _dataset(data)
+    test = ds.test
+    if test.channels != saved.channels or test.classes != saved.classes:
+        raise HarcnnError(f"{model}: the model's channels/classes do not match the dataset {ds.source}")
+    if saved.meta["data"]["sha256"] != ds.sha256:
+        typer.secho("note: this dataset differs from the one the model was trained on", fg="yellow", err=True)
+    pred = saved.predict_proba(test.X).argmax(1)
+    m = classification_metrics(test.y, pred, test.classes)
+    typer.echo(f"test windows: {len(test)}   accuracy: {100 * m['accuracy']:.2f}%   macro-F1: {m['macro_f1']:.4f}")
+    width = max(len(c) for c in test.classes)
+    typer.echo(f"{'class':<{width}}  precision  recall     f1  support")
+    for name, s in m["per_class"].items():
+        typer.echo(f"{name:<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}")
+    typer.echo("confusion matrix (rows: true, columns: predicted)")
+    abbrev = [c[:8] for c in test.classes]
+    typer.echo(" " * (width + 2) + " ".join(f"{a:>8}" for a in abbrev))
+    for name, row in zip(test.classes, m["confusion"]):
+        typer.echo(f"{name:<{width}}  " + " ".join(f"{v:>8d}" for v in row))
+    out = out or model
+    out.mkdir(parents=True, exist_ok=True)
+    png = confusion(np.asarray(m["confusion"]), test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out / "confusion.png")
+    (out / "metrics.json").write_text(json.dumps(m, indent=1))
+    typer.echo(f"wrote {png} and {out / 'metrics.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Datasets as `WindowSet`s: UCI HAR, raw recordings and users' own windows."""

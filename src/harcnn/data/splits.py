@@ -1,0 +1,20 @@
+"""Subject-wise splits: a validation set is whole subjects held out of the training set.
+
+Windows of one subject are strongly correlated, so holding out windows at random would leak the
+subject into validation and flatter every model; the test split is never used for selection.
+"""
+
+import numpy as np
+
+from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
+
+
+def hold_out_subjects(train: WindowSet, n_subjects: int, seed: int = 0) -> tuple[WindowSet, WindowSet]:
+    """Split `train` into (fit, validation) with `n_subjects` subjects, drawn with `seed`, held out."""
+    subjects = np.unique(train.subject)
+    if not 0 < n_subjects < len(subjects):
+        raise HarcnnError(f"validation_subjects must be in 1..{len(subjects) - 1}, got {n_subjects}")
+    held = np.random.default_rng(seed).choice(subjects, size=n_subjects, replace=False)
+    is_held = np.isin(train.subject, held)
+    return train.take(~is_held), train.take(is_held)

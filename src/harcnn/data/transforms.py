@@ -1,0 +1,46 @@
+"""Input transforms, fitted on training windows only and saved with the model that used them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
+
+
+@dataclass(frozen=True)
+class Standardize:
+    """Per-channel zero mean and unit variance.
+
+    Fitted as the tutorial does: on the second half of every training window only, because UCI HAR
+    windows overlap by 50% and the full windows would count each sample twice.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, train: WindowSet, overlap: float = 0.5) -> Standardize:
+        fresh = train.X[:, :, int(round(train.seq_len * overlap)) :]
+        mean = fresh.mean(axis=(0, 2), dtype=np.float64)
+        std = fresh.std(axis=(0, 2), dtype=np.float64)
+        flat = std == 0
+        if flat.any():
+            channel = train.channels[int(np.argmax(flat))]
+            raise HarcnnError(f"cannot standardise: channel {channel!r} is constant in the training windows")
+        return cls(mean.astype(np.float32), std.astype(np.float32))
+
+    def __call__(self, windows: WindowSet) -> WindowSet:
+        X = (windows.X - self.mean[None, :, None]) / self.std[None, :, None]
+        return WindowSet(X.astype(np.float32), windows.y, windows.subject, windows.channels, windows.classes)
+
+    def to_json(self) -> dict:
+        return {"standardize": {"mean": self.mean.tolist(), "std": self.std.tolist()}}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Standardize | None:
+        if not data:
+            return None
+        return cls(np.asarray(data["standardize"]["mean"], np.float32), np.asarray(data["standardize"]["std"], np.float32))

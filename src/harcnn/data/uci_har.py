@@ -1,0 +1,253 @@
+"""The UCI HAR dataset (Anguita et al., ESANN 2013): find it, verify it, parse it once, cache it.
+
+Accepted sources: the zip as UCI ships it (top folder `UCI HAR Dataset/`), the outer zip of the
+current UCI download that nests that zip, an extracted folder (or its parent), or an http(s) URL.
+Parsing 180 MB of text takes seconds, so the parsed arrays are cached as one compressed npz keyed
+by the source's sha256; a cheap fingerprint (size, mtime) tells when the source must be hashed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from harcnn.data.textfiles import parse_integers, parse_matrix
+from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
+from harcnn.errors import HarcnnError
+from harcnn.paths import harcnn_home
+
+NAME = "uci-har"
+UCI_URL = "https://archive.ics.uci.edu/static/public/240/human+activity+recognition+using+smartphones.zip"
+SIGNALS = ("total_acc", "body_acc", "body_gyro")
+CHANNELS = tuple(f"{s}_{axis}" for s in SIGNALS for axis in "xyz")
+STEPS = 128
+OFFICIAL_COUNTS = {"train": 7352, "test": 2947}
+OFFICIAL_TEST_SUBJECTS = (2, 4, 9, 10, 12, 13, 18, 20, 24)
+# sha256 of the parsed arrays of the original release (see `content_sha256`): a match means the
+# windows, labels and subjects are exactly the published ones, however they were packaged.
+OFFICIAL_CONTENT_SHA256 = "44e906aaf3b3b6d6a37bf3569534339807c63779b958c4ef9a56abdc8f3179e0"
+MARKER = "train/y_train.txt"
+
+
+class _Files:
+    """Read-only access to the dataset's files by path relative to the `UCI HAR Dataset` folder."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        self._prefix = ""
+        if path.is_dir():
+            root = path if (path / MARKER).is_file() else path / "UCI HAR Dataset"
+            if not (root / MARKER).is_file():
+                raise HarcnnError(f"{path}: no {MARKER} here or in 'UCI HAR Dataset/'; is this the UCI HAR folder?")
+            self._root = root
+        elif path.is_file():
+            self._zip = _open_zip(path)
+            names = self._zip.namelist()
+            prefixes = [n[: -len(MARKER)] for n in names if n.endswith(MARKER) and "__MACOSX" not in n]
+            if not prefixes:
+                nested = [n for n in names if n.endswith("UCI HAR Dataset.zip") and "__MACOSX" not in n]
+                if not nested:
+                    raise HarcnnError(f"{path}: the zip holds neither {MARKER} nor a nested 'UCI HAR Dataset.zip'")
+                self._zip = _open_zip(io.BytesIO(self._read_member(nested[0])), f"{path}!{nested[0]}")
+                names = self._zip.namelist()
+                prefixes = [n[: -len(MARKER)] for n in names if n.endswith(MARKER) and "__MACOSX" not in n]
+                if not prefixes:
+                    raise HarcnnError(f"{path}!{nested[0]}: no {MARKER} inside")
+            self._prefix = prefixes[0]
+        else:
+            raise HarcnnError(f"{path}: no such file or folder")
+
+    def read(self, rel: str) -> bytes:
+        if self._zip is None:
+            file = self._root / rel
+            if not file.is_file():
+                raise HarcnnError(f"{self.path}: missing file {rel}")
+            return file.read_bytes()
+        name = self._prefix + rel
+        try:
+            self._zip.getinfo(name)
+        except KeyError:
+            raise HarcnnError(f"{self.path}: missing file {rel} in the zip") from None
+        return self._read_member(name)
+
+    def _read_member(self, name: str) -> bytes:
+        try:
+            return self._zip.read(name)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as e:
+            raise HarcnnError(f"{self.path}: {name} in the zip is corrupt ({e})") from None
+
+
+def _open_zip(file, label=None) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise HarcnnError(f"{label or file}: not a readable zip file, corrupt or truncated ({e})") from None
+
+
+def parse(path: Path) -> Dataset:
+    """Parse and check a UCI HAR source; any defect raises `HarcnnError` naming the file and line."""
+    files = _Files(path)
+    classes = _parse_activity_labels(files.read("activity_labels.txt"), f"{path}: activity_labels.txt")
+    sets = {}
+    for split in ("train", "test"):
+        rel_y, rel_s = f"{split}/y_{split}.txt", f"{split}/subject_{split}.txt"
+        y = parse_integers(files.read(rel_y), f"{path}: {rel_y}")
+        bad = (y < 1) | (y > len(classes))
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise HarcnnError(f"{path}: {rel_y} line {row + 1}: label {y[row]} is not in 1..{len(classes)}")
+        subject = parse_integers(files.read(rel_s), f"{path}: {rel_s}")
+        if (subject < 1).any():
+            row = int(np.argmax(subject < 1))
+            raise HarcnnError(f"{path}: {rel_s} line {row + 1}: subject {subject[row]} is not a positive id")
+        _same_rows(path, rel_s, len(subject), rel_y, len(y))
+        X = np.empty((len(y), len(CHANNELS), STEPS), dtype=np.float32)
+        for c, channel in enumerate(CHANNELS):
+            rel = f"{split}/Inertial Signals/{channel}_{split}.txt"
+            values = parse_matrix(files.read(rel), f"{path}: {rel}", columns=STEPS)
+            _same_rows(path, rel, len(values), rel_y, len(y))
+            X[:, c, :] = values
+        sets[split] = WindowSet(X, y - 1, subject, CHANNELS, classes)
+    sha = content_sha256(
+        *(getattr(sets[s], k) for s in ("train", "test") for k in ("X", "y", "subject")), names=classes
+    )
+    return Dataset(NAME, sets["train"], sets["test"], sha, str(path))
+
+
+def _same_rows(path: Path, rel: str, n: int, rel_ref: str, n_ref: int) -> None:
+    if n != n_ref:
+        raise HarcnnError(f"{path}: {rel} has {n} rows but {rel_ref} has {n_ref}; the split's files must agree")
+
+
+def _parse_activity_labels(raw: bytes, where: str) -> tuple[str, ...]:
+    names = {}
+    for number, line in enumerate(raw.decode("latin-1").splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[0].isdigit():
+            raise HarcnnError(f"{where}: line {number} should be '<id> <NAME>', got {line!r}")
+        names[int(parts[0])] = parts[1]
+    if sorted(names) != list(range(1, len(names) + 1)) or not names:
+        raise HarcnnError(f"{where}: activity ids must be 1..n without gaps, got {sorted(names)}")
+    return tuple(names[i] for i in range(1, len(names) + 1))
+
+
+# ---- cache -------------------------------------------------------------------------------------
+
+
+def _cache_dir() -> Path:
+    return harcnn_home() / "uci_har"
+
+
+def _index_path() -> Path:
+    return _cache_dir() / "index.json"
+
+
+def _read_index() -> dict:
+    try:
+        return json.loads(_index_path().read_text())
+    except (OSError, ValueError):
+        return {"sources": {}, "default": None}
+
+
+def _write_index(index: dict) -> None:
+    _cache_dir().mkdir(parents=True, exist_ok=True)
+    tmp = _index_path().with_suffix(".tmp")
+    tmp.write_text(json.dumps(index, indent=1))
+    os.replace(tmp, _index_path())
+
+
+def _fingerprint(path: Path) -> list:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return [[str(p.relative_to(path) if path.is_dir() else p.name), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*.txt") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        if path.is_dir():
+            h.update(str(p.relative_to(path)).encode() + b"\0")
+        with open(p, "rb") as f:
+            while chunk := f.read(1 << 22):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def cached_path_for(source_sha256: str) -> Path:
+    return _cache_dir() / f"{source_sha256[:16]}.npz"
+
+
+def load_source(path: Path, make_default: bool = False) -> Dataset:
+    """Load a zip or folder through the cache, parsing only when the source is new or changed."""
+    path = path.resolve()
+    index = _read_index()
+    key = str(path)
+    fingerprint = _fingerprint(path) if path.exists() else None
+    known = index["sources"].get(key)
+    if fingerprint is not None and known and known["fingerprint"] == fingerprint:
+        sha = known["sha256"]
+    else:
+        if not path.exists():
+            raise HarcnnError(f"{path}: no such file or folder")
+        sha = _sha256(path)
+    npz = cached_path_for(sha)
+    dataset = load_npz(npz) if npz.is_file() else None
+    if dataset is None:
+        dataset = parse(path)
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        tmp = npz.with_suffix(".tmp.npz")
+        save_npz(tmp, dataset)
+        os.replace(tmp, npz)
+    index["sources"][key] = {"fingerprint": fingerprint, "sha256": sha}
+    if make_default or index["default"] is None:
+        index["default"] = sha
+    _write_index(index)
+    return dataset
+
+
+def download(url: str) -> Path:
+    """Download `url` into the cache once; later calls reuse the file."""
+    target = harcnn_home() / "downloads" / Path(urllib.parse.urlparse(url).path).name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+        except OSError as e:
+            raise HarcnnError(
+                f"could not download {url} ({e}). Offline? Fetch from a local copy instead: "
+                'harcnn data fetch --from "UCI HAR Dataset.zip"'
+            ) from None
+        os.replace(tmp, target)
+    return target
+
+
+def fetch(source: str | None = None) -> Dataset:
+    """`harcnn data fetch`: parse a source (default: the UCI URL), cache it, make it the default."""
+    source = source or UCI_URL
+    path = download(source) if source.startswith(("http://", "https://")) else Path(source)
+    return load_source(path, make_default=True)
+
+
+def default_cached() -> Dataset | None:
+    sha = _read_index()["default"]
+    npz = cached_path_for(sha) if sha else None
+    return load_npz(npz) if npz and npz.is_file() else None
+
+
+def cache_location() -> Path:
+    return _cache_dir()

@@ -1,0 +1,8 @@
+"""One exception type for problems a user can fix (bad files, bad specs, missing data).
+
+The CLI prints these as one line and exits with status 2; anything else is a bug and keeps its traceback.
+"""
+
+
+class HarcnnError(Exception):
+    """A problem with the user's input, described so that they can fix it."""

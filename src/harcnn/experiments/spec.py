@@ -1,0 +1,168 @@
+"""Study specs: a base configuration, an optional grid over it, and a number of repeats (seeds).
+
+    name = "filters"            # default: the file name
+    model = "cnn"
+    repeats = 10
+    epochs = 10
+    [hparams]                   # the model's hyperparameters (see `harcnn models`)
+    kernel = 3
+    [grid]                      # every combination of these values is one configuration
+    filters = [8, 16, 32, 64, 128, 256]
+
+A spec is checked completely before anything runs, so a typo cannot cost an hour of training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harcnn.errors import HarcnnError
+from harcnn.models import MODELS, build, hyperparameters
+from harcnn.train.recipe import Recipe
+
+# Training settings a spec may set, with their types and defaults.
+TRAINING = {
+    "epochs": (int, 10),
+    "batch_size": (int, 32),
+    "lr": (float, 1e-3),
+    "standardize": (bool, False),
+    "validation_subjects": (int, 0),
+}
+TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *TRAINING}
+
+
+@dataclass(frozen=True)
+class Config:
+    """One point of a study's grid: everything that decides how a member is trained."""
+
+    model: str
+    hparams: dict
+    epochs: int
+    batch_size: int
+    lr: float
+    standardize: bool
+    validation_subjects: int
+    label: str
+
+    @property
+    def recipe(self) -> Recipe:
+        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr)
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "label"}
+
+    @property
+    def key(self) -> str:
+        """Stable id of the configuration (the label is for people and does not count)."""
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    name: str
+    description: str
+    repeats: int
+    configs: list[Config] = field(default_factory=list)
+    reference: str | None = None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and check a spec file; every problem names the file and the key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise HarcnnError(f"{path}: no such spec file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise HarcnnError(f"{path}: not valid TOML ({e})") from None
+    return parse_spec(raw, path)
+
+
+def parse_spec(raw: dict, path: Path) -> Spec:
+    def fail(key: str, problem: str) -> HarcnnError:
+        return HarcnnError(f"{path}: {key}: {problem}")
+
+    for key in raw:
+        if key not in TOP:
+            raise fail(key, f"unknown key; a spec may set {sorted(TOP)}")
+    grid = raw.get("grid", {})
+    hparams = raw.get("hparams", {})
+    for key, table in (("grid", grid), ("hparams", hparams)):
+        if not isinstance(table, dict):
+            raise fail(key, "must be a table")
+    model = raw.get("model", "cnn")
+    for m in grid.get("model", [model]):
+        if m not in MODELS:
+            raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}")
+    repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
+    if repeats < 1:
+        raise fail("repeats", "must be at least 1")
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise fail(f"grid.{key}", "must be a non-empty list of values")
+    base = {k: _typed(raw.get(k, default), kind, k, fail) for k, (kind, default) in TRAINING.items()}
+    configs = []
+    for combo in itertools.product(*grid.values()):
+        point = dict(zip(grid, combo))
+        settings = {**base, "model": point.get("model", model)}
+        params = dict(hparams)
+        known = hyperparameters(settings["model"])
+        for key, value in point.items():
+            if key in TRAINING:
+                settings[key] = _typed(value, TRAINING[key][0], f"grid.{key}", fail)
+            elif key in known:
+                params[key] = value
+            elif key != "model":
+                raise fail(f"grid.{key}", f"not a training setting {sorted(TRAINING)} nor a hyperparameter of {settings['model']} {sorted(known)}")
+        for key, value in params.items():
+            if key not in known:
+                raise fail(f"hparams.{key}", f"model {settings['model']!r} has no such hyperparameter; it has {sorted(known)}")
+            params[key] = _typed(value, type(known[key]), f"hparams.{key}", fail)
+        _check_values(settings, fail)
+        label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or raw.get("name", path.stem)
+        configs.append(Config(hparams=params, label=label, **settings))
+    reference = raw.get("reference")
+    if reference is not None and reference not in [c.label for c in configs]:
+        raise fail("reference", f"{reference!r} is not one of the configurations {[c.label for c in configs]}")
+    return Spec(path, raw.get("name", path.stem), raw.get("description", ""), repeats, configs, reference)
+
+
+def _typed(value, kind: type, key: str, fail):
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise fail(key, f"must be a list of whole numbers, got {value!r}")
+        return tuple(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise fail(key, f"must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _check_values(settings: dict, fail) -> None:
+    for key in ("epochs", "batch_size"):
+        if settings[key] < 1:
+            raise fail(key, "must be at least 1")
+    if settings["lr"] <= 0:
+        raise fail("lr", "must be positive")
+    if settings["validation_subjects"] < 0:
+        raise fail("validation_subjects", "must be 0 (none) or more")
+
+
+def _show(value) -> str:
+    return "-".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int) -> None:
+    """Build every configuration once (one member) so impossible shapes fail before training."""
+    for config in spec.configs:
+        try:
+            build(config.model, c_in, n_classes, seq_len, **config.hparams)
+        except (HarcnnError, ValueError) as e:
+            raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None

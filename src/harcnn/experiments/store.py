@@ -1,0 +1,111 @@
+"""The results store: one SQLite file, one row per trained member (a run).
+
+SQLite gives what a study needs without a server: each population's runs land in one transaction,
+so killing the process (even with SIGKILL) loses at most the runs in flight; WAL mode and a busy
+timeout let several processes write to one store; a UNIQUE key makes a rerun skip what is done.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    study TEXT NOT NULL,
+    config_key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    data_sha256 TEXT NOT NULL,
+    accuracy REAL NOT NULL,
+    macro_f1 REAL NOT NULL,
+    per_class TEXT NOT NULL,
+    confusion TEXT NOT NULL,
+    curves TEXT NOT NULL,
+    wall_s REAL NOT NULL,
+    harcnn_version TEXT NOT NULL,
+    torch_version TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (study, config_key, seed, data_sha256)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    study: str
+    config_key: str
+    label: str
+    config: dict
+    seed: int
+    data_sha256: str
+    accuracy: float
+    macro_f1: float
+    per_class: dict
+    confusion: list
+    curves: dict
+    wall_s: float
+    harcnn_version: str
+    torch_version: str
+    created: str = ""
+
+
+JSON_FIELDS = ("config", "per_class", "confusion", "curves")
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def seeds_done(self, study: str, config_key: str, data_sha256: str) -> set[int]:
+        rows = self._db.execute(
+            "SELECT seed FROM runs WHERE study=? AND config_key=? AND data_sha256=?", (study, config_key, data_sha256)
+        )
+        return {seed for (seed,) in rows}
+
+    def add(self, runs: list[Run]) -> None:
+        """Insert runs atomically; a run already stored (same study, config, seed, data) is kept."""
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        rows = [
+            {**run.__dict__, **{k: json.dumps(getattr(run, k)) for k in JSON_FIELDS}, "created": created}
+            for run in runs
+        ]
+        columns = list(Run.__dataclass_fields__)
+        sql = f"INSERT OR IGNORE INTO runs ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(sql, rows)
+
+    def runs(self, study: str | None = None) -> list[Run]:
+        columns = list(Run.__dataclass_fields__)
+        sql = f"SELECT {', '.join(columns)} FROM runs"
+        rows = self._db.execute(sql + (" WHERE study=? ORDER BY id" if study else " ORDER BY id"), (study,) if study else ())
+        out = []
+        for row in rows:
+            values = dict(zip(columns, row))
+            for k in JSON_FIELDS:
+                values[k] = json.loads(values[k])
+            out.append(Run(**values))
+        return out
+
+    def studies(self) -> list[str]:
+        return [s for (s,) in self._db.execute("SELECT study FROM runs GROUP BY study ORDER BY MIN(id)")]

@@ -1,0 +1,42 @@
+"""The tutorial's multi-headed 1D CNN: parallel heads with different kernel sizes.
+
+Jason Brownlee, "1D Convolutional Neural Network Models for Human Activity Recognition" (2018):
+each head reads the same window at its own resolution (kernels 3, 5, 11) with Conv1D + ReLU,
+Dropout, MaxPool and Flatten; the heads are concatenated into Dense + ReLU and the output layer.
+"""
+
+import torch
+from torch import Tensor, nn
+
+from harcnn.models.layers import PopConv1d, PopDropout, PopLinear, max_pool
+from harcnn.models.shapes import require_length
+
+
+class MultiHeadCNN(nn.Module):
+    def __init__(
+        self,
+        c_in: int,
+        n_classes: int,
+        seq_len: int,
+        members: int = 1,
+        kernels: tuple[int, ...] = (3, 5, 11),
+        filters: int = 64,
+        dropout: float = 0.5,
+        dense: int = 100,
+        pool: int = 2,
+    ):
+        super().__init__()
+        lengths = [(seq_len - k + 1) // pool for k in kernels]
+        for k, length in zip(kernels, lengths):
+            require_length("multihead", seq_len, length, f"a head of kernel {k} and pooling by {pool}")
+        self.heads = nn.ModuleList(PopConv1d(members, c_in, filters, k) for k in kernels)
+        self.dropout = PopDropout(dropout)
+        self.pool = pool
+        self.fc = PopLinear(members, filters * sum(lengths), dense)
+        self.out = PopLinear(members, dense, n_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
+        # ReLU after pooling, as in cnn.py: the same function on half the elements.
+        flat = [max_pool(self.dropout(head(x)), self.pool).relu_().flatten(2) for head in self.heads]
+        return self.out(self.fc(torch.cat(flat, dim=2)).relu_())

@@ -1,0 +1,1 @@
+"""Training: populations of independent members trained together (see `population`)."""

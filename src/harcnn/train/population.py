@@ -1,0 +1,113 @@
+"""Train R independent members of one configuration at once.
+
+A repeat is a seed. Member r gets its own initialisation, its own order of training windows and
+its own dropout masks, all drawn from `torch.Generator(seed_r)` in the same order a lone run would
+draw them, so member r ends where a separate run with seed r ends (up to float summation order in
+batched matmuls). Training them as one population multiplies the work per step by R, which is what
+makes repeated evaluation cheap: a batch of 32 windows is too little work for one step on its own.
+
+The trainer knows nothing about the model but that it maps `(R, B, c, t)` windows to
+`(R, B, n_classes)` logits and is built from population layers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harcnn.data.windows import WindowSet
+from harcnn.models.layers import bind_generators, reset_members
+from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
+from harcnn.train.recipe import History, Recipe
+from harcnn.train.runtime import tune_allocator
+
+EVAL_BATCH = 512
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def member_generators(seeds: list[int], device: torch.device) -> list[torch.Generator]:
+    return [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+
+
+def train_population(
+    model: nn.Module,
+    train: WindowSet,
+    seeds: list[int],
+    recipe: Recipe = Recipe(),
+    validation: WindowSet | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
+    device: torch.device | None = None,
+    checkpoint: Path | None = None,
+) -> History:
+    """Initialise member r of `model` from `seeds[r]` and train all members for `recipe.epochs`.
+
+    With `checkpoint`, the population's state is saved there after every epoch and training
+    resumes from it when it holds the same seeds and recipe.
+    """
+    device = device or default_device()
+    tune_allocator()
+    model.to(device)
+    generators = member_generators(seeds, device)
+    reset_members(model, generators)
+    bind_generators(model, generators)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, eps=recipe.eps, fused=True)
+    X = torch.from_numpy(train.X).to(device)
+    y = torch.from_numpy(train.y).to(device)
+    members, n = len(seeds), len(train)
+    history, first_epoch = History(), 0
+    tag = json.dumps({"seeds": list(seeds), "recipe": asdict(recipe), "params": sum(p.numel() for p in model.parameters())})
+    if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators)):
+        last_epoch, history = restored
+        first_epoch = last_epoch + 1
+    for epoch in range(first_epoch, recipe.epochs):
+        model.train()
+        order = torch.stack([torch.randperm(n, generator=g, device=device) for g in generators])
+        loss_sum = torch.zeros(members, device=device)
+        correct = torch.zeros(members, device=device)
+        for start in range(0, n, recipe.batch_size):
+            index = order[:, start : start + recipe.batch_size]
+            targets = y[index]
+            logits = model(X[index])
+            losses = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none").view(members, -1)
+            optimizer.zero_grad(set_to_none=True)
+            losses.mean(1).sum().backward()
+            optimizer.step()
+            loss_sum += losses.detach().sum(1)
+            correct += (logits.detach().argmax(-1) == targets).sum(1)
+        history.train_loss.append((loss_sum / n).tolist())
+        history.train_accuracy.append((correct / n).tolist())
+        if validation is not None:
+            logits = predict_logits(model, validation.X, device)
+            targets = torch.from_numpy(validation.y).to(device).expand(members, -1)
+            history.val_loss.append(
+                F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none").view(members, -1).mean(1).tolist()
+            )
+            history.val_accuracy.append((logits.argmax(-1) == targets).float().mean(1).tolist())
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, tag, epoch, model, optimizer, generators, history)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    return history
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, X: np.ndarray, device: torch.device | None = None) -> torch.Tensor:
+    """Logits of every member for every window, `(R, n, n_classes)`, in large batches."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    members = next(model.parameters()).shape[0]
+    chunks = []
+    for start in range(0, len(X), EVAL_BATCH):
+        x = torch.from_numpy(np.ascontiguousarray(X[start : start + EVAL_BATCH])).to(device)
+        chunks.append(model(x.expand(members, *x.shape)))
+    return torch.cat(chunks, dim=1)

@@ -1,0 +1,82 @@
+"""The command line end to end on a tiny dataset: run (and resume), train, evaluate, data info."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from harcnn.cli import app
+from harcnn.experiments.store import Store
+from harcnn.models.saved import load_model
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def spec(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text('model = "cnn"\nrepeats = 3\nepochs = 2\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n[grid]\nstandardize = [false, true]\n')
+    return path
+
+
+def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_path):
+    results = tmp_path / "results"
+    out = invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 2, "--no-progress")
+    assert "standardize=False" in out and "+/-" in out
+    with Store(results / "harcnn.db") as store:
+        assert len(store.runs("tiny")) == 4
+    out = invoke("run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
+    assert "4 runs already in" in out
+    with Store(results / "harcnn.db") as store:
+        runs = store.runs("tiny")
+    assert sorted((r.label, r.seed) for r in runs) == sorted((f"standardize={s}", k) for s in (False, True) for k in range(3))
+    assert (results / "tiny" / "boxplot.png").stat().st_size > 1000
+    rows = (results / "tiny" / "runs.csv").read_text().splitlines()
+    assert len(rows) == 7 and rows[0].startswith("study,label,seed,accuracy")
+    run = json.loads((results / "tiny" / "runs.json").read_text())[0]
+    assert len(run["curves"]["train_loss"]) == 2 and run["data_sha256"] and run["torch_version"]
+
+
+def test_train_save_reload_predicts_identically_and_evaluate(tiny_zip, spec, tmp_path):
+    model_dir = tmp_path / "model"
+    out = invoke("train", spec, "--data", tiny_zip, "--out", model_dir, "--config", "standardize=True")
+    assert "saved" in out
+    meta = json.loads((model_dir / "model.json").read_text())
+    assert meta["model"] == "cnn" and meta["hparams"] == {"filters": 4, "dense": 8}
+    assert meta["channels"][0] == "total_acc_x" and meta["classes"][5] == "LAYING"
+    assert len(meta["transform"]["standardize"]["mean"]) == 9 and meta["data"]["sha256"]
+    from harcnn.data.resolve import load_dataset
+
+    X = load_dataset(str(tiny_zip)).test.X
+    first, second = load_model(model_dir), load_model(model_dir)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert np.allclose(first.predict_proba(X).sum(1), 1, atol=1e-5)
+    out = invoke("evaluate", model_dir, "--data", tiny_zip)
+    assert "macro-F1" in out and "confusion matrix" in out and "WALKING_UPSTAIRS" in out
+    assert (model_dir / "confusion.png").is_file() and json.loads((model_dir / "metrics.json").read_text())["confusion"]
+
+
+def test_errors_are_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from harcnn.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["harcnn", "data", "info", "--data", str(tmp_path / "missing.zip")])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "missing.zip: no such file or folder" in err and "Traceback" not in err
+
+
+def test_data_fetch_then_info(tiny_zip):
+    invoke("data", "fetch", "--from", tiny_zip)
+    out = invoke("data", "info")
+    assert "WALKING" in out and "train subjects (3): 1, 3, 5" in out and "content differs" in out

@@ -1,0 +1,85 @@
+"""A population of R members trains exactly like R separate runs, and resumes from checkpoints."""
+
+import numpy as np
+import pytest
+import torch
+
+from harcnn.data.windows import WindowSet
+from harcnn.models import MODELS, build
+from harcnn.models.saved import member_state
+from harcnn.train.population import Recipe, predict_logits, train_population
+
+
+def small_set(n=70, c=3, t=32, classes=3, seed=0) -> WindowSet:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    X = rng.normal(0, 1, (n, c, t)).astype(np.float32) + y[:, None, None]
+    return WindowSet(X.astype(np.float32), y, np.ones(n, np.int64), tuple("abc"[:c]), tuple("xyz"[:classes]))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_population_equals_separate_runs(name):
+    data = small_set()
+    recipe = Recipe(epochs=2, batch_size=16)  # 70 windows: the last batch of each epoch is short
+    hp = {"filters": 8, "dense": 10}
+    seeds = [0, 5, 9]
+    population = build(name, 3, 3, 32, members=3, **hp)
+    history = train_population(population, data, seeds, recipe)
+    for r, seed in enumerate(seeds):
+        alone = build(name, 3, 3, 32, members=1, **hp)
+        alone_history = train_population(alone, data, [seed], recipe)
+        for key, value in alone.state_dict().items():
+            torch.testing.assert_close(member_state(population, r)[key], value, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(history.member(r)["train_loss"], alone_history.member(0)["train_loss"], rtol=1e-5)
+    # and the members really differ from one another
+    assert not torch.equal(member_state(population, 0)["out.weight"], member_state(population, 1)["out.weight"])
+
+
+def test_same_seed_same_numbers():
+    data = small_set()
+    outs = []
+    for _ in range(2):
+        model = build("cnn", 3, 3, 32, members=2, filters=8)
+        train_population(model, data, [1, 2], Recipe(epochs=1, batch_size=16))
+        outs.append(predict_logits(model, data.X))
+    assert torch.equal(outs[0], outs[1])
+
+
+def test_interrupted_training_resumes_to_the_same_result(tmp_path):
+    data, recipe, seeds = small_set(), Recipe(epochs=3, batch_size=16), [0, 1]
+    straight = build("cnn", 3, 3, 32, members=2, filters=8)
+    train_population(straight, data, seeds, recipe)
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_after_first(epoch, history):
+        if epoch == 0:
+            raise Interrupt
+
+    ckpt = tmp_path / "pop.safetensors"
+    interrupted = build("cnn", 3, 3, 32, members=2, filters=8)
+    with pytest.raises(Interrupt):
+        train_population(interrupted, data, seeds, recipe, on_epoch=stop_after_first, checkpoint=ckpt)
+    epochs_seen = []
+    resumed = build("cnn", 3, 3, 32, members=2, filters=8)
+    history = train_population(resumed, data, seeds, recipe, checkpoint=ckpt, on_epoch=lambda e, h: epochs_seen.append(e))
+    assert epochs_seen == [1, 2] and len(history.train_loss) == 3
+    for key, value in straight.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_checkpoint_of_other_seeds_is_ignored(tmp_path):
+    data, ckpt = small_set(), tmp_path / "pop.safetensors"
+    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=1, batch_size=16), checkpoint=ckpt)
+    seen = []
+    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [1], Recipe(epochs=1, batch_size=16),
+                     checkpoint=ckpt, on_epoch=lambda e, h: seen.append(e))
+    assert seen == [0]
+
+
+def test_validation_curves_are_recorded():
+    data = small_set()
+    model = build("cnn", 3, 3, 32, members=2, filters=8)
+    history = train_population(model, data.take(np.arange(50)), [0, 1], Recipe(epochs=2, batch_size=16), validation=data.take(np.arange(50, 70)))
+    assert np.array(history.val_accuracy).shape == (2, 2) and np.array(history.val_loss).shape == (2, 2)

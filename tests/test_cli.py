@@ -29,7 +29,7 @@ def spec(tmp_path):
 def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_path):
     results = tmp_path / "results"
     out = invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 2, "--no-progress")
-    assert "standardize=False" in out and "+/-" in out
+    assert "standardize=False" in out and "p Welch" in out
     with Store(results / "harcnn.db") as store:
         assert len(store.runs("tiny")) == 4
     out = invoke("run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
@@ -42,6 +42,19 @@ def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_p
     assert len(rows) == 7 and rows[0].startswith("study,label,seed,accuracy")
     run = json.loads((results / "tiny" / "runs.json").read_text())[0]
     assert len(run["curves"]["train_loss"]) == 2 and run["data_sha256"] and run["torch_version"]
+
+
+def test_report_tables_and_html(tiny_zip, spec, tmp_path):
+    results = tmp_path / "results"
+    invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 3, "--no-progress")
+    out = invoke("report", "--data", tiny_zip, "--results", results)
+    assert "tiny: test accuracy" in out and "p MWU" in out and "ref" in out
+    page = (results / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 6 and "Per-class F1" in page and "Conv1d" in page
+    for name in ("inputs.png", "tiny-boxplot.png", "tiny-curves.png", "tiny-f1.png", "tiny-confusion-0.png"):
+        assert (results / "figures" / name).stat().st_size > 1000
+    result = runner.invoke(app, ["report", "nosuch", "--results", str(results)])
+    assert result.exit_code != 0 and "no runs of study 'nosuch'" in str(result.exception)
 
 
 def test_train_save_reload_predicts_identically_and_evaluate(tiny_zip, spec, tmp_path):

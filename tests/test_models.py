@@ -81,12 +81,12 @@ def test_dropout_rate_and_scaling():
 
 
 def test_max_pool_matches_torch_including_gradient_and_remainder():
-    from harcnn.models.layers import max_pool
+    from harcnn.models.layers import MaxPool
 
     for size, length in ((2, 124), (2, 13), (3, 20)):
         x = torch.randn(2, 3, 4, length, requires_grad=True)
         ref = torch.nn.functional.max_pool1d(x.flatten(0, 1), size).unflatten(0, (2, 3))
-        out = max_pool(x, size)
+        out = MaxPool(size)(x)
         torch.testing.assert_close(out, ref)
         g = torch.randn_like(out)
         (gx,) = torch.autograd.grad(out, x, g)

@@ -102,7 +102,8 @@ def run(
     from harcnn.experiments.runner import run_study
     from harcnn.experiments.spec import load_spec
     from harcnn.experiments.store import Store
-    from harcnn.report.study import summary_lines, write_study_files
+    from harcnn.report.study import write_study_files
+    from harcnn.report.tables import format_table, study_rows
 
     study = load_spec(spec)
     if repeats is not None:
@@ -113,10 +114,42 @@ def run(
         run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress)
         runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
-    for line in summary_lines(study.name, runs):
-        typer.echo(line)
+    rows, reference = study_rows(runs, study.reference)
+    typer.echo(format_table(study.name, rows, reference))
     for path in write_study_files(study.name, runs, results / study.name):
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def report(
+    studies: Annotated[Optional[list[str]], typer.Argument(help="Studies to report (default: all in the store).")] = None,
+    data: DataOpt = None,
+    results: Annotated[Path, typer.Option(help="Results folder.")] = Path("results"),
+    db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
+) -> None:
+    """Tables with significance tests per study, and a self-contained HTML report with figures."""
+    from harcnn.experiments.store import Store
+    from harcnn.report.html import write_report
+    from harcnn.report.tables import format_table, study_rows
+
+    path = db or results / "harcnn.db"
+    if not path.is_file():
+        raise HarcnnError(f"{path}: no results store yet; run a study first (harcnn run experiments/baseline.toml)")
+    with Store(path) as store:
+        names = studies or store.studies()
+        unknown = sorted(set(names) - set(store.studies()))
+        if unknown:
+            raise HarcnnError(f"{path}: no runs of study {unknown[0]!r}; it has {store.studies()}")
+        for name in names:
+            rows, reference = study_rows(store.runs(name), store.study_info(name)["reference"])
+            typer.echo(format_table(name, rows, reference) + "\n")
+        try:
+            train_set = _dataset(data).train
+        except HarcnnError as e:
+            typer.secho(f"note: no dataset, so no input histograms or layer tables ({e})", fg="yellow", err=True)
+            train_set = None
+        out = write_report(store, names, results / "report.html", train_set)
+    typer.echo(f"wrote {out} (figures in {out.parent / 'figures'})")
 
 
 @app.command()

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -72,6 +71,7 @@ def run_study(
     """Train every (configuration, seed) of `spec` missing from `store`."""
     data = dataset.train
     check_against_data(spec, data.n_channels, len(data.classes), data.seq_len)
+    store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text())
     todo = []
     for config in spec.configs:
         done = store.seeds_done(spec.name, config.key, dataset.sha256)
@@ -125,8 +125,3 @@ def train_and_score(
             )
         )
     return runs
-
-
-def summarize(accuracies: list[float]) -> dict[str, float]:
-    a = 100 * np.asarray(accuracies)
-    return {"n": len(a), "mean": a.mean(), "std": a.std(), "min": a.min(), "median": float(np.median(a)), "max": a.max()}

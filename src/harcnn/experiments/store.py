@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS runs (
     created TEXT NOT NULL,
     UNIQUE (study, config_key, seed, data_sha256)
 );
+CREATE TABLE IF NOT EXISTS studies (
+    name TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    reference TEXT,
+    spec TEXT NOT NULL
+);
 """
 
 
@@ -106,6 +112,15 @@ class Store:
                 values[k] = json.loads(values[k])
             out.append(Run(**values))
         return out
+
+    def set_study(self, name: str, description: str, reference: str | None, spec_text: str) -> None:
+        """Remember a study's description and reference configuration, for reports."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?)", (name, description, reference, spec_text))
+
+    def study_info(self, name: str) -> dict:
+        row = self._db.execute("SELECT description, reference, spec FROM studies WHERE name=?", (name,)).fetchone()
+        return dict(zip(("description", "reference", "spec"), row)) if row else {"description": "", "reference": None, "spec": ""}
 
     def studies(self) -> list[str]:
         return [s for (s,) in self._db.execute("SELECT study FROM runs GROUP BY study ORDER BY MIN(id)")]

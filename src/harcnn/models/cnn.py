@@ -7,7 +7,7 @@ Flatten, Dense + ReLU, Dense output. The softmax lives in the loss, so the model
 
 from torch import Tensor, nn
 
-from harcnn.models.layers import PopConv1d, PopDropout, PopLinear, max_pool
+from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear
 from harcnn.models.shapes import require_length
 
 
@@ -30,7 +30,7 @@ class CNN(nn.Module):
         self.conv1 = PopConv1d(members, c_in, filters, kernel)
         self.conv2 = PopConv1d(members, filters, filters, kernel)
         self.dropout = PopDropout(dropout)
-        self.pool = pool
+        self.pool = MaxPool(pool)
         self.fc = PopLinear(members, filters * (conv_len // pool), dense)
         self.out = PopLinear(members, dense, n_classes)
 
@@ -39,5 +39,5 @@ class CNN(nn.Module):
         h = self.conv2(self.conv1(x).relu_())
         # ReLU after pooling: ReLU commutes with max-pooling and with dropout's non-negative
         # scaling, so this is the tutorial's Conv-ReLU-Dropout-Pool on half the elements.
-        h = max_pool(self.dropout(h), self.pool).relu_().flatten(2)
+        h = self.pool(self.dropout(h)).relu_().flatten(2)
         return self.out(self.fc(h).relu_())

@@ -134,8 +134,15 @@ class _MaxPool(torch.autograd.Function):
         return grad_in, None
 
 
-def max_pool(x: Tensor, size: int) -> Tensor:
-    return _MaxPool.apply(x, size)
+class MaxPool(nn.Module):
+    """Max-pooling over time by `size` (see `_MaxPool`), a module so that layer tables show it."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _MaxPool.apply(x, self.size)
 
 
 def reset_members(model: nn.Module, generators: list[torch.Generator]) -> None:

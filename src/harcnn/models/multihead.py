@@ -8,7 +8,7 @@ Dropout, MaxPool and Flatten; the heads are concatenated into Dense + ReLU and t
 import torch
 from torch import Tensor, nn
 
-from harcnn.models.layers import PopConv1d, PopDropout, PopLinear, max_pool
+from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear
 from harcnn.models.shapes import require_length
 
 
@@ -31,12 +31,12 @@ class MultiHeadCNN(nn.Module):
             require_length("multihead", seq_len, length, f"a head of kernel {k} and pooling by {pool}")
         self.heads = nn.ModuleList(PopConv1d(members, c_in, filters, k) for k in kernels)
         self.dropout = PopDropout(dropout)
-        self.pool = pool
+        self.pool = MaxPool(pool)
         self.fc = PopLinear(members, filters * sum(lengths), dense)
         self.out = PopLinear(members, dense, n_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
         # ReLU after pooling, as in cnn.py: the same function on half the elements.
-        flat = [max_pool(self.dropout(head(x)), self.pool).relu_().flatten(2) for head in self.heads]
+        flat = [self.pool(self.dropout(head(x))).relu_().flatten(2) for head in self.heads]
         return self.out(self.fc(torch.cat(flat, dim=2)).relu_())

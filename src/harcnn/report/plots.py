@@ -46,3 +46,65 @@ def confusion(cm: np.ndarray, classes: tuple[str, ...] | list[str], title: str, 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def per_class_f1(f1: dict[str, dict[str, float]], title: str, path: Path) -> Path:
+    """Heatmap of mean per-class F1: one row per configuration, one column per class."""
+    labels = list(f1)
+    classes = list(next(iter(f1.values())))
+    values = np.array([[f1[label][c] for c in classes] for label in labels])
+    fig, ax = plt.subplots(figsize=(1.0 * len(classes) + 3.0, 0.45 * len(labels) + 2.0))
+    ax.imshow(values, cmap="Greens", vmin=min(0.5, values.min()), vmax=1, aspect="auto")
+    ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i in range(len(labels)):
+        for j in range(len(classes)):
+            ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", fontsize=7)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Path:
+    """Loss and accuracy per epoch: the median over seeds as a line, min to max as a band."""
+    keys = [k for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy") if all(c.get(k) for cs in curves.values() for c in cs)]
+    panels = [("loss", [k for k in keys if k.endswith("loss")]), ("accuracy", [k for k in keys if k.endswith("accuracy")])]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (what, panel_keys) in zip(axes, panels):
+        for i, (label, runs) in enumerate(curves.items()):
+            for key in panel_keys:
+                a = np.array([run[key] for run in runs])
+                epochs = np.arange(1, a.shape[1] + 1)
+                style = "-" if key.startswith("train") else "--"
+                ax.plot(epochs, np.median(a, 0), style, color=colors[i % len(colors)], label=f"{label} ({key.split('_')[0]})")
+                ax.fill_between(epochs, a.min(0), a.max(0), color=colors[i % len(colors)], alpha=0.15)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(what)
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def input_histograms(X: np.ndarray, channels: tuple[str, ...], path: Path, overlap: float = 0.5) -> Path:
+    """Distribution of each input variable over the training windows, overlap removed as in the tutorial."""
+    fresh = X[:, :, int(round(X.shape[2] * overlap)) :]
+    cols = 3
+    rows = (len(channels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.3 * rows), squeeze=False)
+    for ax, c in zip(axes.flat, range(len(channels))):
+        ax.hist(fresh[:, c].ravel(), bins=100, color="tab:blue")
+        ax.set_title(channels[c], fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(channels) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

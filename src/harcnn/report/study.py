@@ -4,24 +4,9 @@ import csv
 import json
 from pathlib import Path
 
-from harcnn.experiments.runner import summarize
 from harcnn.experiments.store import Run
 from harcnn.report.plots import boxplot
-
-
-def group_by_label(runs: list[Run]) -> dict[str, list[Run]]:
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        groups.setdefault(run.label, []).append(run)
-    return groups
-
-
-def summary_lines(study: str, runs: list[Run]) -> list[str]:
-    lines = [f"{study}: test accuracy (%) over seeds, mean +/- std (std with ddof=0, as the tutorial)"]
-    for label, group in group_by_label(runs).items():
-        s = summarize([r.accuracy for r in group])
-        lines.append(f"  {label:<28} {s['mean']:.3f} +/- {s['std']:.3f}  (n={s['n']}, min {s['min']:.2f}, max {s['max']:.2f})")
-    return lines
+from harcnn.report.tables import group_by_label
 
 
 def write_study_files(study: str, runs: list[Run], out: Path) -> list[Path]:

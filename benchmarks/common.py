@@ -1,0 +1,20 @@
+"""Shared helpers for the benchmarks: what machine this is, and the real data's location."""
+
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+DEFAULT_ZIP = Path(os.environ.get("HARCNN_DATA", SHARED / "data" / "UCI HAR Dataset.zip"))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{platform.node()}: {cpu}, {os.cpu_count()} cores{gpu}; Python {platform.python_version()}, torch {torch.__version__}, {torch.get_num_threads()} threads"

@@ -1,0 +1,26 @@
+"""A layer table of a model (type, output shape, parameters), like Keras' `model.summary()`."""
+
+import torch
+from torch import nn
+
+from harcnn.models import build
+
+
+def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -> list[dict]:
+    """One row per leaf layer of a single model, in call order, shapes without the member axis."""
+    model = build(name, c_in, n_classes, seq_len, **hparams).eval()
+    rows: list[dict] = []
+
+    def record(module: nn.Module, _inputs, output) -> None:
+        rows.append({
+            "layer": names[module], "type": type(module).__name__.removeprefix("Pop"),
+            "output": tuple(output.shape[2:]), "params": sum(p[0].numel() for p in module.parameters()),
+        })
+
+    names = {m: n for n, m in model.named_modules()}
+    hooks = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]
+    with torch.no_grad():
+        model(torch.zeros(1, 1, c_in, seq_len))
+    for h in hooks:
+        h.remove()
+    return rows

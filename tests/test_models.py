@@ -84,8 +84,8 @@ def test_max_pool_matches_torch_including_gradient_and_remainder():
     from harcnn.models.layers import MaxPool
 
     for size, length in ((2, 124), (2, 13), (3, 20)):
-        x = torch.randn(2, 3, 4, length, requires_grad=True)
-        ref = torch.nn.functional.max_pool1d(x.flatten(0, 1), size).unflatten(0, (2, 3))
+        x = torch.randn(2, 3, length, 4, requires_grad=True)  # (members, batch, steps, channels)
+        ref = torch.nn.functional.max_pool1d(x.transpose(2, 3).flatten(0, 1), size).unflatten(0, (2, 3)).transpose(2, 3)
         out = MaxPool(size)(x)
         torch.testing.assert_close(out, ref)
         g = torch.randn_like(out)

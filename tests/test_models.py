@@ -70,13 +70,13 @@ def test_dropout_rate_and_scaling():
 
     drop = PopDropout(0.5)
     drop.generators = member_generators([0, 1], torch.device("cpu"))
-    out = drop(torch.ones(2, 64, 1000))
+    out = drop(torch.ones(64, 2, 1000))  # (batch, members, features)
     assert set(out.unique().tolist()) == {0.0, 2.0}
     dropped = (out == 0).float()
     assert abs(dropped.mean().item() - 0.5) < 0.01
     # every byte position of the random words is fair, not only the mean
-    assert (dropped.flatten()[: 64000].view(-1, 8).mean(0) - 0.5).abs().max() < 0.02
-    assert not torch.equal(out[0], out[1])
+    assert (dropped[:, 0].flatten()[:64000].view(-1, 8).mean(0) - 0.5).abs().max() < 0.02
+    assert not torch.equal(out[:, 0], out[:, 1])
     assert torch.equal(drop.eval()(torch.ones(2, 3)), torch.ones(2, 3))
 
 
@@ -84,8 +84,8 @@ def test_max_pool_matches_torch_including_gradient_and_remainder():
     from harcnn.models.layers import MaxPool
 
     for size, length in ((2, 124), (2, 13), (3, 20)):
-        x = torch.randn(2, 3, length, 4, requires_grad=True)  # (members, batch, steps, channels)
-        ref = torch.nn.functional.max_pool1d(x.transpose(2, 3).flatten(0, 1), size).unflatten(0, (2, 3)).transpose(2, 3)
+        x = torch.randn(2, length, 3, 4, requires_grad=True)  # (batch, steps, members, channels)
+        ref = torch.nn.functional.max_pool1d(x.permute(0, 2, 3, 1).flatten(1, 2), size).unflatten(1, (3, 4)).permute(0, 3, 1, 2)
         out = MaxPool(size)(x)
         torch.testing.assert_close(out, ref)
         g = torch.randn_like(out)

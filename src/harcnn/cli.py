@@ -95,6 +95,9 @@ def run(
     db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
     repeats: Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel workers; each gets an equal share of the cores.")] = 1,
+    executor: Annotated[str, typer.Option(help="'local' (processes on this machine) or 'ray' (a Ray cluster).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
 ) -> None:
     """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
     from dataclasses import replace
@@ -111,7 +114,10 @@ def run(
     ds = _dataset(data, fetch_if_missing=True)
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
-        run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress)
+        if executor not in ("local", "ray"):
+            raise HarcnnError(f"--executor must be 'local' or 'ray', not {executor!r}")
+        run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress,
+                  workers=workers, executor=executor, address=address)
         runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
     rows, reference = study_rows(runs, study.reference)

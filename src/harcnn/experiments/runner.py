@@ -6,6 +6,7 @@ population in flight resumes from its last epoch checkpoint.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,37 @@ def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDG
     return max(1, budget // per_member)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A piece of work: some seeds of one configuration, trained as one population."""
+
+    study: str
+    config: Config
+    seeds: list[int]
+
+    @property
+    def checkpoint_name(self) -> str:
+        return f"{self.study}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
+
+
+def plan(spec: Spec, dataset: Dataset, store: Store) -> list[Unit]:
+    """The units still to train: seeds missing from the store, in populations that fit in memory."""
+    units = []
+    for config in spec.configs:
+        done = store.seeds_done(spec.name, config.key, dataset.sha256)
+        seeds = [s for s in range(spec.repeats) if s not in done]
+        chunk = members_per_chunk(config, dataset.train)
+        units += [Unit(spec.name, config, seeds[i : i + chunk]) for i in range(0, len(seeds), chunk)]
+    return units
+
+
+def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
+    """Train one unit and score its members on the test split; resumes from its checkpoint."""
+    prepared = prepare(unit.config, dataset)
+    runs = train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
+    return runs
+
+
 def run_study(
     spec: Spec,
     dataset: Dataset,
@@ -67,39 +99,74 @@ def run_study(
     checkpoints: Path,
     echo: Callable[[str], None] = print,
     progress: bool = True,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
 ) -> None:
-    """Train every (configuration, seed) of `spec` missing from `store`."""
+    """Train every (configuration, seed) of `spec` missing from `store`.
+
+    `executor="local"` trains in this process (`workers=1`) or in a pool of worker processes that
+    share the cores; `executor="ray"` sends the same units to a Ray cluster. Runs land in `store`
+    as each unit finishes, so an interruption loses at most the units in flight, and those resume
+    from their epoch checkpoints.
+    """
     data = dataset.train
     check_against_data(spec, data.n_channels, len(data.classes), data.seq_len)
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text())
-    todo = []
-    for config in spec.configs:
-        done = store.seeds_done(spec.name, config.key, dataset.sha256)
-        todo.append((config, [s for s in range(spec.repeats) if s not in done]))
-    total = sum(len(seeds) * config.epochs for config, seeds in todo)
-    skipped = len(spec.configs) * spec.repeats - sum(len(seeds) for _, seeds in todo)
+    units = plan(spec, dataset, store)
+    to_go = sum(len(u.seeds) for u in units)
+    skipped = len(spec.configs) * spec.repeats - to_go
     if skipped:
-        echo(f"{spec.name}: {skipped} runs already in {store.path}, {total and sum(len(s) for _, s in todo)} to go")
-    with tqdm(total=total, unit="member-epoch", disable=not progress, dynamic_ncols=True) as bar:
-        for config, seeds in todo:
-            if not seeds:
-                continue
-            prepared = prepare(config, dataset)
-            chunk = members_per_chunk(config, prepared.train)
-            for start in range(0, len(seeds), chunk):
-                part = seeds[start : start + chunk]
-                bar.set_description(f"{spec.name} [{config.label}] seeds {part[0]}-{part[-1]}")
-                runs = train_and_score(spec.name, config, part, prepared, dataset.sha256, checkpoints, bar)
-                store.add(runs)
-                (checkpoints / f"{spec.name}-{config.key}.safetensors").unlink(missing_ok=True)
-                for run in runs:
-                    bar.write(f">[{config.label}] seed {run.seed}: {100 * run.accuracy:.3f}%")
+        echo(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
+    total = sum(len(u.seeds) * u.config.epochs for u in units)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with tqdm(total=total, unit="member-epoch", disable=not progress or not units, dynamic_ncols=True) as bar:
+        if executor == "ray":
+            from harcnn.experiments.ray_executor import execute_on_ray
+
+            results = execute_on_ray(units, dataset, checkpoints, address, threads)
+        elif workers > 1:
+            results = execute_in_processes(units, dataset, checkpoints, workers, threads)
+        else:
+            results = ((u, run_unit(u, dataset, checkpoints, lambda e, u=u: bar.update(len(u.seeds)))) for u in units)
+        for unit, runs in results:
+            store.add(runs)
+            (checkpoints / unit.checkpoint_name).unlink(missing_ok=True)
+            if executor == "ray" or workers > 1:
+                bar.update(len(unit.seeds) * unit.config.epochs)
+            for run in runs:
+                bar.write(f">[{unit.config.label}] seed {run.seed}: {100 * run.accuracy:.3f}%")
+
+
+def execute_in_processes(units: list[Unit], dataset: Dataset, checkpoints: Path, workers: int, threads: int):
+    """Run units in `workers` processes of `threads` threads each; yields (unit, runs) as they finish."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(dataset, threads)) as pool:
+        futures = {pool.submit(_worker_run_unit, unit, checkpoints): unit for unit in units}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+_WORKER_DATASET: Dataset | None = None
+
+
+def _init_worker(dataset: Dataset, threads: int) -> None:
+    global _WORKER_DATASET
+    _WORKER_DATASET = dataset
+    torch.set_num_threads(threads)
+
+
+def _worker_run_unit(unit: Unit, checkpoints: Path) -> list[Run]:
+    return run_unit(unit, _WORKER_DATASET, checkpoints)
 
 
 def train_and_score(
-    study: str, config: Config, seeds: list[int], prepared: Prepared, data_sha256: str, checkpoints: Path, bar: tqdm
+    unit: Unit, prepared: Prepared, data_sha256: str, checkpoint: Path, on_epoch: Callable[[int], None] | None
 ) -> list[Run]:
-    train = prepared.train
+    config, seeds, train = unit.config, unit.seeds, prepared.train
     model = build(config.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **config.hparams)
     t0 = time.perf_counter()
     history = train_population(
@@ -108,8 +175,8 @@ def train_and_score(
         seeds,
         config.recipe,
         validation=prepared.validation,
-        on_epoch=lambda epoch, h: bar.update(len(seeds)),
-        checkpoint=checkpoints / f"{study}-{config.key}.safetensors",
+        on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)),
+        checkpoint=checkpoint,
     )
     predictions = predict_logits(model, prepared.test.X).argmax(-1).cpu().numpy()
     wall = (time.perf_counter() - t0) / len(seeds)
@@ -118,7 +185,7 @@ def train_and_score(
         m = classification_metrics(prepared.test.y, predictions[r], prepared.test.classes)
         runs.append(
             Run(
-                study=study, config_key=config.key, label=config.label, config=config.to_json(), seed=seed,
+                study=unit.study, config_key=config.key, label=config.label, config=config.to_json(), seed=seed,
                 data_sha256=data_sha256, accuracy=m["accuracy"], macro_f1=m["macro_f1"], per_class=m["per_class"],
                 confusion=m["confusion"], curves=history.member(r), wall_s=wall,
                 harcnn_version=harcnn.__version__, torch_version=torch.__version__,

@@ -7,7 +7,7 @@ Flatten, Dense + ReLU, Dense output. The softmax lives in the loss, so the model
 
 from torch import Tensor, nn
 
-from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, time_major
+from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, flatten_time, from_layers, to_layers
 from harcnn.models.shapes import require_length
 
 
@@ -36,8 +36,8 @@ class CNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
-        h = self.conv2(self.conv1(time_major(x)).relu_())
+        h = self.conv2(self.conv1(to_layers(x)).relu_())
         # ReLU after pooling: ReLU commutes with max-pooling and with dropout's non-negative
         # scaling, so this is the tutorial's Conv-ReLU-Dropout-Pool on half the elements.
-        h = self.pool(self.dropout(h)).relu_().flatten(2)
-        return self.out(self.fc(h).relu_())
+        h = flatten_time(self.pool(self.dropout(h)).relu_())
+        return from_layers(self.out(self.fc(h).relu_()))

@@ -8,7 +8,7 @@ Dropout, MaxPool and Flatten; the heads are concatenated into Dense + ReLU and t
 import torch
 from torch import Tensor, nn
 
-from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, time_major
+from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, flatten_time, from_layers, to_layers
 from harcnn.models.shapes import require_length
 
 
@@ -38,6 +38,6 @@ class MultiHeadCNN(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
         # ReLU after pooling, as in cnn.py: the same function on half the elements.
-        x = time_major(x)
-        flat = [self.pool(self.dropout(head(x))).relu_().flatten(2) for head in self.heads]
-        return self.out(self.fc(torch.cat(flat, dim=2)).relu_())
+        x = to_layers(x)
+        flat = [flatten_time(self.pool(self.dropout(head(x))).relu_()) for head in self.heads]
+        return from_layers(self.out(self.fc(torch.cat(flat, dim=2)).relu_()))

@@ -7,14 +7,14 @@ from harcnn.models import build
 
 
 def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -> list[dict]:
-    """One row per leaf layer of a single model, in call order, shapes without the member axis."""
+    """One row per leaf layer of a single model, in call order, shapes without the batch and member axes."""
     model = build(name, c_in, n_classes, seq_len, **hparams).eval()
     rows: list[dict] = []
 
     def record(module: nn.Module, _inputs, output) -> None:
         rows.append({
             "layer": names[module], "type": type(module).__name__.removeprefix("Pop"),
-            "output": tuple(output.shape[2:]), "params": sum(p[0].numel() for p in module.parameters()),
+            "output": tuple(output.shape[1:-2]) + tuple(output.shape[-1:]), "params": sum(p[0].numel() for p in module.parameters()),
         })
 
     names = {m: n for n, m in model.named_modules()}

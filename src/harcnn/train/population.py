@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import harcnn
+
 from harcnn.data.windows import WindowSet
 from harcnn.models.layers import bind_generators, reset_members
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
@@ -65,7 +67,7 @@ def train_population(
     y = torch.from_numpy(train.y).to(device)
     members, n = len(seeds), len(train)
     history, first_epoch = History(), 0
-    tag = json.dumps({"seeds": list(seeds), "recipe": asdict(recipe), "params": sum(p.numel() for p in model.parameters())})
+    tag = json.dumps({"seeds": list(seeds), "recipe": asdict(recipe), "model": repr(model), "harcnn": harcnn.__version__})
     if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators)):
         last_epoch, history = restored
         first_epoch = last_epoch + 1

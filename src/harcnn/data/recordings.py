@@ -1,0 +1,160 @@
+"""Continuous recordings: raw tri-axial accelerometer (g, gravity included) and gyroscope (rad/s).
+
+Two sources: the HAPT raw files (Reyes-Ortiz et al., Neurocomputing 2015: `acc_expXX_userYY.txt`,
+`gyro_expXX_userYY.txt` at 50 Hz, and `labels.txt` with activity segments), read from the zip or
+an extracted folder; and a plain CSV with a header `timestamp,ax,ay,az,gx,gy,gz` (timestamp in
+seconds, strictly increasing, at a constant rate).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from harcnn.data.textfiles import parse_matrix
+from harcnn.errors import HarcnnError
+
+HAPT_RATE = 50.0
+CSV_COLUMNS = ("timestamp", "ax", "ay", "az", "gx", "gy", "gz")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Samples [start, end) carry activity `label` (1-based HAPT id)."""
+
+    label: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Recording:
+    name: str
+    acc: np.ndarray  # (n, 3) in g, gravity included
+    gyro: np.ndarray  # (n, 3) in rad/s
+    rate: float
+    subject: int = 0
+    segments: tuple[Segment, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.acc.shape != self.gyro.shape or self.acc.ndim != 2 or self.acc.shape[1] != 3:
+            raise HarcnnError(f"{self.name}: accelerometer {self.acc.shape} and gyroscope {self.gyro.shape} must both be (n, 3) of equal length")
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+
+class _Tree:
+    """Files of a folder or a zip (any top folder), by base name."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if path.is_dir():
+            self._files = {p.name: p for p in path.rglob("*") if p.is_file()}
+            self._zip = None
+        elif path.is_file():
+            try:
+                self._zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as e:
+                raise HarcnnError(f"{path}: not a readable zip file ({e})") from None
+            self._files = {Path(n).name: n for n in self._zip.namelist() if not n.endswith("/") and "__MACOSX" not in n}
+        else:
+            raise HarcnnError(f"{path}: no such file or folder")
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def read(self, name: str) -> bytes:
+        if name not in self._files:
+            raise HarcnnError(f"{self.path}: missing {name}")
+        if self._zip is None:
+            return self._files[name].read_bytes()
+        try:
+            return self._zip.read(self._files[name])
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise HarcnnError(f"{self.path}: {name} is corrupt ({e})") from None
+
+
+HAPT_FILE = re.compile(r"acc_exp(\d+)_user(\d+)\.txt")
+
+
+def read_hapt(path: str | Path) -> list[Recording]:
+    """All experiments of a HAPT RawData folder or zip, with their labelled segments."""
+    tree = _Tree(Path(path))
+    labels = parse_matrix(tree.read("labels.txt"), f"{path}: labels.txt", columns=5).astype(np.int64)
+    recordings = []
+    for name in tree.names():
+        match = HAPT_FILE.fullmatch(name)
+        if not match:
+            continue
+        exp, user = int(match[1]), int(match[2])
+        acc = parse_matrix(tree.read(name), f"{path}: {name}", columns=3)
+        gyro_name = f"gyro_exp{match[1]}_user{match[2]}.txt"
+        gyro = parse_matrix(tree.read(gyro_name), f"{path}: {gyro_name}", columns=3)
+        if len(acc) != len(gyro):
+            raise HarcnnError(f"{path}: {name} has {len(acc)} samples but {gyro_name} has {len(gyro)}")
+        rows = labels[(labels[:, 0] == exp) & (labels[:, 1] == user)]
+        for row in rows:
+            if not 1 <= row[3] <= row[4] <= len(acc):
+                raise HarcnnError(f"{path}: labels.txt segment {row.tolist()} lies outside {name} ({len(acc)} samples)")
+        # labels.txt counts samples from 1, both ends included
+        segments = tuple(Segment(int(r[2]), int(r[3]) - 1, int(r[4])) for r in rows)
+        recordings.append(Recording(f"exp{exp:02d}_user{user:02d}", acc, gyro, HAPT_RATE, user, segments))
+    if not recordings:
+        raise HarcnnError(f"{path}: no acc_expXX_userYY.txt files: is this the HAPT RawData folder?")
+    return recordings
+
+
+def hapt_activity_labels(path: str | Path) -> tuple[str, ...]:
+    """The 12 HAPT class names, in id order."""
+    raw = _Tree(Path(path)).read("activity_labels.txt").decode()
+    names = {int(parts[0]): parts[1] for parts in (line.split() for line in raw.splitlines()) if len(parts) == 2}
+    return tuple(names[i] for i in sorted(names))
+
+
+def read_csv(path: str | Path) -> Recording:
+    """A recording from a CSV with a header naming `timestamp, ax, ay, az, gx, gy, gz` (any order)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise HarcnnError(f"{path}: cannot read ({e})") from None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise HarcnnError(f"{path}: header lacks column(s) {missing}; expected {', '.join(CSV_COLUMNS)} (a header line is required)")
+    index = [header.index(c) for c in CSV_COLUMNS]
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != len(header):
+            raise HarcnnError(f"{path}: line {number} has {len(row)} fields, the header has {len(header)}")
+        try:
+            rows.append([float(row[i]) for i in index])
+        except ValueError:
+            raise HarcnnError(f"{path}: line {number}: a value is not a number: {row}") from None
+    if len(rows) < 2:
+        raise HarcnnError(f"{path}: needs at least two samples")
+    data = np.array(rows)
+    if not np.isfinite(data).all():
+        number = int(np.argmax(~np.isfinite(data).all(1))) + 2
+        raise HarcnnError(f"{path}: line {number} holds NaN or infinity")
+    t = data[:, 0]
+    dt = np.diff(t)
+    if (dt <= 0).any():
+        number = int(np.argmax(dt <= 0)) + 3
+        raise HarcnnError(f"{path}: line {number}: timestamps must increase strictly ({t[number - 3]} then {t[number - 2]})")
+    step = float(np.median(dt))
+    gaps = dt > 1.5 * step
+    if gaps.any():
+        number = int(np.argmax(gaps)) + 3
+        raise HarcnnError(f"{path}: line {number}: gap of {dt[number - 3]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps")
+    return Recording(path.stem, data[:, 1:4], data[:, 4:7], 1.0 / step)

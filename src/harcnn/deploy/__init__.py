@@ -1,0 +1,1 @@
+"""Using trained models on new data: predictions on recordings, streaming, ONNX export."""

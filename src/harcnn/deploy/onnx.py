@@ -1,0 +1,81 @@
+"""ONNX export: one model file for any runtime, with the input transform folded into the graph.
+
+The exported graph takes raw windows `(batch, channels, steps)` float32, exactly what the model's
+metadata names, and returns `logits` and `probabilities`; `model.onnx.json` beside it carries the
+channel order, class names and how the input was prepared.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from harcnn.errors import HarcnnError
+from harcnn.models.saved import SavedModel
+
+
+class Exported(nn.Module):
+    """A saved model as a plain single-model network: transform, population of one, softmax."""
+
+    def __init__(self, saved: SavedModel):
+        super().__init__()
+        self.model = saved.model.eval()
+        t = saved.transform
+        c = len(saved.channels)
+        mean = t.mean if t is not None else np.zeros(c, np.float32)
+        std = t.std if t is not None else np.ones(c, np.float32)
+        self.register_buffer("mean", torch.from_numpy(np.asarray(mean, np.float32)).view(1, c, 1))
+        self.register_buffer("std", torch.from_numpy(np.asarray(std, np.float32)).view(1, c, 1))
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        logits = self.model(((x - self.mean) / self.std).unsqueeze(0))[0]
+        return logits, torch.softmax(logits, -1)
+
+
+def export_onnx(saved: SavedModel, path: Path, opset: int = 18) -> Path:
+    """Write `path` (ONNX) and `path.json` (metadata); returns the ONNX path."""
+    module = Exported(saved).eval()
+    example = torch.zeros(2, len(saved.channels), saved.meta["seq_len"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(
+            module, (example,), str(path), input_names=["windows"], output_names=["logits", "probabilities"],
+            dynamic_axes={"windows": {0: "batch"}, "logits": {0: "batch"}, "probabilities": {0: "batch"}},
+            opset_version=opset, dynamo=False,
+        )
+    meta = {
+        "input": {"name": "windows", "shape": ["batch", len(saved.channels), saved.meta["seq_len"]], "dtype": "float32"},
+        "outputs": ["logits", "probabilities"],
+        "channels": list(saved.channels),
+        "classes": list(saved.classes),
+        "input_transform": "folded into the graph: raw windows in" if saved.transform is not None else "none: raw windows in",
+        "source_model": saved.meta,
+    }
+    Path(str(path) + ".json").write_text(json.dumps(meta, indent=1))
+    return path
+
+
+def quantize_int8(source: Path, target: Path) -> Path:
+    """Dynamic int8 quantization of the weights (ONNX Runtime); activations stay float."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise HarcnnError('int8 quantization needs onnxruntime: pip install "harcnn[onnx]"') from None
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    Path(str(target) + ".json").write_text(Path(str(source) + ".json").read_text())
+    return target
+
+
+def onnx_predict(path: Path, X: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """Probabilities from an exported model with ONNX Runtime."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise HarcnnError('running ONNX models needs onnxruntime: pip install "harcnn[onnx]"') from None
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    out = [session.run(["probabilities"], {"windows": np.ascontiguousarray(X[i : i + batch], np.float32)})[0] for i in range(0, len(X), batch)]
+    return np.concatenate(out)

@@ -78,6 +78,55 @@ def data_info(data: DataOpt = None) -> None:
     typer.echo(f"cache: {uci_har.cache_location()}")
 
 
+@data_app.command("import")
+def data_import(
+    source: Annotated[Path, typer.Argument(help="Your windows: NPZ (X, y[, subject, channels, classes]) or long-format CSV.")],
+    out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
+    name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the file name).")] = None,
+    test_subjects: Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")] = None,
+    test_fraction: Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")] = 0.25,
+    seed: int = 0,
+) -> None:
+    """Bring your own windowed dataset in: any number of channels, steps and classes."""
+    from harcnn.data.importer import import_windows
+    from harcnn.data.windows import save_npz
+
+    if out.suffix != ".npz":
+        raise HarcnnError(f"{out}: the dataset file must end in .npz")
+    ds = import_windows(source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_npz(out, ds)
+    typer.echo(f"{ds.name}: {len(ds.train)} training and {len(ds.test)} test windows of {ds.train.n_channels} channels x {ds.train.seq_len} steps, {len(ds.train.classes)} classes")
+    typer.echo(f"test subjects: {sorted(set(ds.test.subject.tolist()))} (renumbered from 1 in sorted order of the original ids)")
+    typer.echo(f"wrote {out}; use it with --data {out}")
+
+
+@data_app.command("windows")
+def data_windows(
+    source: Annotated[Path, typer.Argument(help="HAPT RawData zip or folder (acc/gyro files and labels.txt).")],
+    out: Annotated[Path, typer.Option(help="NPZ of labelled windows in the `data import` format.")],
+) -> None:
+    """Cut labelled raw recordings into UCI-HAR-style windows with every labelled class (HAPT: 12)."""
+    from harcnn.data.preprocess import channels, window_labels, windows
+    from harcnn.data.recordings import hapt_activity_labels, read_hapt
+    from harcnn.data.uci_har import CHANNELS
+
+    classes = hapt_activity_labels(source)
+    X, y, subject = [], [], []
+    for rec in read_hapt(source):
+        w, starts = windows(channels(rec))
+        labels = window_labels(rec, starts)
+        keep = labels > 0
+        X.append(w[keep])
+        y.append(labels[keep] - 1)
+        subject.append(np.full(keep.sum(), rec.subject))
+    X, y, subject = np.concatenate(X), np.concatenate(y), np.concatenate(subject)
+    np.savez(out, X=X, y=y, subject=subject, channels=np.array(CHANNELS), classes=np.array(classes))
+    counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))
+    typer.echo(f"{len(X)} windows from {len(set(subject.tolist()))} subjects: {counts}")
+    typer.echo(f"wrote {out}")
+
+
 @app.command()
 def models() -> None:
     """List the registered models and their hyperparameters."""
@@ -236,6 +285,66 @@ def evaluate(
     png = confusion(np.asarray(m["confusion"]), test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out / "confusion.png")
     (out / "metrics.json").write_text(json.dumps(m, indent=1))
     typer.echo(f"wrote {png} and {out / 'metrics.json'}")
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    recording: Annotated[Optional[Path], typer.Argument(help="Raw recording: CSV (timestamp,ax,ay,az,gx,gy,gz; g and rad/s).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="CSV of predictions (default: print them).")] = None,
+    smooth: Annotated[int, typer.Option(help="Average probabilities over this many neighbouring windows (odd).")] = 1,
+    stream: Annotated[bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every 64 samples.")] = False,
+) -> None:
+    """Activities of a raw phone recording, one row per 2.56 s window (every 1.28 s)."""
+    from harcnn.data.preprocess import RATE, STEPS
+    from harcnn.data.recordings import read_csv
+    from harcnn.deploy.predict import predict_recording, write_predictions
+    from harcnn.models.saved import load_model
+
+    saved = load_model(model)
+    if stream:
+        from harcnn.deploy.stream import predict_stream
+
+        for start, activity, p in predict_stream(saved, sys.stdin, k=smooth):
+            typer.echo(f"{start / RATE:.2f},{(start + STEPS) / RATE:.2f},{activity},{p.max():.3f}")
+            sys.stdout.flush()
+        return
+    if recording is None:
+        raise HarcnnError("give a RECORDING file, or --stream to read samples from stdin")
+    starts, proba = predict_recording(saved, read_csv(recording), smooth)
+    if out is None:
+        for start, p in zip(starts, proba):
+            typer.echo(f"{start / RATE:7.2f} s  {saved.classes[int(p.argmax())]:<20} {p.max():.3f}")
+        return
+    write_predictions(out, starts, proba, saved.classes, STEPS)
+    typer.echo(f"wrote {len(starts)} window predictions to {out}")
+
+
+@app.command()
+def export(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
+    out: Annotated[Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx).")] = None,
+    quantize: Annotated[Optional[str], typer.Option(help="int8: also write a dynamically quantized copy and compare accuracy.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Export a model to ONNX (input transform folded in), optionally int8-quantized."""
+    from harcnn.deploy.onnx import export_onnx, onnx_predict, quantize_int8
+    from harcnn.models.saved import load_model
+
+    if format != "onnx":
+        raise HarcnnError(f"unknown export format {format!r}; supported: onnx")
+    if quantize not in (None, "int8"):
+        raise HarcnnError(f"unknown quantization {quantize!r}; supported: int8")
+    saved = load_model(model)
+    path = export_onnx(saved, out or model / "model.onnx")
+    typer.echo(f"wrote {path} and {path}.json")
+    if quantize:
+        q = quantize_int8(path, path.with_name(path.stem + ".int8.onnx"))
+        test = _dataset(data).test
+        accuracy = {name: float((onnx_predict(p, test.X).argmax(1) == test.y).mean()) for name, p in (("float32", path), ("int8", q))}
+        typer.echo(f"wrote {q}; test accuracy float32 {100 * accuracy['float32']:.2f}%, int8 {100 * accuracy['int8']:.2f}% "
+                   f"({100 * (accuracy['int8'] - accuracy['float32']):+.2f} points); sizes {path.stat().st_size // 1024} KiB vs {q.stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

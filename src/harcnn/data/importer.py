@@ -114,7 +114,7 @@ def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> 
             raise HarcnnError(f"{path}: label {y[np.argmax(bad)]} at window {int(np.argmax(bad))} is not an index into {len(classes)} classes")
         return classes, y.astype(np.int64)
     lookup = {name: i for i, name in enumerate(classes)}
-    unknown = [v for v in y.astype(str) if v not in lookup]
+    unknown = [str(v) for v in y.astype(str) if v not in lookup]
     if unknown:
         raise HarcnnError(f"{path}: unknown label {unknown[0]!r}; classes are {list(classes)}")
     return classes, np.array([lookup[v] for v in y.astype(str)], np.int64)

@@ -8,6 +8,7 @@ channel order, class names and how the input was prepared.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,10 @@ def export_onnx(saved: SavedModel, path: Path, opset: int = 18) -> Path:
     module = Exported(saved).eval()
     example = torch.zeros(2, len(saved.channels), saved.meta["seq_len"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad():
+    # The TorchScript exporter: it needs no extra package and handles these models; torch warns
+    # that the torch.export-based one (which needs onnxscript) is now preferred.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             module, (example,), str(path), input_names=["windows"], output_names=["logits", "probabilities"],
             dynamic_axes={"windows": {0: "batch"}, "logits": {0: "batch"}, "probabilities": {0: "batch"}},

@@ -63,11 +63,10 @@ class PopConv1d(nn.Module):
         nn.init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        batch, steps, members, c_in = x.shape
-        members_, c_out, _, kernel = self.weight.shape
-        image = x.view(batch, steps, members * c_in).transpose(1, 2).unsqueeze(2)  # (B, R*c, 1, t), channels-last
+        members, c_out, c_in, kernel = self.weight.shape  # sizes from the weights keep ONNX shapes static
+        image = x.flatten(2).transpose(1, 2).unsqueeze(2)  # (B, R*c, 1, t), channels-last
         y = F.conv2d(image, self.weight.view(members * c_out, c_in, 1, kernel), self.bias.view(-1), groups=members)
-        return y.squeeze(2).transpose(1, 2).view(batch, steps - kernel + 1, members, c_out)
+        return y.squeeze(2).transpose(1, 2).unflatten(2, (members, c_out))
 
 
 class PopLinear(nn.Module):
@@ -89,8 +88,7 @@ class PopLinear(nn.Module):
 
 def flatten_time(x: Tensor) -> Tensor:
     """Sequences `(B, t, R, c)` to vectors `(B, R, t * c)`, time-major like Keras' Flatten."""
-    batch, steps, members, c = x.shape
-    return x.transpose(1, 2).reshape(batch, members, steps * c)
+    return x.transpose(1, 2).flatten(2)
 
 
 class PopDropout(nn.Module):

@@ -144,14 +144,14 @@ def run(
     db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
     repeats: Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-    workers: Annotated[int, typer.Option(min=1, help="Parallel workers; each gets an equal share of the cores.")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU).")] = 0,
     executor: Annotated[str, typer.Option(help="'local' (processes on this machine) or 'ray' (a Ray cluster).")] = "local",
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
 ) -> None:
     """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
     from dataclasses import replace
 
-    from harcnn.experiments.runner import run_study
+    from harcnn.experiments.runner import default_workers, run_study
     from harcnn.experiments.spec import load_spec
     from harcnn.experiments.store import Store
     from harcnn.report.study import write_study_files
@@ -166,7 +166,7 @@ def run(
         if executor not in ("local", "ray"):
             raise HarcnnError(f"--executor must be 'local' or 'ray', not {executor!r}")
         run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress,
-                  workers=workers, executor=executor, address=address)
+                  workers=workers or default_workers(), executor=executor, address=address)
         runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
     rows, reference = study_rows(runs, study.reference)

@@ -61,6 +61,12 @@ def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDG
     return max(1, budget // per_member)
 
 
+def default_workers() -> int:
+    """One single-threaded worker per core on CPU: two processes of one thread trained 10 members
+    of the tutorial CNN in 11.3 s per epoch here, one process of two threads in 13.8 s. One on a GPU."""
+    return 1 if torch.cuda.is_available() else max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class Unit:
     """A piece of work: some seeds of one configuration, trained as one population."""
@@ -74,13 +80,22 @@ class Unit:
         return f"{self.study}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
 
 
-def plan(spec: Spec, dataset: Dataset, store: Store) -> list[Unit]:
-    """The units still to train: seeds missing from the store, in populations that fit in memory."""
-    units = []
+def plan(spec: Spec, dataset: Dataset, store: Store, workers: int = 1) -> list[Unit]:
+    """The units still to train: seeds missing from the store, in populations that fit in memory.
+
+    With several workers and fewer configurations than workers, a configuration's seeds are split
+    so that every worker has a population to train.
+    """
+    missing = []
     for config in spec.configs:
         done = store.seeds_done(spec.name, config.key, dataset.sha256)
         seeds = [s for s in range(spec.repeats) if s not in done]
-        chunk = members_per_chunk(config, dataset.train)
+        if seeds:
+            missing.append((config, seeds))
+    parts = max(1, -(-workers // max(1, len(missing))))
+    units = []
+    for config, seeds in missing:
+        chunk = min(members_per_chunk(config, dataset.train), -(-len(seeds) // parts))
         units += [Unit(spec.name, config, seeds[i : i + chunk]) for i in range(0, len(seeds), chunk)]
     return units
 
@@ -113,7 +128,7 @@ def run_study(
     data = dataset.train
     check_against_data(spec, data.n_channels, len(data.classes), data.seq_len)
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text())
-    units = plan(spec, dataset, store)
+    units = plan(spec, dataset, store, workers)
     to_go = sum(len(u.seeds) for u in units)
     skipped = len(spec.configs) * spec.repeats - to_go
     if skipped:

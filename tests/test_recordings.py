@@ -92,3 +92,24 @@ def test_unequal_acc_and_gyro_lengths_in_hapt_files(tmp_path):
     (folder / "gyro_exp01_user01.txt").write_text("0.0 0.0 0.0\n" * 120)
     [rec] = read_hapt(folder)
     assert rec.subject == 1 and rec.segments == (Segment(5, 0, 100),) and len(rec) == 120
+
+
+def test_data_windows_command_cuts_labelled_hapt_windows(tmp_path):
+    from typer.testing import CliRunner
+
+    from harcnn.cli import app
+
+    folder = tmp_path / "HAPT-RawData"
+    folder.mkdir()
+    rec = synthetic(1000)
+    for user in (1, 2):
+        np.savetxt(folder / f"acc_exp0{user}_user0{user}.txt", rec.acc, fmt="%.6f")
+        np.savetxt(folder / f"gyro_exp0{user}_user0{user}.txt", rec.gyro, fmt="%.6f")
+    (folder / "labels.txt").write_text("1 1 1 101 500\n1 1 7 501 560\n1 1 4 561 1000\n2 2 12 1 1000\n")
+    (folder / "activity_labels.txt").write_text("".join(f"{i} C{i}\n" for i in range(1, 13)))
+    out = tmp_path / "w.npz"
+    result = CliRunner().invoke(app, ["data", "windows", str(folder), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with np.load(out) as z:
+        assert z["X"].shape[1:] == (9, 128) and z["classes"].tolist()[11] == "C12"
+        assert set(z["y"].tolist()) == {0, 3, 11} and set(z["subject"].tolist()) == {1, 2}

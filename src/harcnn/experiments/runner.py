@@ -103,8 +103,7 @@ def plan(spec: Spec, dataset: Dataset, store: Store, workers: int = 1) -> list[U
 def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
     """Train one unit and score its members on the test split; resumes from its checkpoint."""
     prepared = prepare(unit.config, dataset)
-    runs = train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
-    return runs
+    return train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
 
 
 def run_study(

@@ -13,6 +13,7 @@ The trainer knows nothing about the model but that it maps `(R, B, c, t)` window
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -72,6 +73,7 @@ def train_population(
         last_epoch, history = restored
         first_epoch = last_epoch + 1
     for epoch in range(first_epoch, recipe.epochs):
+        started = time.perf_counter()
         model.train()
         order = torch.stack([torch.randperm(n, generator=g, device=device) for g in generators])
         loss_sum = torch.zeros(members, device=device)
@@ -88,6 +90,7 @@ def train_population(
             correct += (logits.detach().argmax(-1) == targets).sum(1)
         history.train_loss.append((loss_sum / n).tolist())
         history.train_accuracy.append((correct / n).tolist())
+        history.epoch_seconds.append(time.perf_counter() - started)
         if validation is not None:
             logits = predict_logits(model, validation.X, device)
             targets = torch.from_numpy(validation.y).to(device).expand(members, -1)

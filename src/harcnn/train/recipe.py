@@ -21,6 +21,8 @@ class History:
     train_accuracy: list[list[float]] = field(default_factory=list)
     val_loss: list[list[float]] = field(default_factory=list)
     val_accuracy: list[list[float]] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)  # training wall time of each epoch, shared by all members
 
     def member(self, r: int) -> dict[str, list[float]]:
-        return {k: [epoch[r] for epoch in getattr(self, k)] for k in self.__dataclass_fields__}
+        curves = {k: [epoch[r] for epoch in getattr(self, k)] for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")}
+        return {**curves, "epoch_seconds": list(self.epoch_seconds)}

@@ -1,0 +1,58 @@
+"""Benchmark: inference speed of a saved model (PyTorch, CPU): windows per second at batch 1 and
+1024, single-window latency, and the streaming path's per-window latency (preprocess + predict).
+
+    harcnn train experiments/baseline.toml --out model/
+    python benchmarks/inference.py model/
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common import machine
+from harcnn.data.preprocess import Stream
+from harcnn.models.saved import load_model
+
+
+def per_call(fn, n: int) -> np.ndarray:
+    fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return np.array(times)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", type=Path)
+    a = p.parse_args()
+    print(machine())
+    saved = load_model(a.model)
+    rng = np.random.default_rng(0)
+    shape = (len(saved.channels), saved.meta["seq_len"])
+    one, big = rng.normal(size=(1, *shape)).astype(np.float32), rng.normal(size=(1024, *shape)).astype(np.float32)
+    t1 = per_call(lambda: saved.predict_proba(one), 300)
+    tb = per_call(lambda: saved.predict_proba(big, batch=1024), 10)
+    print(f"batch 1:    {1 / np.median(t1):8.0f} windows/s; latency median {1e3 * np.median(t1):.2f} ms, p99 {1e3 * np.quantile(t1, 0.99):.2f} ms")
+    print(f"batch 1024: {1024 / np.median(tb):8.0f} windows/s")
+    stream = Stream()
+    chunks = [(rng.normal(size=(64, 3)), rng.normal(size=(64, 3))) for _ in range(201)]
+    stream.push(*chunks[0])
+    stream.push(*chunks[0])  # fill the first window
+    latencies = []
+    for acc, gyro in chunks[1:]:
+        t0 = time.perf_counter()
+        for _, window in stream.push(acc, gyro):
+            saved.predict_proba(window[None])
+        latencies.append(time.perf_counter() - t0)
+    lat = np.array(latencies)
+    print(f"streaming: per window (64 new samples -> filters -> window -> prediction) median {1e3 * np.median(lat):.2f} ms, p99 {1e3 * np.quantile(lat, 0.99):.2f} ms; torch threads {torch.get_num_threads()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -97,7 +97,7 @@ def data_import(
     out.parent.mkdir(parents=True, exist_ok=True)
     save_npz(out, ds)
     typer.echo(f"{ds.name}: {len(ds.train)} training and {len(ds.test)} test windows of {ds.train.n_channels} channels x {ds.train.seq_len} steps, {len(ds.train.classes)} classes")
-    typer.echo(f"test subjects: {sorted(set(ds.test.subject.tolist()))} (renumbered from 1 in sorted order of the original ids)")
+    typer.echo(f"test subjects: {sorted(set(ds.test.subject.tolist()))}")
     typer.echo(f"wrote {out}; use it with --data {out}")
 
 

@@ -98,7 +98,9 @@ def import_windows(
     subject_ids, subject_index = np.unique(subject.astype(str), return_inverse=True)
     test = _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed)
     X = X.astype(np.float32)
-    full = WindowSet(X, y_index, subject_index.astype(np.int64) + 1, channels, labels)
+    # integer subject ids are kept; other ids (names) become 1..k in sorted order
+    numbers = subject.astype(np.int64) if np.issubdtype(subject.dtype, np.integer) else subject_index.astype(np.int64) + 1
+    full = WindowSet(X, y_index, numbers, channels, labels)
     train_set, test_set = full.take(~test), full.take(test)
     sha = content_sha256(*(getattr(s, k) for s in (train_set, test_set) for k in ("X", "y", "subject")), names=labels + channels)
     return Dataset(name or path.stem, train_set, test_set, sha, str(path))

@@ -169,9 +169,10 @@ def run(
                   workers=workers or default_workers(), executor=executor, address=address)
         runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
-    rows, reference = study_rows(runs, study.reference)
+    order = [c.label for c in study.configs]
+    rows, reference = study_rows(runs, study.reference, order)
     typer.echo(format_table(study.name, rows, reference))
-    for path in write_study_files(study.name, runs, results / study.name):
+    for path in write_study_files(study.name, runs, results / study.name, order):
         typer.echo(f"wrote {path}")
 
 
@@ -185,7 +186,7 @@ def report(
     """Tables with significance tests per study, and a self-contained HTML report with figures."""
     from harcnn.experiments.store import Store
     from harcnn.report.html import write_report
-    from harcnn.report.tables import format_table, study_rows
+    from harcnn.report.tables import format_table, grid_order, study_rows
 
     path = db or results / "harcnn.db"
     if not path.is_file():
@@ -196,7 +197,8 @@ def report(
         if unknown:
             raise HarcnnError(f"{path}: no runs of study {unknown[0]!r}; it has {store.studies()}")
         for name in names:
-            rows, reference = study_rows(store.runs(name), store.study_info(name)["reference"])
+            info = store.study_info(name)
+            rows, reference = study_rows(store.runs(name), info["reference"], grid_order(info["spec"]))
             typer.echo(format_table(name, rows, reference) + "\n")
         try:
             train_set = _dataset(data).train

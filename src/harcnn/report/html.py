@@ -17,7 +17,7 @@ from harcnn.data.windows import WindowSet
 from harcnn.experiments.store import Store
 from harcnn.models.summary import layer_table
 from harcnn.report import plots
-from harcnn.report.tables import format_table, group_by_label, study_rows
+from harcnn.report.tables import format_table, grid_order, group_by_label, study_rows
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -55,8 +55,9 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         if not runs:
             continue
         info = store.study_info(study)
-        rows, reference = study_rows(runs, info["reference"])
-        groups = group_by_label(runs)
+        order = grid_order(info["spec"])
+        rows, reference = study_rows(runs, info["reference"], order)
+        groups = group_by_label(runs, order)
         parts.append(f"<h2>{html.escape(study)}</h2>")
         if info["description"]:
             parts.append(f"<p>{html.escape(info['description'])}</p>")

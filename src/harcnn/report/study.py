@@ -9,7 +9,7 @@ from harcnn.report.plots import boxplot
 from harcnn.report.tables import group_by_label
 
 
-def write_study_files(study: str, runs: list[Run], out: Path) -> list[Path]:
+def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "runs.csv", "w", newline="") as f:
         writer = csv.writer(f)
@@ -17,6 +17,6 @@ def write_study_files(study: str, runs: list[Run], out: Path) -> list[Path]:
         for r in runs:
             writer.writerow([r.study, r.label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256])
     (out / "runs.json").write_text(json.dumps([r.__dict__ for r in runs], indent=1))
-    groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs).items()}
+    groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
     png = boxplot(groups, f"{study}: test accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
     return [out / "runs.csv", out / "runs.json", png]

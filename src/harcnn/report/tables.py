@@ -3,11 +3,15 @@ configuration differs from the study's reference (Welch's t-test and Mann-Whitne
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
+from harcnn.errors import HarcnnError
+from harcnn.experiments.spec import parse_spec
 from harcnn.experiments.store import Run
 
 
@@ -24,16 +28,25 @@ class Row:
     p_mannwhitney: float | None
 
 
-def group_by_label(runs: list[Run]) -> dict[str, list[Run]]:
-    groups: dict[str, list[Run]] = {}
+def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
+    """Runs per configuration, in `order` (the spec's grid order) where given, else as stored."""
+    groups: dict[str, list[Run]] = {label: [] for label in order or []}
     for run in runs:
         groups.setdefault(run.label, []).append(run)
-    return groups
+    return {label: g for label, g in groups.items() if g}
 
 
-def study_rows(runs: list[Run], reference: str | None = None) -> tuple[list[Row], str]:
+def grid_order(spec_text: str) -> list[str] | None:
+    """The configuration labels of a stored spec, in grid order (None if it no longer parses)."""
+    try:
+        return [c.label for c in parse_spec(tomllib.loads(spec_text), Path("stored spec")).configs]
+    except (HarcnnError, tomllib.TOMLDecodeError):
+        return None
+
+
+def study_rows(runs: list[Run], reference: str | None = None, order: list[str] | None = None) -> tuple[list[Row], str]:
     """Rows in grid order; the reference is the spec's, else the first configuration."""
-    groups = {label: 100 * np.array([r.accuracy for r in g]) for label, g in group_by_label(runs).items()}
+    groups = {label: 100 * np.array([r.accuracy for r in g]) for label, g in group_by_label(runs, order).items()}
     reference = reference if reference in groups else next(iter(groups))
     ref = groups[reference]
     rows = []

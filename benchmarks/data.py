@@ -8,7 +8,6 @@ import argparse
 import os
 import subprocess
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 

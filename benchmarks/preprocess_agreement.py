@@ -87,7 +87,7 @@ def main() -> None:
             rows = agreement(matches, recordings, f)
             print(f"{name:<18} " + " ".join(f"{rows[n]['mean']:12.5f}" for n in CHANNELS[::3]))
     rows = agreement(matches, recordings, Filters())
-    print(f"\n| channel | correlation | mean abs error | max abs error | mean abs value (UCI) |\n|---|---|---|---|---|")
+    print("\n| channel | correlation | mean abs error | max abs error | mean abs value (UCI) |\n|---|---|---|---|---|")
     for name, r in rows.items():
         print(f"| {name} | {r['corr']:.4f} | {r['mean']:.5f} | {r['max']:.4f} | {r['scale']:.4f} |")
 

@@ -114,7 +114,7 @@ def test_onnx_matches_pytorch_on_real_windows(real_dataset, tmp_path):
     from harcnn.data.transforms import Standardize
     from harcnn.deploy.onnx import export_onnx, onnx_predict
     from harcnn.models import build
-    from harcnn.models.saved import SavedModel, member_state, load_model, save_model
+    from harcnn.models.saved import member_state, load_model, save_model
     from harcnn.train.population import Recipe, train_population
 
     train = real_dataset.train.take(np.arange(0, 7352, 8))

@@ -1,4 +1,4 @@
-"""Activities of a whole raw recording, one row per window (offline: zero-phase filters)."""
+"""Activities of a whole raw recording, one row per window (the same forward filters as streaming, centred median)."""
 
 from __future__ import annotations
 

@@ -65,30 +65,69 @@ def test_unknown_model_and_hyperparameter():
         build("cnn", 9, 6, 128, filter=3)
 
 
-def test_dropout_rate_and_scaling():
-    from harcnn.models.layers import PopDropout
+def _drop_pool(members, dropout, pool, seeds=None):
+    from harcnn.models.droppool import DropPoolFlatten
 
-    drop = PopDropout(0.5)
-    drop.generators = member_generators([0, 1], torch.device("cpu"))
-    out = drop(torch.ones(64, 2, 1000))  # (batch, members, features)
+    layer = DropPoolFlatten(members, dropout, pool)
+    bind_generators(layer, member_generators(seeds or list(range(members)), torch.device("cpu")))
+    return layer
+
+
+def test_dropout_rate_and_scaling():
+    layer = _drop_pool(2, 0.5, 1)
+    image = torch.ones(64, 2 * 4, 1, 250).contiguous(memory_format=torch.channels_last)  # (B, R*c, 1, t)
+    out = layer(image)  # (R, B, t*c)
+    assert out.shape == (2, 64, 1000)
     assert set(out.unique().tolist()) == {0.0, 2.0}
     dropped = (out == 0).float()
     assert abs(dropped.mean().item() - 0.5) < 0.01
     # every byte position of the random words is fair, not only the mean
-    assert (dropped[:, 0].flatten()[:64000].view(-1, 8).mean(0) - 0.5).abs().max() < 0.02
-    assert not torch.equal(out[:, 0], out[:, 1])
-    assert torch.equal(drop.eval()(torch.ones(2, 3)), torch.ones(2, 3))
+    assert (dropped[0].flatten()[:64000].view(-1, 8).mean(0) - 0.5).abs().max() < 0.02
+    assert not torch.equal(out[0], out[1])
+    assert torch.equal(layer.eval()(image), torch.ones(2, 64, 1000))
 
 
-def test_max_pool_matches_torch_including_gradient_and_remainder():
-    from harcnn.models.layers import MaxPool
+@pytest.mark.parametrize("dropout, pool, lengths", [(0.5, 2, (124,)), (0.5, 2, (13, 20)), (0.25, 3, (20, 7)), (0.0, 2, (9,))])
+def test_fused_drop_pool_matches_torch_operations(dropout, pool, lengths):
+    """The CPU kernel computes what `reference_forward` (torch operations) computes, gradient included."""
+    from harcnn.models.droppool import reference_forward
+    from harcnn.models.layers import as_steps
 
-    for size, length in ((2, 124), (2, 13), (3, 20)):
-        x = torch.randn(2, length, 3, 4, requires_grad=True)  # (batch, steps, members, channels)
-        ref = torch.nn.functional.max_pool1d(x.permute(0, 2, 3, 1).flatten(1, 2), size).unflatten(1, (3, 4)).permute(0, 3, 1, 2)
-        out = MaxPool(size)(x)
-        torch.testing.assert_close(out, ref)
-        g = torch.randn_like(out)
-        (gx,) = torch.autograd.grad(out, x, g)
-        (gref,) = torch.autograd.grad(ref, x, g)
-        torch.testing.assert_close(gx, gref)
+    members, channels = 3, 4
+    images = [torch.randn(5, members * channels, 1, t).contiguous(memory_format=torch.channels_last).requires_grad_() for t in lengths]
+    layer = _drop_pool(members, dropout, pool).train()
+    out = layer(*images)
+    probe = _drop_pool(members, dropout, pool)  # the same generators' bits again, for the reference
+    expected = torch.cat([
+        reference_forward(as_steps(i, members), probe.dropout_bits(as_steps(i, members)) if dropout else None, probe.threshold, pool)
+        for i in images
+    ], dim=2)
+    torch.testing.assert_close(out, expected, rtol=0, atol=0)
+    g = torch.randn_like(out)
+    grads = torch.autograd.grad(out, images, g)
+    expected_grads = torch.autograd.grad(expected, images, g)
+    for got, want in zip(grads, expected_grads):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_fused_drop_pool_gives_ties_to_the_first_and_nothing_to_negatives():
+    layer = _drop_pool(1, 0.0, 2).train()
+    steps = torch.tensor([[1.0, 1.0, -2.0, -1.0, 0.5, 3.0]])  # (c=1, t=6)
+    image = steps.view(1, 1, 1, 6).requires_grad_()
+    out = layer(image)
+    assert out.tolist() == [[[1.0, 0.0, 3.0]]]
+    (grad,) = torch.autograd.grad(out, image, torch.ones_like(out))
+    assert grad.flatten().tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+
+
+def test_layer_table_reads_like_keras_summary():
+    from harcnn.models.summary import layer_table
+
+    rows = layer_table("cnn", 9, 6, 128)
+    assert [(r["layer"], r["output"], r["params"]) for r in rows] == [
+        ("conv1", (126, 64), 9 * 64 * 3 + 64),
+        ("conv2", (124, 64), 64 * 64 * 3 + 64),
+        ("drop_pool", (62 * 64,), 0),
+        ("fc", (100,), 3968 * 100 + 100),
+        ("out", (6,), 606),
+    ]

@@ -7,7 +7,8 @@ Flatten, Dense + ReLU, Dense output. The softmax lives in the loss, so the model
 
 from torch import Tensor, nn
 
-from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, flatten_time, from_layers, to_layers
+from harcnn.models.droppool import DropPoolFlatten
+from harcnn.models.layers import PopConv1d, PopLinear, to_image
 from harcnn.models.shapes import require_length
 
 
@@ -29,15 +30,11 @@ class CNN(nn.Module):
         require_length("cnn", seq_len, conv_len // pool, f"two convolutions of kernel {kernel} and pooling by {pool}")
         self.conv1 = PopConv1d(members, c_in, filters, kernel)
         self.conv2 = PopConv1d(members, filters, filters, kernel)
-        self.dropout = PopDropout(dropout)
-        self.pool = MaxPool(pool)
+        self.drop_pool = DropPoolFlatten(members, dropout, pool)
         self.fc = PopLinear(members, filters * (conv_len // pool), dense)
         self.out = PopLinear(members, dense, n_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
-        h = self.conv2(self.conv1(to_layers(x)).relu_())
-        # ReLU after pooling: ReLU commutes with max-pooling and with dropout's non-negative
-        # scaling, so this is the tutorial's Conv-ReLU-Dropout-Pool on half the elements.
-        h = flatten_time(self.pool(self.dropout(h)).relu_())
-        return from_layers(self.out(self.fc(h).relu_()))
+        h = self.conv2(self.conv1(to_image(x)).relu_())
+        return self.out(self.fc(self.drop_pool(h)).relu_())  # conv2's ReLU comes after pooling

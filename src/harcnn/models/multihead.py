@@ -5,10 +5,10 @@ each head reads the same window at its own resolution (kernels 3, 5, 11) with Co
 Dropout, MaxPool and Flatten; the heads are concatenated into Dense + ReLU and the output layer.
 """
 
-import torch
 from torch import Tensor, nn
 
-from harcnn.models.layers import MaxPool, PopConv1d, PopDropout, PopLinear, flatten_time, from_layers, to_layers
+from harcnn.models.droppool import DropPoolFlatten
+from harcnn.models.layers import PopConv1d, PopLinear, to_image
 from harcnn.models.shapes import require_length
 
 
@@ -30,14 +30,12 @@ class MultiHeadCNN(nn.Module):
         for k, length in zip(kernels, lengths):
             require_length("multihead", seq_len, length, f"a head of kernel {k} and pooling by {pool}")
         self.heads = nn.ModuleList(PopConv1d(members, c_in, filters, k) for k in kernels)
-        self.dropout = PopDropout(dropout)
-        self.pool = MaxPool(pool)
+        self.drop_pool = DropPoolFlatten(members, dropout, pool)
         self.fc = PopLinear(members, filters * sum(lengths), dense)
         self.out = PopLinear(members, dense, n_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
-        # ReLU after pooling, as in cnn.py: the same function on half the elements.
-        x = to_layers(x)
-        flat = [flatten_time(self.pool(self.dropout(head(x))).relu_()) for head in self.heads]
-        return from_layers(self.out(self.fc(torch.cat(flat, dim=2)).relu_()))
+        x = to_image(x)
+        flat = self.drop_pool(*(head(x) for head in self.heads))  # heads' ReLU after pooling, concatenated
+        return self.out(self.fc(flat).relu_())

@@ -14,7 +14,7 @@ def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -
     def record(module: nn.Module, _inputs, output) -> None:
         rows.append({
             "layer": names[module], "type": type(module).__name__.removeprefix("Pop"),
-            "output": tuple(output.shape[1:-2]) + tuple(output.shape[-1:]), "params": sum(p[0].numel() for p in module.parameters()),
+            "output": _shape(output), "params": sum(p[0].numel() for p in module.parameters()),
         })
 
     names = {m: n for n, m in model.named_modules()}
@@ -24,3 +24,10 @@ def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -
     for h in hooks:
         h.remove()
     return rows
+
+
+def _shape(output: torch.Tensor) -> tuple[int, ...]:
+    """A lone model's output shape as Keras prints it: images `(B, c, 1, t)` as (t, c), vectors `(R, B, f)` as (f,)."""
+    if output.dim() == 4:
+        return (output.shape[3], output.shape[1])
+    return tuple(output.shape[2:])

@@ -29,7 +29,7 @@ from harcnn.data.windows import WindowSet
 from harcnn.models.layers import bind_generators, reset_members
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
 from harcnn.train.recipe import History, Recipe
-from harcnn.train.runtime import tune_allocator
+from harcnn.train.runtime import tune_cpu_runtime
 
 EVAL_BATCH = 512
 
@@ -58,7 +58,7 @@ def train_population(
     resumes from it when it holds the same seeds and recipe.
     """
     device = device or default_device()
-    tune_allocator()
+    tune_cpu_runtime()
     model.to(device)
     generators = member_generators(seeds, device)
     reset_members(model, generators)

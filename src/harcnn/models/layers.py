@@ -70,20 +70,47 @@ class PopConv1d(nn.Module):
 
 
 class PopLinear(nn.Module):
-    """R dense layers as one batched matmul: `(R, B, f_in) -> (R, B, f_out)`."""
+    """R dense layers: `(R, B, f_in) -> (R, B, f_out)`, weights stored `(R, f_out, f_in)` like `nn.Linear`.
+
+    Training computes each product in the form MKL was fastest at here (`_LinearProducts`): for the
+    multi-head model's 11776 x 100 layer, 5 members took 9.7 ms forward and backward against 14.6 ms
+    for autograd's choice over `(R, f_in, f_out)` weights (the weight gradient alone: 2.7 vs 6.7 ms).
+    """
 
     def __init__(self, members: int, f_in: int, f_out: int):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(members, f_in, f_out))
+        self.weight = nn.Parameter(torch.empty(members, f_out, f_in))
         self.bias = nn.Parameter(torch.zeros(members, f_out))
 
     def reset_parameters(self, generators: list[torch.Generator]) -> None:
-        _, f_in, f_out = self.weight.shape
-        _glorot_uniform_(self.weight, f_in, f_out, generators)
+        _, f_out, f_in = self.weight.shape
+        # drawn in (f_in, f_out) order, as Keras' kernel is laid out, then stored transposed
+        drawn = torch.empty(self.weight.shape[0], f_in, f_out, device=self.weight.device)
+        _glorot_uniform_(drawn, f_in, f_out, generators)
+        with torch.no_grad():
+            self.weight.copy_(drawn.transpose(1, 2))
         nn.init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)
+        if torch.is_grad_enabled() and self.weight.requires_grad:
+            return _LinearProducts.apply(x, self.weight, self.bias).transpose(1, 2)
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))  # inference, and ONNX
+
+
+class _LinearProducts(torch.autograd.Function):
+    """The outputs transposed, `(R, f_out, B)`: W x^T."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        ctx.save_for_backward(x, weight)
+        return torch.baddbmm(bias.unsqueeze(2), weight, x.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad_t: Tensor):
+        x, weight = ctx.saved_tensors
+        grad_t = grad_t.contiguous()  # (R, f_out, B): small
+        grad_x = torch.bmm(grad_t.transpose(1, 2), weight) if ctx.needs_input_grad[0] else None
+        return grad_x, torch.bmm(grad_t, x), grad_t.sum(2)
 
 
 def reset_members(model: nn.Module, generators: list[torch.Generator]) -> None:

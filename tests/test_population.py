@@ -60,7 +60,7 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path):
     ckpt = tmp_path / "pop.safetensors"
     interrupted = build("cnn", 3, 3, 32, members=2, filters=8)
     with pytest.raises(Interrupt):
-        train_population(interrupted, data, seeds, recipe, on_epoch=stop_after_first, checkpoint=ckpt)
+        train_population(interrupted, data, seeds, recipe, on_epoch=stop_after_first, checkpoint=ckpt, checkpoint_every=0)
     epochs_seen = []
     resumed = build("cnn", 3, 3, 32, members=2, filters=8)
     history = train_population(resumed, data, seeds, recipe, checkpoint=ckpt, on_epoch=lambda e, h: epochs_seen.append(e))
@@ -71,11 +71,39 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path):
 
 def test_checkpoint_of_other_seeds_is_ignored(tmp_path):
     data, ckpt = small_set(), tmp_path / "pop.safetensors"
-    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=1, batch_size=16), checkpoint=ckpt)
+    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=2, batch_size=16), checkpoint=ckpt, checkpoint_every=0)
+    assert ckpt.is_file()  # after the first epoch, not the last
     seen = []
-    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [1], Recipe(epochs=1, batch_size=16),
+    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [1], Recipe(epochs=2, batch_size=16),
                      checkpoint=ckpt, on_epoch=lambda e, h: seen.append(e))
-    assert seen == [0]
+    assert seen == [0, 1]
+
+
+def test_checkpoints_wait_for_checkpoint_every(tmp_path):
+    data, ckpt = small_set(), tmp_path / "pop.safetensors"
+    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=3, batch_size=16), checkpoint=ckpt, checkpoint_every=3600)
+    assert not ckpt.exists()
+
+
+def test_adam_equals_torch_fused_adam():
+    from harcnn.train.adam import Adam
+
+    data = small_set()
+    from harcnn.models.layers import reset_members
+
+    models = [build("cnn", 3, 3, 32, members=2, filters=8) for _ in range(2)]
+    reset_members(models[0], [torch.Generator().manual_seed(s) for s in (0, 1)])
+    models[1].load_state_dict(models[0].state_dict())
+    ours = Adam(models[0].parameters(), lr=1e-3, eps=1e-7)
+    reference = torch.optim.Adam(models[1].parameters(), lr=1e-3, eps=1e-7, fused=True)
+    x = torch.from_numpy(data.X[:16]).expand(2, -1, -1, -1)
+    for _ in range(3):
+        for model, optimizer in zip(models, (ours, reference)):
+            optimizer.zero_grad()
+            model.eval()(x).square().mean().backward()
+            optimizer.step()
+    for key, value in models[1].state_dict().items():
+        torch.testing.assert_close(models[0].state_dict()[key], value, rtol=0, atol=0)
 
 
 def test_validation_curves_are_recorded():

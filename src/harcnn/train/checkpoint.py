@@ -17,19 +17,17 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from harcnn.train.adam import Adam
 from harcnn.train.recipe import History
 
 
 def save_checkpoint(
-    path: Path, tag: str, epoch: int, model: nn.Module, optimizer: torch.optim.Optimizer,
-    generators: list[torch.Generator], history: History,
+    path: Path, tag: str, epoch: int, model: nn.Module, optimizer: Adam, generators: list[torch.Generator], history: History,
 ) -> None:
-    state = optimizer.state_dict()
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    for index, slots in state["state"].items():
-        tensors.update({f"optim.{index}.{k}": v.detach().cpu().contiguous() for k, v in slots.items()})
+    tensors.update({f"optim.{k}": v.detach().cpu().contiguous() for k, v in optimizer.state_tensors().items()})
     tensors.update({f"rng.{r}": g.get_state() for r, g in enumerate(generators)})
-    meta = {"tag": tag, "epoch": epoch, "history": asdict(history), "param_groups": state["param_groups"]}
+    meta = {"tag": tag, "epoch": epoch, "history": asdict(history)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     save_file(tensors, tmp, metadata={"harcnn": json.dumps(meta)})
@@ -37,7 +35,7 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: Path, tag: str, model: nn.Module, optimizer: torch.optim.Optimizer, generators: list[torch.Generator],
+    path: Path, tag: str, model: nn.Module, optimizer: Adam, generators: list[torch.Generator],
 ) -> tuple[int, History] | None:
     """Restore a checkpoint written for the same `tag` (configuration and seeds); None if there is none."""
     if not path.is_file():
@@ -51,14 +49,8 @@ def load_checkpoint(
         tensors = load_file(path)
     except (OSError, ValueError, KeyError, SafetensorError):
         return None  # a checkpoint cut short by a crash: start the population again
-    device = next(model.parameters()).device
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    slots: dict[int, dict] = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, index, name = key.split(".", 2)
-            slots.setdefault(int(index), {})[name] = value.to(device) if name != "step" else value
-    optimizer.load_state_dict({"state": slots, "param_groups": meta["param_groups"]})
+    optimizer.load_state_tensors({k[6:]: v for k, v in tensors.items() if k.startswith("optim.")})
     for r, g in enumerate(generators):
         g.set_state(tensors[f"rng.{r}"])
     return meta["epoch"], History(**meta["history"])

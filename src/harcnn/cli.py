@@ -154,8 +154,6 @@ def run(
     from harcnn.experiments.runner import default_workers, run_study
     from harcnn.experiments.spec import load_spec
     from harcnn.experiments.store import Store
-    from harcnn.report.study import write_study_files
-    from harcnn.report.tables import format_table, study_rows
 
     study = load_spec(spec)
     if repeats is not None:
@@ -169,6 +167,9 @@ def run(
                   workers=workers or default_workers(), executor=executor, address=address)
         runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
+    from harcnn.report.study import write_study_files  # matplotlib and scipy: 1.3 s, not before training
+    from harcnn.report.tables import format_table, study_rows
+
     order = [c.label for c in study.configs]
     rows, reference = study_rows(runs, study.reference, order)
     typer.echo(format_table(study.name, rows, reference))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from tqdm import tqdm
 import harcnn
 from harcnn.data.splits import hold_out_subjects
 from harcnn.data.transforms import Standardize
-from harcnn.data.windows import Dataset, WindowSet
+from harcnn.data.windows import Dataset, WindowSet, load_npz, save_npz
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
 from harcnn.metrics import classification_metrics
@@ -80,18 +82,24 @@ class Unit:
         return f"{self.study}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
 
 
-def plan(spec: Spec, dataset: Dataset, store: Store, workers: int = 1) -> list[Unit]:
-    """The units still to train: seeds missing from the store, in populations that fit in memory.
-
-    With several workers and fewer configurations than workers, a configuration's seeds are split
-    so that every worker has a population to train.
-    """
+def missing_seeds(spec: Spec, dataset: Dataset, store: Store) -> list[tuple[Config, list[int]]]:
+    """Each configuration's seeds not yet in the store (configurations with none left out)."""
     missing = []
     for config in spec.configs:
         done = store.seeds_done(spec.name, config.key, dataset.sha256)
         seeds = [s for s in range(spec.repeats) if s not in done]
         if seeds:
             missing.append((config, seeds))
+    return missing
+
+
+def plan(spec: Spec, dataset: Dataset, store: Store, workers: int = 1) -> list[Unit]:
+    """The units still to train: seeds missing from the store, in populations that fit in memory.
+
+    With several workers and fewer configurations than workers, a configuration's seeds are split
+    so that every worker has a population to train.
+    """
+    missing = missing_seeds(spec, dataset, store)
     parts = max(1, -(-workers // max(1, len(missing))))
     units = []
     for config, seeds in missing:
@@ -127,20 +135,23 @@ def run_study(
     data = dataset.train
     check_against_data(spec, data.n_channels, len(data.classes), data.seq_len)
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text())
-    units = plan(spec, dataset, store, workers)
-    to_go = sum(len(u.seeds) for u in units)
-    skipped = len(spec.configs) * spec.repeats - to_go
-    if skipped:
-        echo(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
-    total = sum(len(u.seeds) * u.config.epochs for u in units)
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with tqdm(total=total, unit="member-epoch", disable=not progress or not units, dynamic_ncols=True) as bar:
+    with ExitStack() as stack:
+        local_pool = executor == "local" and workers > 1 and missing_seeds(spec, dataset, store)
+        pool = stack.enter_context(process_pool(dataset, workers, threads)) if local_pool else None
+        units = plan(spec, dataset, store, workers)
+        to_go = sum(len(u.seeds) for u in units)
+        skipped = len(spec.configs) * spec.repeats - to_go
+        if skipped:
+            echo(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
+        total = sum(len(u.seeds) * u.config.epochs for u in units)
+        bar = stack.enter_context(tqdm(total=total, unit="member-epoch", disable=not progress or not units, dynamic_ncols=True))
         if executor == "ray":
             from harcnn.experiments.ray_executor import execute_on_ray
 
             results = execute_on_ray(units, dataset, checkpoints, address, threads)
-        elif workers > 1:
-            results = execute_in_processes(units, dataset, checkpoints, workers, threads)
+        elif pool is not None:
+            results = execute_in_processes(units, pool, checkpoints)
         else:
             results = ((u, run_unit(u, dataset, checkpoints, lambda e, u=u: bar.update(len(u.seeds)))) for u in units)
         for unit, runs in results:
@@ -152,24 +163,44 @@ def run_study(
                 bar.write(f">[{unit.config.label}] seed {run.seed}: {100 * run.accuracy:.3f}%")
 
 
-def execute_in_processes(units: list[Unit], dataset: Dataset, checkpoints: Path, workers: int, threads: int):
-    """Run units in `workers` processes of `threads` threads each; yields (unit, runs) as they finish."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+@contextmanager
+def process_pool(dataset: Dataset, workers: int, threads: int) -> Iterator[Executor]:
+    """`workers` processes of `threads` threads each, started at once so that they import torch and
+    read the dataset while the parent plans.
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(dataset, threads)) as pool:
-        futures = {pool.submit(_worker_run_unit, unit, checkpoints): unit for unit in units}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    Workers read the dataset from an npz file rather than receiving it pickled: the parent blocked
+    on each new process until it had imported torch and read its copy through the pipe, which
+    started the second worker 2 s after the first.
+    """
+    import multiprocessing
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    with tempfile.TemporaryDirectory(prefix="harcnn-") as tmp:
+        data_file = Path(tmp) / "dataset.npz"
+        save_npz(data_file, dataset)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(data_file, threads)) as pool:
+            for _ in range(workers):
+                pool.submit(int)  # each submission to a busy pool starts one more process
+            yield pool
+
+
+def execute_in_processes(units: list[Unit], pool: Executor, checkpoints: Path) -> Iterator[tuple[Unit, list[Run]]]:
+    """Yield (unit, runs) as the pool's workers finish them."""
+    from concurrent.futures import as_completed
+
+    futures = {pool.submit(_worker_run_unit, unit, checkpoints): unit for unit in units}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
 
 
 _WORKER_DATASET: Dataset | None = None
 
 
-def _init_worker(dataset: Dataset, threads: int) -> None:
+def _init_worker(data_file: Path, threads: int) -> None:
     global _WORKER_DATASET
-    _WORKER_DATASET = dataset
+    _WORKER_DATASET = load_npz(data_file)
     torch.set_num_threads(threads)
 
 

@@ -131,3 +131,24 @@ def test_layer_table_reads_like_keras_summary():
         ("fc", (100,), 3968 * 100 + 100),
         ("out", (6,), 606),
     ]
+
+
+def test_version_1_model_folders_still_load(tmp_path):
+    """Version 1 stored dense weights (in, out); loading transposes them into today's (out, in)."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from harcnn.models.saved import load_model, member_state, save_model
+
+    model = build("cnn", 3, 4, 32, filters=8, dense=10)
+    reset_members(model, member_generators([0], torch.device("cpu")))
+    meta = {"model": "cnn", "hparams": {"filters": 8, "dense": 10}, "seq_len": 32, "channels": ["a", "b", "c"],
+            "classes": ["w", "x", "y", "z"], "transform": None}
+    state = member_state(model, 0)
+    current = load_model(save_model(tmp_path / "v2", state, meta))
+    old = save_model(tmp_path / "v1", state, meta)
+    save_file({k: v.transpose(-1, -2).contiguous() if k in ("fc.weight", "out.weight") else v for k, v in state.items()}, old / "model.safetensors")
+    (old / "model.json").write_text(json.dumps({**json.loads((old / "model.json").read_text()), "format_version": 1}))
+    X = torch.randn(5, 3, 32).numpy()
+    assert (current.predict_proba(X) == load_model(old).predict_proba(X)).all()

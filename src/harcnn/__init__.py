@@ -1,3 +1,3 @@
 """harcnn: human activity recognition with 1D CNNs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

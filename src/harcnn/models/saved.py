@@ -20,9 +20,10 @@ from torch import nn
 from harcnn.data.transforms import Standardize
 from harcnn.errors import HarcnnError
 from harcnn.models import build
+from harcnn.models.layers import PopLinear
 
 FORMAT = "harcnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: dense weights stored (out, in) like nn.Linear; version 1 stored them (in, out)
 
 
 @dataclass
@@ -90,7 +91,15 @@ def load_model(folder: str | Path) -> SavedModel:
     model = build(meta["model"], len(meta["channels"]), len(meta["classes"]), meta["seq_len"], **meta["hparams"])
     try:
         state = load_file(weights_path)
+        if meta.get("format_version", 1) == 1:
+            state = _dense_weights_transposed(model, state)
         model.load_state_dict(state)
     except (SafetensorError, RuntimeError, OSError) as e:
         raise HarcnnError(f"{weights_path}: weights do not load into {meta['model']} ({str(e).splitlines()[0]})") from None
     return SavedModel(model.eval(), meta)
+
+
+def _dense_weights_transposed(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Version 1 state with its dense weights laid out as version 2 stores them."""
+    dense = {f"{name}.weight" for name, module in model.named_modules() if isinstance(module, PopLinear)}
+    return {k: v.transpose(-1, -2).contiguous() if k in dense else v for k, v in state.items()}

@@ -18,19 +18,25 @@ def small_set(n=70, c=3, t=32, classes=3, seed=0) -> WindowSet:
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_population_equals_separate_runs(name):
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-4), (torch.float64, 1e-12)])
+def test_population_equals_separate_runs(name, dtype, tol):
+    """In float64 a member equals its separate run to rounding (1e-12): the same computation. In
+    float32 the summation order of grouped vs single convolutions differs in the last bits, and
+    Adam (eps 1e-7) turns such differences into lr-sized steps for weights with tiny gradients, so
+    float32 runs drift apart over many steps; here, after a few, they still agree to 1e-4."""
     data = small_set()
+    data = WindowSet(data.X.astype(np.float64), data.y, data.subject, data.channels, data.classes) if dtype == torch.float64 else data
     recipe = Recipe(epochs=2, batch_size=16)  # 70 windows: the last batch of each epoch is short
     hp = {"filters": 8, "dense": 10}
     seeds = [0, 5, 9]
-    population = build(name, 3, 3, 32, members=3, **hp)
+    population = build(name, 3, 3, 32, members=3, **hp).to(dtype)
     history = train_population(population, data, seeds, recipe)
     for r, seed in enumerate(seeds):
-        alone = build(name, 3, 3, 32, members=1, **hp)
+        alone = build(name, 3, 3, 32, members=1, **hp).to(dtype)
         alone_history = train_population(alone, data, [seed], recipe)
         for key, value in alone.state_dict().items():
-            torch.testing.assert_close(member_state(population, r)[key], value, rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(history.member(r)["train_loss"], alone_history.member(0)["train_loss"], rtol=1e-5)
+            torch.testing.assert_close(member_state(population, r)[key], value, rtol=tol, atol=tol / 10)
+        np.testing.assert_allclose(history.member(r)["train_loss"], alone_history.member(0)["train_loss"], rtol=tol)
     # and the members really differ from one another
     assert not torch.equal(member_state(population, 0)["out.weight"], member_state(population, 1)["out.weight"])
 

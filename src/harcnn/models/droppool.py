@@ -142,7 +142,7 @@ def _forward_kernel(steps, bits, threshold, scale, pool, out, start, winner):  #
 def _backward_kernel(grad, start, winner, scale, pool, out):  # pragma: no cover (compiled)
     """out[b, s, r, ch] = the gradient of the pooled feature s won, times the dropout scale; zero where
     it lost or was dropped, and over the steps pooling left out."""
-    batch, length, members, channels = out.shape
+    batch, _, members, channels = out.shape
     pooled = winner.shape[1]
     zero = np.float32(0.0)
     for b in range(batch):

@@ -93,18 +93,17 @@ def missing_seeds(spec: Spec, dataset: Dataset, store: Store) -> list[tuple[Conf
     return missing
 
 
-def plan(spec: Spec, dataset: Dataset, store: Store, workers: int = 1) -> list[Unit]:
-    """The units still to train: seeds missing from the store, in populations that fit in memory.
+def plan(study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, workers: int = 1) -> list[Unit]:
+    """The units still to train (`missing`, from `missing_seeds`), in populations that fit in memory.
 
     With several workers and fewer configurations than workers, a configuration's seeds are split
     so that every worker has a population to train.
     """
-    missing = missing_seeds(spec, dataset, store)
     parts = max(1, -(-workers // max(1, len(missing))))
     units = []
     for config, seeds in missing:
-        chunk = min(members_per_chunk(config, dataset.train), -(-len(seeds) // parts))
-        units += [Unit(spec.name, config, seeds[i : i + chunk]) for i in range(0, len(seeds), chunk)]
+        chunk = min(members_per_chunk(config, train), -(-len(seeds) // parts))
+        units += [Unit(study, config, seeds[i : i + chunk]) for i in range(0, len(seeds), chunk)]
     return units
 
 
@@ -137,9 +136,10 @@ def run_study(
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text())
     threads = max(1, (os.cpu_count() or 1) // workers)
     with ExitStack() as stack:
-        local_pool = executor == "local" and workers > 1 and missing_seeds(spec, dataset, store)
+        missing = missing_seeds(spec, dataset, store)
+        local_pool = executor == "local" and workers > 1 and missing
         pool = stack.enter_context(process_pool(dataset, workers, threads)) if local_pool else None
-        units = plan(spec, dataset, store, workers)
+        units = plan(spec.name, missing, dataset.train, workers)
         to_go = sum(len(u.seeds) for u in units)
         skipped = len(spec.configs) * spec.repeats - to_go
         if skipped:

@@ -17,8 +17,8 @@ import numpy as np
 
 from common import SHARED
 from harcnn.data.preprocess import window_labels
-from harcnn.deploy.predict import predict_recording
 from harcnn.data.recordings import read_hapt
+from harcnn.deploy.predict import predict_recording
 from harcnn.models.saved import load_model
 
 

@@ -38,7 +38,9 @@ def main() -> None:
     one, big = rng.normal(size=(1, *shape)).astype(np.float32), rng.normal(size=(1024, *shape)).astype(np.float32)
     t1 = per_call(lambda: saved.predict_proba(one), 300)
     tb = per_call(lambda: saved.predict_proba(big, batch=1024), 10)
-    print(f"batch 1:    {1 / np.median(t1):8.0f} windows/s; latency median {1e3 * np.median(t1):.2f} ms, p99 {1e3 * np.quantile(t1, 0.99):.2f} ms")
+    print(
+        f"batch 1:    {1 / np.median(t1):8.0f} windows/s; latency median {1e3 * np.median(t1):.2f} ms, p99 {1e3 * np.quantile(t1, 0.99):.2f} ms"
+    )
     print(f"batch 1024: {1024 / np.median(tb):8.0f} windows/s")
     stream = Stream()
     chunks = [(rng.normal(size=(64, 3)), rng.normal(size=(64, 3))) for _ in range(201)]
@@ -51,7 +53,9 @@ def main() -> None:
             saved.predict_proba(window[None])
         latencies.append(time.perf_counter() - t0)
     lat = np.array(latencies)
-    print(f"streaming: per window (64 new samples -> filters -> window -> prediction) median {1e3 * np.median(lat):.2f} ms, p99 {1e3 * np.quantile(lat, 0.99):.2f} ms; torch threads {torch.get_num_threads()}")
+    print(
+        f"streaming: per window (64 new samples -> filters -> window -> prediction) median {1e3 * np.median(lat):.2f} ms, p99 {1e3 * np.quantile(lat, 0.99):.2f} ms; torch threads {torch.get_num_threads()}"
+    )
 
 
 if __name__ == "__main__":

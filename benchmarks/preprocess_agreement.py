@@ -61,7 +61,12 @@ def agreement(matches, recordings, filters: Filters) -> dict:
     for c, name in enumerate(CHANNELS):
         a, b = ours[:, c].ravel(), theirs[:, c].ravel()
         err = np.abs(a - b)
-        rows[name] = {"corr": float(np.corrcoef(a, b)[0, 1]), "max": float(err.max()), "mean": float(err.mean()), "scale": float(np.abs(b).mean())}
+        rows[name] = {
+            "corr": float(np.corrcoef(a, b)[0, 1]),
+            "max": float(err.max()),
+            "mean": float(err.mean()),
+            "scale": float(np.abs(b).mean()),
+        }
     return rows
 
 
@@ -76,7 +81,9 @@ def main() -> None:
     uci = load_source(a.uci).train
     recordings = read_hapt(a.hapt)
     matches = match(uci, recordings, a.every)
-    print(f"matched {len(matches)} of {len(range(0, len(uci), a.every))} sampled UCI HAR training windows to the HAPT raw recordings ({time.perf_counter() - t0:.0f} s)")
+    print(
+        f"matched {len(matches)} of {len(range(0, len(uci), a.every))} sampled UCI HAR training windows to the HAPT raw recordings ({time.perf_counter() - t0:.0f} s)"
+    )
     if a.tune:
         base = Filters()
         variants = {"default": base, "no median": replace(base, median=1), "median 5": replace(base, median=5)}

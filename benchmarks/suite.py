@@ -25,8 +25,21 @@ def main() -> None:
     walls = {}
     for study in STUDIES:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "harcnn.cli", "run", str(root / "experiments" / f"{study}.toml"), "--data", str(a.data),
-                        "--results", str(a.results), "--no-progress"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "harcnn.cli",
+                "run",
+                str(root / "experiments" / f"{study}.toml"),
+                "--data",
+                str(a.data),
+                "--results",
+                str(a.results),
+                "--no-progress",
+            ],
+            check=True,
+        )
         walls[study] = time.perf_counter() - t0
         print(f"== {study}: {walls[study]:.0f} s", flush=True)
     print("study wall times (s): " + ", ".join(f"{s} {w:.0f}" for s, w in walls.items()) + f"; total {sum(walls.values()):.0f} s")

@@ -26,8 +26,20 @@ STUDIES = {"baseline": [], "multihead": ["--multihead"]}
 
 def run_harcnn(study: str, repeats: int, data: Path, workdir: Path) -> tuple[float, list[float]]:
     spec = Path(__file__).resolve().parents[1] / "experiments" / f"{study}.toml"
-    cmd = [sys.executable, "-m", "harcnn.cli", "run", str(spec), "--data", str(data), "--repeats", str(repeats),
-           "--results", str(workdir / "results"), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harcnn.cli",
+        "run",
+        str(spec),
+        "--data",
+        str(data),
+        "--repeats",
+        str(repeats),
+        "--results",
+        str(workdir / "results"),
+        "--no-progress",
+    ]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     wall = time.perf_counter() - t0
@@ -35,7 +47,16 @@ def run_harcnn(study: str, repeats: int, data: Path, workdir: Path) -> tuple[flo
 
 
 def run_keras(python: str, study: str, repeats: int, epochs: int, folder: Path) -> tuple[float, list[float]]:
-    cmd = [python, str(SHARED / "bench" / "keras_reference.py"), str(folder), "--repeats", str(repeats), "--epochs", str(epochs), *STUDIES[study]]
+    cmd = [
+        python,
+        str(SHARED / "bench" / "keras_reference.py"),
+        str(folder),
+        "--repeats",
+        str(repeats),
+        "--epochs",
+        str(epochs),
+        *STUDIES[study],
+    ]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     wall = time.perf_counter() - t0
@@ -59,7 +80,9 @@ def main() -> None:
             rows.append(("keras reference", *run_keras(a.keras_python, a.study, a.repeats, 10, tmp / "UCI HAR Dataset")))
     print(f"study {a.study}: {a.repeats} repeats x 10 epochs, batch 32")
     for name, wall, accs in rows:
-        print(f"  {name:<16} wall {wall:7.1f} s ({wall / a.repeats:5.1f} s per model)   accuracy {np.mean(accs):.2f}% +/- {np.std(accs):.2f} (n={len(accs)})")
+        print(
+            f"  {name:<16} wall {wall:7.1f} s ({wall / a.repeats:5.1f} s per model)   accuracy {np.mean(accs):.2f}% +/- {np.std(accs):.2f} (n={len(accs)})"
+        )
     if len(rows) == 2:
         print(f"  speed-up: {rows[1][1] / rows[0][1]:.2f}x (keras wall / harcnn wall)")
 

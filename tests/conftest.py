@@ -1,5 +1,12 @@
-"""Fixtures: tiny datasets written in the exact UCI HAR file format, and the real data's location."""
+"""Fixtures: tiny datasets written in the exact UCI HAR file format, the real data, and the test lanes.
 
+Lanes (markers): `slow`, `realdata`, `browser`, `ray`. `pytest -m "not slow"` is the fast lane. A
+test whose lane's requirement is missing here (the real UCI HAR zip, Debian's chromium, Ray) is
+skipped with a reason that says how to get it, unless `HARCNN_REQUIRE_ALL=1` (CI sets it), which
+makes every such skip a failure.
+"""
+
+import importlib.util
 import os
 import shutil
 import zipfile
@@ -11,7 +18,51 @@ import pytest
 from harcnn.data.uci_har import CHANNELS, STEPS
 
 CLASSES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
-REAL_ZIP = Path(os.environ.get("HARCNN_DATA", Path(__file__).parents[1] / ".." / "shared" / "data" / "UCI HAR Dataset.zip"))
+REQUIRE_ALL = os.environ.get("HARCNN_REQUIRE_ALL") == "1"
+SHARED_ZIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "UCI HAR Dataset.zip"
+GET_DATA = (
+    "the real UCI HAR data was not found: set HARCNN_DATA to 'UCI HAR Dataset.zip', put it in ../shared/data/, "
+    "or fetch it once with `harcnn data fetch`"
+)
+
+
+def _real_source() -> str | None:
+    """$HARCNN_DATA, else ../shared/data, else the dataset harcnn's cache holds (read before the tests
+    point HARCNN_HOME elsewhere)."""
+    if os.environ.get("HARCNN_DATA"):
+        return os.environ["HARCNN_DATA"]
+    if SHARED_ZIP.is_file():
+        return str(SHARED_ZIP)
+    from harcnn.data import uci_har
+
+    sha = uci_har._read_index()["default"]
+    cached = uci_har.cached_path_for(sha) if sha else None
+    return str(cached) if cached is not None and cached.is_file() else None
+
+
+REAL_SOURCE = _real_source()
+
+
+def missing(reason: str) -> None:
+    """Skip for a missing requirement, or fail where every lane must run (HARCNN_REQUIRE_ALL=1)."""
+    if REQUIRE_ALL:
+        pytest.fail(f"HARCNN_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "real_dataset" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.realdata)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("browser") and not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        missing("Debian's chromium is needed for this test: apt-get install chromium")
+    if item.get_closest_marker("browser") and importlib.util.find_spec("playwright") is None:
+        missing('playwright is needed for this test: pip install -e ".[dev]"')
+    if item.get_closest_marker("ray") and importlib.util.find_spec("ray") is None:
+        missing('Ray is needed for this test: pip install "harcnn[ray]"')
 
 
 def write_matrix(path: Path, values: np.ndarray) -> None:
@@ -66,18 +117,21 @@ def tiny_zip(tiny_folder, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_dataset(tmp_path_factory):
-    """The real UCI HAR data, parsed once per test session. Fails (never skips) if it is missing."""
-    if not REAL_ZIP.is_file():
-        pytest.fail(f"real data not found at {REAL_ZIP}: set HARCNN_DATA to the UCI HAR zip")
-    home = tmp_path_factory.mktemp("realhome")
+def real_dataset(request, tmp_path_factory):
+    """The real UCI HAR data, parsed once and cached in pytest's cache folder, so that later test
+    sessions load it in a few hundredths of a second."""
+    if REAL_SOURCE is None:
+        missing(GET_DATA)
+    cache = getattr(request.config, "cache", None)
+    home = cache.mkdir("harcnn-home") if cache is not None else tmp_path_factory.mktemp("realhome")
     mp = pytest.MonkeyPatch()
     mp.setenv("HARCNN_HOME", str(home))
-    from harcnn.data.uci_har import load_source
+    from harcnn.data.resolve import load_dataset
 
-    dataset = load_source(REAL_ZIP)
-    mp.undo()
-    return dataset
+    try:
+        return load_dataset(REAL_SOURCE)
+    finally:
+        mp.undo()
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from harcnn import load
 from harcnn.cli import app
 from harcnn.experiments.store import Store
-from harcnn.models.saved import load_model
 
 runner = CliRunner()
 
@@ -22,10 +22,13 @@ def invoke(*args):
 @pytest.fixture
 def spec(tmp_path):
     path = tmp_path / "tiny.toml"
-    path.write_text('model = "cnn"\nrepeats = 3\nepochs = 2\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n[grid]\nstandardize = [false, true]\n')
+    path.write_text(
+        'model = "cnn"\nrepeats = 3\nepochs = 2\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n[grid]\nstandardize = [false, true]\n'
+    )
     return path
 
 
+@pytest.mark.slow
 def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_path):
     results = tmp_path / "results"
     out = invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 2, "--no-progress")
@@ -44,6 +47,7 @@ def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_p
     assert len(run["curves"]["train_loss"]) == 2 and run["data_sha256"] and run["torch_version"]
 
 
+@pytest.mark.slow
 def test_report_tables_and_html(tiny_zip, spec, tmp_path):
     results = tmp_path / "results"
     invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 3, "--no-progress")
@@ -68,7 +72,7 @@ def test_train_save_reload_predicts_identically_and_evaluate(tiny_zip, spec, tmp
     from harcnn.data.resolve import load_dataset
 
     X = load_dataset(str(tiny_zip)).test.X
-    first, second = load_model(model_dir), load_model(model_dir)
+    first, second = load(model_dir), load(model_dir)
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
     assert np.allclose(first.predict_proba(X).sum(1), 1, atol=1e-5)
     out = invoke("evaluate", model_dir, "--data", tiny_zip)

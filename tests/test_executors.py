@@ -27,6 +27,7 @@ def runs_by_key(db):
         return {(r.label, r.seed): r.accuracy for r in store.runs("grid")}
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_runs_as_one_process(tiny_zip, grid_spec, tmp_path):
     run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "one", "--no-progress")
     run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "two", "--workers", 2, "--no-progress")
@@ -36,9 +37,9 @@ def test_worker_processes_give_the_same_runs_as_one_process(tiny_zip, grid_spec,
         assert one[key] == pytest.approx(two[key], abs=1e-9)
 
 
+@pytest.mark.ray
+@pytest.mark.slow
 def test_ray_executor_on_a_local_instance(tiny_zip, grid_spec, tmp_path):
-    import ray  # noqa: F401  (a dev dependency: missing Ray fails this test rather than skipping it)
-
     out = run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "ray", "--executor", "ray", "--workers", 2, "--no-progress")
     assert "filters=4" in out
     assert len(runs_by_key(tmp_path / "ray" / "harcnn.db")) == 4

@@ -98,10 +98,13 @@ def test_fused_drop_pool_matches_torch_operations(dropout, pool, lengths):
     layer = _drop_pool(members, dropout, pool).train()
     out = layer(*images)
     probe = _drop_pool(members, dropout, pool)  # the same generators' bits again, for the reference
-    expected = torch.cat([
-        reference_forward(as_steps(i, members), probe.dropout_bits(as_steps(i, members)) if dropout else None, probe.threshold, pool)
-        for i in images
-    ], dim=2)
+    expected = torch.cat(
+        [
+            reference_forward(as_steps(i, members), probe.dropout_bits(as_steps(i, members)) if dropout else None, probe.threshold, pool)
+            for i in images
+        ],
+        dim=2,
+    )
     torch.testing.assert_close(out, expected, rtol=0, atol=0)
     g = torch.randn_like(out)
     grads = torch.autograd.grad(out, images, g)
@@ -139,16 +142,20 @@ def test_version_1_model_folders_still_load(tmp_path):
 
     from safetensors.torch import save_file
 
-    from harcnn.models.saved import load_model, member_state, save_model
+    from harcnn import load
+    from harcnn.models.layers import member_state
+    from harcnn.models.saved import ModelMeta, save_model
 
     model = build("cnn", 3, 4, 32, filters=8, dense=10)
     reset_members(model, member_generators([0], torch.device("cpu")))
-    meta = {"model": "cnn", "hparams": {"filters": 8, "dense": 10}, "seq_len": 32, "channels": ["a", "b", "c"],
-            "classes": ["w", "x", "y", "z"], "transform": None}
+    meta = ModelMeta(model="cnn", hparams={"filters": 8, "dense": 10}, seq_len=32, channels=("a", "b", "c"), classes=("w", "x", "y", "z"))
     state = member_state(model, 0)
-    current = load_model(save_model(tmp_path / "v2", state, meta))
+    current = load(save_model(tmp_path / "v2", state, meta))
     old = save_model(tmp_path / "v1", state, meta)
-    save_file({k: v.transpose(-1, -2).contiguous() if k in ("fc.weight", "out.weight") else v for k, v in state.items()}, old / "model.safetensors")
+    save_file(
+        {k: v.transpose(-1, -2).contiguous() if k in ("fc.weight", "out.weight") else v for k, v in state.items()},
+        old / "model.safetensors",
+    )
     (old / "model.json").write_text(json.dumps({**json.loads((old / "model.json").read_text()), "format_version": 1}))
     X = torch.randn(5, 3, 32).numpy()
-    assert (current.predict_proba(X) == load_model(old).predict_proba(X)).all()
+    assert (current.predict_proba(X) == load(old).predict_proba(X)).all()

@@ -30,6 +30,7 @@ def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):
     return path
 
 
+@pytest.mark.slow
 def test_import_npz_and_every_command_works_on_it(tmp_path):
     src = own_npz(tmp_path)
     data = tmp_path / "mine-dataset.npz"
@@ -74,7 +75,10 @@ def test_import_long_csv(tmp_path):
         ({"X": np.zeros((4, 2)), "y": np.zeros(4, int)}, r"X must be \(windows, channels, steps\)"),
         ({"X": np.zeros((4, 2, 5)), "y": np.zeros(3, int)}, r"4 windows but 3 labels"),
         ({"X": np.full((4, 2, 5), np.nan), "y": np.zeros(4, int)}, r"window 0 holds NaN"),
-        ({"X": np.zeros((4, 2, 5)), "y": np.array([0, 1, 2, 5]), "classes": np.array(["a", "b", "c"])}, r"label 5 at window 3 is not an index"),
+        (
+            {"X": np.zeros((4, 2, 5)), "y": np.array([0, 1, 2, 5]), "classes": np.array(["a", "b", "c"])},
+            r"label 5 at window 3 is not an index",
+        ),
         ({"X": np.zeros((4, 2, 5)), "y": np.array(["a", "b", "a", "z"]), "classes": np.array(["a", "b"])}, r"unknown label 'z'"),
         ({"X": np.zeros((4, 2, 5))}, r"missing array 'y'"),
     ],
@@ -110,21 +114,15 @@ def test_predict_recording_file_and_stream(uci_model, tmp_path):
     assert result.exit_code != 0 and "stdin line 1: expected 6 numbers" in str(result.exception)
 
 
+@pytest.mark.slow
 def test_onnx_matches_pytorch_on_real_windows(real_dataset, tmp_path):
-    from harcnn.data.transforms import Standardize
+    """A single model and a 2-member ensemble, with the standardisation folded into the graph."""
+    from harcnn import HARClassifier
     from harcnn.deploy.onnx import export_onnx, onnx_predict
-    from harcnn.models import build
-    from harcnn.models.saved import member_state, load_model, save_model
-    from harcnn.train.population import Recipe, train_population
 
     train = real_dataset.train.take(np.arange(0, 7352, 8))
-    transform = Standardize.fit(train)
-    for name in ("cnn", "multihead"):
-        model = build(name, 9, 6, 128)
-        train_population(model, transform(train), [0], Recipe(epochs=1))
-        meta = {"model": name, "hparams": {}, "seq_len": 128, "channels": list(train.channels), "classes": list(train.classes),
-                "transform": transform.to_json(), "data": {"sha256": real_dataset.sha256}}
-        saved = load_model(save_model(tmp_path / name, member_state(model, 0), meta))
+    for name, members in (("cnn", 1), ("multihead", 2)):
+        clf = HARClassifier(name, epochs=1, members=members, standardize=True).fit_windows(train)
         X = real_dataset.test.X[:500]
-        path = export_onnx(saved, tmp_path / name / "model.onnx")
-        assert np.abs(onnx_predict(path, X) - saved.predict_proba(X)).max() < 1e-4
+        path = export_onnx(clf, tmp_path / name / "model.onnx")
+        assert np.abs(onnx_predict(path, X) - clf.predict_proba(X)).max() < 1e-4

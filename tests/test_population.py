@@ -6,7 +6,7 @@ import torch
 
 from harcnn.data.windows import WindowSet
 from harcnn.models import MODELS, build
-from harcnn.models.saved import member_state
+from harcnn.models.layers import member_state
 from harcnn.train.population import Recipe, predict_logits, train_population
 
 
@@ -77,17 +77,27 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path):
 
 def test_checkpoint_of_other_seeds_is_ignored(tmp_path):
     data, ckpt = small_set(), tmp_path / "pop.safetensors"
-    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=2, batch_size=16), checkpoint=ckpt, checkpoint_every=0)
+    train_population(
+        build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=2, batch_size=16), checkpoint=ckpt, checkpoint_every=0
+    )
     assert ckpt.is_file()  # after the first epoch, not the last
     seen = []
-    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [1], Recipe(epochs=2, batch_size=16),
-                     checkpoint=ckpt, on_epoch=lambda e, h: seen.append(e))
+    train_population(
+        build("cnn", 3, 3, 32, members=1, filters=8),
+        data,
+        [1],
+        Recipe(epochs=2, batch_size=16),
+        checkpoint=ckpt,
+        on_epoch=lambda e, h: seen.append(e),
+    )
     assert seen == [0, 1]
 
 
 def test_checkpoints_wait_for_checkpoint_every(tmp_path):
     data, ckpt = small_set(), tmp_path / "pop.safetensors"
-    train_population(build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=3, batch_size=16), checkpoint=ckpt, checkpoint_every=3600)
+    train_population(
+        build("cnn", 3, 3, 32, members=1, filters=8), data, [0], Recipe(epochs=3, batch_size=16), checkpoint=ckpt, checkpoint_every=3600
+    )
     assert not ckpt.exists()
 
 
@@ -115,5 +125,7 @@ def test_adam_equals_torch_fused_adam():
 def test_validation_curves_are_recorded():
     data = small_set()
     model = build("cnn", 3, 3, 32, members=2, filters=8)
-    history = train_population(model, data.take(np.arange(50)), [0, 1], Recipe(epochs=2, batch_size=16), validation=data.take(np.arange(50, 70)))
+    history = train_population(
+        model, data.take(np.arange(50)), [0, 1], Recipe(epochs=2, batch_size=16), validation=data.take(np.arange(50, 70))
+    )
     assert np.array(history.val_accuracy).shape == (2, 2) and np.array(history.val_loss).shape == (2, 2)

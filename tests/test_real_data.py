@@ -1,6 +1,7 @@
 """The real UCI HAR data (../shared/data or $HARCNN_DATA): a few fast checks, full-size figures are benchmarks."""
 
 import numpy as np
+import pytest
 
 from harcnn.data import uci_har
 from harcnn.metrics import classification_metrics
@@ -20,6 +21,7 @@ def test_real_zip_shapes_counts_subjects(real_dataset):
     np.testing.assert_allclose(ds.train.X[0, 3, :3], [1.808515e-04, 1.013856e-02, 9.275574e-03], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_tutorial_cnn_two_epochs_scores_above_85_percent(real_dataset):
     ds = real_dataset
     model = build("cnn", 9, 6, 128, members=1)

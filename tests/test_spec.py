@@ -16,8 +16,10 @@ def test_grid_expands_and_labels(tmp_path):
     spec = load_spec(write(tmp_path, 'model = "cnn"\nrepeats = 3\n[grid]\nfilters = [8, 16]\nstandardize = [false, true]\n'))
     assert spec.name == "study" and spec.repeats == 3
     assert [c.label for c in spec.configs] == [
-        "filters=8, standardize=False", "filters=8, standardize=True",
-        "filters=16, standardize=False", "filters=16, standardize=True",
+        "filters=8, standardize=False",
+        "filters=8, standardize=True",
+        "filters=16, standardize=False",
+        "filters=16, standardize=True",
     ]
     assert spec.configs[1].standardize and spec.configs[2].hparams == {"filters": 16}
     assert len({c.key for c in spec.configs}) == 4
@@ -39,8 +41,8 @@ def test_shipped_specs_are_valid():
         ("repeat = 3\n", r"study.toml: repeat: unknown key"),
         ('model = "lstm"\n', r"study.toml: model: unknown model 'lstm'"),
         ('repeats = "ten"\n', r"study.toml: repeats: must be int"),
-        ("epochs = 0\n", r"study.toml: epochs: must be at least 1"),
-        ("lr = -1\n", r"study.toml: lr: must be positive"),
+        ("epochs = 0\n", r"study.toml: epochs: must be from 1 to"),
+        ("lr = -1\n", r"study.toml: lr: must be a positive finite number"),
         ("[hparams]\nfilter = 3\n", r"study.toml: hparams.filter: model 'cnn' has no such hyperparameter"),
         ("[hparams]\nfilters = 6.5\n", r"study.toml: hparams.filters: must be int"),
         ("[grid]\nkernel = 3\n", r"study.toml: grid.kernel: must be a non-empty list"),

@@ -85,14 +85,14 @@ def _edit_line(folder, rel, line_no, edit):
 @pytest.mark.parametrize(
     "rel, line, edit, message",
     [
-        (SIGNAL, 3, lambda l: l[:-16], r"total_acc_y_train.txt: line 3 has 127 values, expected 128"),
-        (SIGNAL, 5, lambda l: l[:100], r"total_acc_y_train.txt: line 5.*(truncated|not a number)"),
-        (SIGNAL, 2, lambda l: l[:16] + b"             abc" + l[32:], r"line 2, value 2: 'abc' is not a number"),
-        (SIGNAL, 4, lambda l: l[:16] + b"             nan" + l[32:], r"line 4, value 2 is nan"),
-        (SIGNAL, 6, lambda l: b"             inf" + l[16:], r"line 6, value 1 is inf"),
-        ("train/y_train.txt", 7, lambda l: b"7", r"y_train.txt line 7: label 7 is not in 1..6"),
-        ("train/y_train.txt", 7, lambda l: b"0", r"y_train.txt line 7: label 0 is not in 1..6"),
-        ("test/subject_test.txt", 2, lambda l: b"x", r"subject_test.txt: line 2, value 1: 'x' is not a number"),
+        (SIGNAL, 3, lambda line: line[:-16], r"total_acc_y_train.txt: line 3 has 127 values, expected 128"),
+        (SIGNAL, 5, lambda line: line[:100], r"total_acc_y_train.txt: line 5.*(truncated|not a number)"),
+        (SIGNAL, 2, lambda line: line[:16] + b"             abc" + line[32:], r"line 2, value 2: 'abc' is not a number"),
+        (SIGNAL, 4, lambda line: line[:16] + b"             nan" + line[32:], r"line 4, value 2 is nan"),
+        (SIGNAL, 6, lambda line: b"             inf" + line[16:], r"line 6, value 1 is inf"),
+        ("train/y_train.txt", 7, lambda line: b"7", r"y_train.txt line 7: label 7 is not in 1..6"),
+        ("train/y_train.txt", 7, lambda line: b"0", r"y_train.txt line 7: label 0 is not in 1..6"),
+        ("test/subject_test.txt", 2, lambda line: b"x", r"subject_test.txt: line 2, value 1: 'x' is not a number"),
     ],
     ids=["ragged-row", "truncated-row", "non-numeric", "nan", "inf", "label-7", "label-0", "bad-subject"],
 )

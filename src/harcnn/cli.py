@@ -11,18 +11,26 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
-import harcnn
 from harcnn.errors import HarcnnError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Human activity recognition with 1D CNNs: data, repeated experiments, models.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Human activity recognition with 1D CNNs: data, repeated experiments, models.",
+)
 data_app = typer.Typer(no_args_is_help=True, help="Get, check and inspect datasets.")
 app.add_typer(data_app, name="data")
 
-DataOpt = Annotated[Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")]
+DataOpt = Annotated[
+    Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")
+]
 
 
 def main() -> None:
+    from harcnn.train.runtime import keep_freed_memory
+
+    keep_freed_memory()  # this process is harcnn's own: see train.runtime
     try:
         app()
     except HarcnnError as e:
@@ -44,7 +52,9 @@ def _dataset(ref: str | None, fetch_if_missing: bool = False):
 
 
 @data_app.command("fetch")
-def data_fetch(source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None) -> None:
+def data_fetch(
+    source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None,
+) -> None:
     """Fetch, verify, parse and cache UCI HAR; it becomes the default dataset."""
     from harcnn.data import uci_har
 
@@ -64,14 +74,18 @@ def data_info(data: DataOpt = None) -> None:
     typer.echo(f"content sha256: {ds.sha256}")
     if ds.name == uci_har.NAME:
         official = ds.sha256 == uci_har.OFFICIAL_CONTENT_SHA256
-        typer.echo("verified: identical to the UCI HAR v1.0 release" if official else "verified: NO, content differs from the UCI HAR v1.0 release")
+        typer.echo(
+            "verified: identical to the UCI HAR v1.0 release" if official else "verified: NO, content differs from the UCI HAR v1.0 release"
+        )
     typer.echo(f"channels ({ds.train.n_channels}): {', '.join(ds.train.channels)}")
     typer.echo(f"window: {ds.train.seq_len} steps")
     width = max(len(c) for c in ds.train.classes)
     typer.echo(f"{'class':<{width}}  {'train':>6}  {'test':>6}")
     for name, a, b in zip(ds.train.classes, ds.train.class_counts(), ds.test.class_counts()):
         typer.echo(f"{name:<{width}}  {a:>6}  {b:>6}")
-    typer.echo(f"{'total':<{width}}  {len(ds.train):>6}  {len(ds.test):>6}   windows (n, channels, steps): train {ds.train.X.shape}, test {ds.test.X.shape}")
+    typer.echo(
+        f"{'total':<{width}}  {len(ds.train):>6}  {len(ds.test):>6}   windows (n, channels, steps): train {ds.train.X.shape}, test {ds.test.X.shape}"
+    )
     for split in ("train", "test"):
         subjects = sorted(set(getattr(ds, split).subject.tolist()))
         typer.echo(f"{split} subjects ({len(subjects)}): {', '.join(map(str, subjects))}")
@@ -96,7 +110,9 @@ def data_import(
     ds = import_windows(source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_npz(out, ds)
-    typer.echo(f"{ds.name}: {len(ds.train)} training and {len(ds.test)} test windows of {ds.train.n_channels} channels x {ds.train.seq_len} steps, {len(ds.train.classes)} classes")
+    typer.echo(
+        f"{ds.name}: {len(ds.train)} training and {len(ds.test)} test windows of {ds.train.n_channels} channels x {ds.train.seq_len} steps, {len(ds.train.classes)} classes"
+    )
     typer.echo(f"test subjects: {sorted(set(ds.test.subject.tolist()))}")
     typer.echo(f"wrote {out}; use it with --data {out}")
 
@@ -144,36 +160,63 @@ def run(
     db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
     repeats: Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-    workers: Annotated[int, typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU).")] = 0,
-    executor: Annotated[str, typer.Option(help="'local' (processes on this machine) or 'ray' (a Ray cluster).")] = "local",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU)."
+        ),
+    ] = 0,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="'local' (this process, or worker processes with --workers > 1), 'inline', 'processes' or 'ray' (a Ray cluster)."
+        ),
+    ] = "local",
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
 ) -> None:
     """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
     from dataclasses import replace
 
-    from harcnn.experiments.runner import default_workers, run_study
-    from harcnn.experiments.spec import load_spec
+    from harcnn.experiments.executors import default_workers
+    from harcnn.experiments.runner import run_study
+    from harcnn.experiments.spec import MAX_REPEATS, load_spec
     from harcnn.experiments.store import Store
+    from harcnn.names import safe_filename
 
     study = load_spec(spec)
     if repeats is not None:
+        if not 1 <= repeats <= MAX_REPEATS:
+            raise HarcnnError(f"--repeats must be from 1 to {MAX_REPEATS}, got {repeats}")
         study = replace(study, repeats=repeats)
     ds = _dataset(data, fetch_if_missing=True)
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
-        if executor not in ("local", "ray"):
-            raise HarcnnError(f"--executor must be 'local' or 'ray', not {executor!r}")
-        run_study(study, ds, store, checkpoints=results / ".checkpoints", progress=progress,
-                  workers=workers or default_workers(), executor=executor, address=address)
-        runs = [r for r in store.runs(study.name) if r.data_sha256 == ds.sha256]
+        run_study(
+            study,
+            ds,
+            store,
+            checkpoints=results / ".checkpoints",
+            progress=progress,
+            workers=workers or default_workers(),
+            executor=executor,
+            address=address,
+        )
+        keys = {c.key for c in study.configs}
+        mine = [r for r in store.runs(study.name) if r.config_key in keys and r.data_sha256 == ds.sha256]
+        every = store.runs(study.name)
     typer.echo(f"wall time {time.perf_counter() - t0:.1f} s")
     from harcnn.report.study import write_study_files  # matplotlib and scipy: 1.3 s, not before training
     from harcnn.report.tables import format_table, study_rows
 
     order = [c.label for c in study.configs]
-    rows, reference = study_rows(runs, study.reference, order)
+    rows, reference = study_rows(mine, study.reference, order)
     typer.echo(format_table(study.name, rows, reference))
-    for path in write_study_files(study.name, runs, results / study.name, order):
+    if len(every) > len(mine):
+        typer.echo(
+            f"note: the store also holds {len(every) - len(mine)} runs of study {study.name!r} with another configuration or dataset; "
+            "they are kept apart in runs.csv and the report"
+        )
+    for path in write_study_files(study.name, every, results / safe_filename(study.name), order):
         typer.echo(f"wrote {path}")
 
 
@@ -187,7 +230,7 @@ def report(
     """Tables with significance tests per study, and a self-contained HTML report with figures."""
     from harcnn.experiments.store import Store
     from harcnn.report.html import write_report
-    from harcnn.report.tables import format_table, grid_order, study_rows
+    from harcnn.report.tables import format_table, study_rows
 
     path = db or results / "harcnn.db"
     if not path.is_file():
@@ -199,7 +242,7 @@ def report(
             raise HarcnnError(f"{path}: no runs of study {unknown[0]!r}; it has {store.studies()}")
         for name in names:
             info = store.study_info(name)
-            rows, reference = study_rows(store.runs(name), info["reference"], grid_order(info["spec"]))
+            rows, reference = study_rows(store.runs(name), info["reference"], info["labels"])
             typer.echo(format_table(name, rows, reference) + "\n")
         try:
             train_set = _dataset(data).train
@@ -216,40 +259,42 @@ def train(
     out: Annotated[Path, typer.Option(help="Model folder to write.")],
     data: DataOpt = None,
     seed: int = 0,
+    members: Annotated[
+        int, typer.Option(min=1, max=64, help="Train this many seeds (SEED, SEED+1, ...) and save them as one ensemble.")
+    ] = 1,
     config: Annotated[Optional[str], typer.Option(help="Label of the grid configuration to train.")] = None,
 ) -> None:
-    """Train one model and save it (safetensors + JSON)."""
-    import torch
-
-    from harcnn.experiments.runner import prepare
+    """Train one model (or an ensemble of --members seeds) and save it (safetensors + JSON)."""
+    from harcnn.estimator import HARClassifier
     from harcnn.experiments.spec import load_spec
-    from harcnn.metrics import classification_metrics
-    from harcnn.models import build
-    from harcnn.models.saved import member_state, save_model
-    from harcnn.train.population import predict_logits, train_population
+    from harcnn.metrics import evaluate
 
     study = load_spec(spec)
     labels = [c.label for c in study.configs]
     if config is not None and config not in labels:
         raise HarcnnError(f"{spec}: no configuration {config!r}; it has {labels}")
     chosen = study.configs[labels.index(config) if config else 0]
+    if not out.parent.is_dir():
+        raise HarcnnError(f"{out}: cannot write a model there, the folder {out.parent} does not exist")
     ds = _dataset(data, fetch_if_missing=True)
-    prepared = prepare(chosen, ds)
-    tr = prepared.train
-    model = build(chosen.model, tr.n_channels, len(tr.classes), tr.seq_len, **chosen.hparams)
-    t0 = time.perf_counter()
-    train_population(model, tr, [seed], chosen.recipe, validation=prepared.validation,
-                     on_epoch=lambda e, h: typer.echo(f"epoch {e + 1}/{chosen.epochs}: train loss {h.train_loss[-1][0]:.4f}, accuracy {h.train_accuracy[-1][0]:.4f}"))
-    accuracy = classification_metrics(prepared.test.y, predict_logits(model, prepared.test.X)[0].argmax(-1).numpy(), tr.classes)["accuracy"]
-    meta = {
-        "model": chosen.model, "hparams": chosen.hparams, "c_in": tr.n_channels, "n_classes": len(tr.classes),
-        "seq_len": tr.seq_len, "channels": list(tr.channels), "classes": list(tr.classes),
-        "transform": prepared.transform.to_json() if prepared.transform else None,
-        "training": {**chosen.to_json(), "seed": seed, "spec": str(spec), "label": chosen.label, "wall_s": round(time.perf_counter() - t0, 2)},
-        "data": {"name": ds.name, "sha256": ds.sha256, "source": ds.source},
-        "test_accuracy": accuracy, "harcnn_version": harcnn.__version__, "torch_version": torch.__version__,
-    }
-    save_model(out, member_state(model, 0), meta)
+    clf = HARClassifier(
+        model=chosen.model,
+        epochs=chosen.epochs,
+        batch_size=chosen.batch_size,
+        lr=chosen.lr,
+        members=members,
+        standardize=chosen.standardize,
+        validation_subjects=chosen.validation_subjects,
+        random_state=seed,
+        verbose=True,
+        **chosen.hparams,
+    ).fit_windows(ds.train)
+    accuracy = evaluate(clf, ds.test)["accuracy"]
+    clf.with_meta(
+        data={"name": ds.name, "sha256": ds.sha256, "source": ds.source},
+        test_accuracy=accuracy,
+        training={**clf.meta_.training, "spec": str(spec), "label": chosen.label},
+    ).save(out)
     typer.echo(f"test accuracy {100 * accuracy:.2f}%; saved {out}/model.safetensors and {out}/model.json")
 
 
@@ -257,22 +302,24 @@ def train(
 def evaluate(
     model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
     data: DataOpt = None,
-    out: Annotated[Optional[Path], typer.Option(help="Where to write the confusion-matrix PNG and metrics JSON (default: the model folder).")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="Where to write the confusion-matrix PNG and metrics JSON (default: the model folder).")
+    ] = None,
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on the test split."""
-    from harcnn.metrics import classification_metrics
-    from harcnn.models.saved import load_model
+    from harcnn.estimator import load
+    from harcnn.metrics import evaluate as evaluate_model
     from harcnn.report.plots import confusion
 
-    saved = load_model(model)
+    clf = load(model)
     ds = _dataset(data)
     test = ds.test
-    if test.channels != saved.channels or test.classes != saved.classes:
-        raise HarcnnError(f"{model}: the model's channels/classes do not match the dataset {ds.source}")
-    if saved.meta["data"]["sha256"] != ds.sha256:
-        typer.secho("note: this dataset differs from the one the model was trained on", fg="yellow", err=True)
-    pred = saved.predict_proba(test.X).argmax(1)
-    m = classification_metrics(test.y, pred, test.classes)
+    if (clf.meta_.data or {}).get("sha256") != ds.sha256:
+        typer.secho("note: this dataset differs from the one the model was trained on (or that is not recorded)", fg="yellow", err=True)
+    try:
+        m = evaluate_model(clf, test)
+    except HarcnnError as e:
+        raise HarcnnError(f"{model}: {e} (dataset {ds.source})") from None
     typer.echo(f"test windows: {len(test)}   accuracy: {100 * m['accuracy']:.2f}%   macro-F1: {m['macro_f1']:.4f}")
     width = max(len(c) for c in test.classes)
     typer.echo(f"{'class':<{width}}  precision  recall     f1  support")
@@ -285,7 +332,9 @@ def evaluate(
         typer.echo(f"{name:<{width}}  " + " ".join(f"{v:>8d}" for v in row))
     out = out or model
     out.mkdir(parents=True, exist_ok=True)
-    png = confusion(np.asarray(m["confusion"]), test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out / "confusion.png")
+    png = confusion(
+        np.asarray(m["confusion"]), test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out / "confusion.png"
+    )
     (out / "metrics.json").write_text(json.dumps(m, indent=1))
     typer.echo(f"wrote {png} and {out / 'metrics.json'}")
 
@@ -296,31 +345,35 @@ def predict(
     recording: Annotated[Optional[Path], typer.Argument(help="Raw recording: CSV (timestamp,ax,ay,az,gx,gy,gz; g and rad/s).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="CSV of predictions (default: print them).")] = None,
     smooth: Annotated[int, typer.Option(help="Average probabilities over this many neighbouring windows (odd).")] = 1,
-    stream: Annotated[bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every 64 samples.")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every 64 samples.")
+    ] = False,
 ) -> None:
     """Activities of a raw phone recording, one row per 2.56 s window (every 1.28 s)."""
     from harcnn.data.preprocess import RATE, STEPS
-    from harcnn.data.recordings import read_csv
-    from harcnn.deploy.predict import predict_recording, write_predictions
-    from harcnn.models.saved import load_model
+    from harcnn.deploy.predict import check_smooth, predict_recording
+    from harcnn.estimator import load
 
-    saved = load_model(model)
+    check_smooth(smooth)
+    clf = load(model)
     if stream:
         from harcnn.deploy.stream import predict_stream
 
-        for start, activity, p in predict_stream(saved, sys.stdin, k=smooth):
+        for start, activity, p in predict_stream(clf, sys.stdin, k=smooth):
             typer.echo(f"{start / RATE:.2f},{(start + STEPS) / RATE:.2f},{activity},{p.max():.3f}")
             sys.stdout.flush()
         return
     if recording is None:
         raise HarcnnError("give a RECORDING file, or --stream to read samples from stdin")
-    starts, proba = predict_recording(saved, read_csv(recording), smooth)
+    predictions = predict_recording(clf, recording, smooth)
     if out is None:
-        for start, p in zip(starts, proba):
-            typer.echo(f"{start / RATE:7.2f} s  {saved.classes[int(p.argmax())]:<20} {p.max():.3f}")
+        for start, activity, p in zip(predictions.start_s, predictions.activity, predictions.proba):
+            typer.echo(f"{start:7.2f} s  {activity!s:<20} {p.max():.3f}")
         return
-    write_predictions(out, starts, proba, saved.classes, STEPS)
-    typer.echo(f"wrote {len(starts)} window predictions to {out}")
+    if not out.parent.is_dir():
+        raise HarcnnError(f"{out}: cannot write there, the folder {out.parent} does not exist")
+    predictions.write_csv(out)
+    typer.echo(f"wrote {len(predictions)} window predictions to {out}")
 
 
 @app.command()
@@ -333,21 +386,24 @@ def export(
 ) -> None:
     """Export a model to ONNX (input transform folded in), optionally int8-quantized."""
     from harcnn.deploy.onnx import export_onnx, onnx_predict, quantize_int8
-    from harcnn.models.saved import load_model
+    from harcnn.estimator import load
 
     if format != "onnx":
         raise HarcnnError(f"unknown export format {format!r}; supported: onnx")
     if quantize not in (None, "int8"):
         raise HarcnnError(f"unknown quantization {quantize!r}; supported: int8")
-    saved = load_model(model)
-    path = export_onnx(saved, out or model / "model.onnx")
+    clf = load(model)
+    path = export_onnx(clf, out or model / "model.onnx")
     typer.echo(f"wrote {path} and {path}.json")
     if quantize:
         q = quantize_int8(path, path.with_name(path.stem + ".int8.onnx"))
         test = _dataset(data).test
-        accuracy = {name: float((onnx_predict(p, test.X).argmax(1) == test.y).mean()) for name, p in (("float32", path), ("int8", q))}
-        typer.echo(f"wrote {q}; test accuracy float32 {100 * accuracy['float32']:.2f}%, int8 {100 * accuracy['int8']:.2f}% "
-                   f"({100 * (accuracy['int8'] - accuracy['float32']):+.2f} points); sizes {path.stat().st_size // 1024} KiB vs {q.stat().st_size // 1024} KiB")
+        names, truth = np.array([str(c) for c in clf.classes_]), np.array(test.classes)[test.y]
+        accuracy = {name: float((names[onnx_predict(p, test.X).argmax(1)] == truth).mean()) for name, p in (("float32", path), ("int8", q))}
+        typer.echo(
+            f"wrote {q}; test accuracy float32 {100 * accuracy['float32']:.2f}%, int8 {100 * accuracy['int8']:.2f}% "
+            f"({100 * (accuracy['int8'] - accuracy['float32']):+.2f} points); sizes {path.stat().st_size // 1024} KiB vs {q.stat().st_size // 1024} KiB"
+        )
 
 
 if __name__ == "__main__":

@@ -1,28 +1,30 @@
-"""Classification metrics computed from labels alone (no scikit-learn needed at run time)."""
+"""Classification metrics (scikit-learn's), in the one dictionary every report and command uses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Rows are true classes, columns predicted ones."""
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+if TYPE_CHECKING:
+    from harcnn.estimator import HARClassifier
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: tuple[str, ...]) -> dict:
     """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix.
 
-    A class never predicted has precision 0 and one absent from `y_true` has recall 0, as in
-    scikit-learn with `zero_division=0`.
+    `y_true` and `y_pred` index `classes`; rows of the confusion matrix are true classes. A class never
+    predicted has precision 0 and one absent from `y_true` recall 0 (`zero_division=0`).
     """
-    cm = confusion_matrix(y_true, y_pred, len(classes))
-    tp = np.diag(cm).astype(float)
-    predicted, support = cm.sum(0), cm.sum(1)
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    labels = np.arange(len(classes))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
     return {
-        "accuracy": float(tp.sum() / max(cm.sum(), 1)),
+        "accuracy": float(np.trace(cm) / max(cm.sum(), 1)),
         "macro_f1": float(f1.mean()),
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
@@ -30,3 +32,20 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: tupl
         },
         "confusion": cm.tolist(),
     }
+
+
+def evaluate(model: HARClassifier, windows: WindowSet) -> dict:
+    """`classification_metrics` of a fitted model on labelled windows, in the windows' class order.
+
+    The model's classes are matched to the windows' by name, so a model whose outputs are in another
+    order (one fitted on string labels, say) is scored correctly; channels must match by name too.
+    """
+    if tuple(model.channels_) != windows.channels:
+        raise HarcnnError(f"the model reads channels {list(model.channels_)}, the windows have {list(windows.channels)}")
+    names = [str(c) for c in model.classes_]
+    if sorted(names) != sorted(windows.classes):
+        raise HarcnnError(f"the model's classes {names} are not the windows' classes {list(windows.classes)}")
+    position = {name: i for i, name in enumerate(windows.classes)}
+    order = np.array([position[n] for n in names])
+    predicted = order[model.predict_proba(windows.X).argmax(1)]
+    return classification_metrics(windows.y, predicted, windows.classes)

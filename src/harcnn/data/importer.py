@@ -53,9 +53,13 @@ def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
             values = [float(row[col[c]]) for c in channels]
         except ValueError:
             raise HarcnnError(f"{path}: line {number}: step must be a whole number and channels numbers: {row}") from None
-        w = windows.setdefault(row[col["window"]], {"steps": {}, "label": row[col["label"]], "subject": row[col["subject"]] if "subject" in col else None})
+        w = windows.setdefault(
+            row[col["window"]], {"steps": {}, "label": row[col["label"]], "subject": row[col["subject"]] if "subject" in col else None}
+        )
         if row[col["label"]] != w["label"]:
-            raise HarcnnError(f"{path}: line {number}: window {row[col['window']]!r} changes label from {w['label']!r} to {row[col['label']]!r}")
+            raise HarcnnError(
+                f"{path}: line {number}: window {row[col['window']]!r} changes label from {w['label']!r} to {row[col['label']]!r}"
+            )
         if step in w["steps"]:
             raise HarcnnError(f"{path}: line {number}: window {row[col['window']]!r} repeats step {step}")
         w["steps"][step] = values
@@ -113,7 +117,9 @@ def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> 
     if np.issubdtype(y.dtype, np.integer):
         bad = (y < 0) | (y >= len(classes))
         if bad.any():
-            raise HarcnnError(f"{path}: label {y[np.argmax(bad)]} at window {int(np.argmax(bad))} is not an index into {len(classes)} classes")
+            raise HarcnnError(
+                f"{path}: label {y[np.argmax(bad)]} at window {int(np.argmax(bad))} is not an index into {len(classes)} classes"
+            )
         return classes, y.astype(np.int64)
     lookup = {name: i for i, name in enumerate(classes)}
     unknown = [str(v) for v in y.astype(str) if v not in lookup]

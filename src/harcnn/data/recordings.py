@@ -44,7 +44,9 @@ class Recording:
 
     def __post_init__(self) -> None:
         if self.acc.shape != self.gyro.shape or self.acc.ndim != 2 or self.acc.shape[1] != 3:
-            raise HarcnnError(f"{self.name}: accelerometer {self.acc.shape} and gyroscope {self.gyro.shape} must both be (n, 3) of equal length")
+            raise HarcnnError(
+                f"{self.name}: accelerometer {self.acc.shape} and gyroscope {self.gyro.shape} must both be (n, 3) of equal length"
+            )
 
     def __len__(self) -> int:
         return len(self.acc)
@@ -156,5 +158,7 @@ def read_csv(path: str | Path) -> Recording:
     gaps = dt > 1.5 * step
     if gaps.any():
         number = int(np.argmax(gaps)) + 3
-        raise HarcnnError(f"{path}: line {number}: gap of {dt[number - 3]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps")
+        raise HarcnnError(
+            f"{path}: line {number}: gap of {dt[number - 3]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps"
+        )
     return Recording(path.stem, data[:, 1:4], data[:, 4:7], 1.0 / step)

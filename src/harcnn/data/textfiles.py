@@ -54,6 +54,4 @@ def _diagnose(raw: bytes, where: str, columns: int | None) -> None:
         if expected is None:
             expected = len(tokens)
         if len(tokens) != expected:
-            raise HarcnnError(
-                f"{where}: line {number} has {len(tokens)} values, expected {expected} (truncated or ragged row)"
-            )
+            raise HarcnnError(f"{where}: line {number} has {len(tokens)} values, expected {expected} (truncated or ragged row)")

@@ -117,9 +117,7 @@ def parse(path: Path) -> Dataset:
             _same_rows(path, rel, len(values), rel_y, len(y))
             X[:, c, :] = values
         sets[split] = WindowSet(X, y - 1, subject, CHANNELS, classes)
-    sha = content_sha256(
-        *(getattr(sets[s], k) for s in ("train", "test") for k in ("X", "y", "subject")), names=classes
-    )
+    sha = content_sha256(*(getattr(sets[s], k) for s in ("train", "test") for k in ("X", "y", "subject")), names=classes)
     return Dataset(NAME, sets["train"], sets["test"], sha, str(path))
 
 
@@ -228,8 +226,7 @@ def download(url: str) -> Path:
                     out.write(chunk)
         except OSError as e:
             raise HarcnnError(
-                f"could not download {url} ({e}). Offline? Fetch from a local copy instead: "
-                'harcnn data fetch --from "UCI HAR Dataset.zip"'
+                f'could not download {url} ({e}). Offline? Fetch from a local copy instead: harcnn data fetch --from "UCI HAR Dataset.zip"'
             ) from None
         os.replace(tmp, target)
     return target

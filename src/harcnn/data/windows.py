@@ -101,8 +101,7 @@ def load_npz(path) -> Dataset:
             channels, classes = tuple(z["channels"].tolist()), tuple(z["classes"].tolist())
             name, sha, source = z["meta"].tolist()
             sets = {
-                split: WindowSet(z[f"{split}_X"], z[f"{split}_y"], z[f"{split}_subject"], channels, classes)
-                for split in ("train", "test")
+                split: WindowSet(z[f"{split}_X"], z[f"{split}_y"], z[f"{split}_subject"], channels, classes) for split in ("train", "test")
             }
     except (OSError, KeyError, ValueError) as e:
         raise HarcnnError(f"{path}: not a harcnn dataset file ({e})") from None

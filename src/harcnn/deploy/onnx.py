@@ -16,48 +16,57 @@ import torch
 from torch import Tensor, nn
 
 from harcnn.errors import HarcnnError
-from harcnn.models.saved import SavedModel
+from harcnn.estimator import HARClassifier
 
 
 class Exported(nn.Module):
-    """A saved model as a plain single-model network: transform, population of one, softmax."""
+    """A fitted model as a plain network: transform, the population, softmax (an ensemble's: the members' mean)."""
 
-    def __init__(self, saved: SavedModel):
+    def __init__(self, model: HARClassifier):
         super().__init__()
-        self.model = saved.model.eval()
-        t = saved.transform
-        c = len(saved.channels)
+        self.model = model.net_.cpu().eval()
+        t = model.transform_
+        c = len(model.channels_)
         mean = t.mean if t is not None else np.zeros(c, np.float32)
         std = t.std if t is not None else np.ones(c, np.float32)
         self.register_buffer("mean", torch.from_numpy(np.asarray(mean, np.float32)).view(1, c, 1))
         self.register_buffer("std", torch.from_numpy(np.asarray(std, np.float32)).view(1, c, 1))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        logits = self.model(((x - self.mean) / self.std).unsqueeze(0))[0]
-        return logits, torch.softmax(logits, -1)
+        x = ((x - self.mean) / self.std).unsqueeze(0)
+        logits = self.model.forward_members(x.expand(self.model.members, -1, -1, -1))  # (members, batch, classes)
+        return logits.mean(0), torch.softmax(logits, -1).mean(0)
 
 
-def export_onnx(saved: SavedModel, path: Path, opset: int = 18) -> Path:
-    """Write `path` (ONNX) and `path.json` (metadata); returns the ONNX path."""
-    module = Exported(saved).eval()
-    example = torch.zeros(2, len(saved.channels), saved.meta["seq_len"])
+def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
+    """Write `path` (ONNX) and `path.json` (metadata); returns the ONNX path.
+
+    The outputs are the members' mean logits and mean probabilities (one member: its own)."""
+    module = Exported(model).eval()
+    seq_len = model.meta_.seq_len
+    example = torch.zeros(2, len(model.channels_), seq_len)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The TorchScript exporter: it needs no extra package and handles these models; torch warns
     # that the torch.export-based one (which needs onnxscript) is now preferred.
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
-            module, (example,), str(path), input_names=["windows"], output_names=["logits", "probabilities"],
+            module,
+            (example,),
+            str(path),
+            input_names=["windows"],
+            output_names=["logits", "probabilities"],
             dynamic_axes={"windows": {0: "batch"}, "logits": {0: "batch"}, "probabilities": {0: "batch"}},
-            opset_version=opset, dynamo=False,
+            opset_version=opset,
+            dynamo=False,
         )
     meta = {
-        "input": {"name": "windows", "shape": ["batch", len(saved.channels), saved.meta["seq_len"]], "dtype": "float32"},
+        "input": {"name": "windows", "shape": ["batch", len(model.channels_), seq_len], "dtype": "float32"},
         "outputs": ["logits", "probabilities"],
-        "channels": list(saved.channels),
-        "classes": list(saved.classes),
-        "input_transform": "folded into the graph: raw windows in" if saved.transform is not None else "none: raw windows in",
-        "source_model": saved.meta,
+        "channels": list(model.channels_),
+        "classes": model.classes_.tolist(),
+        "input_transform": "folded into the graph: raw windows in" if model.transform_ is not None else "none: raw windows in",
+        "source_model": model.meta_.to_json(),
     }
     Path(str(path) + ".json").write_text(json.dumps(meta, indent=1))
     return path
@@ -81,5 +90,7 @@ def onnx_predict(path: Path, X: np.ndarray, batch: int = 1024) -> np.ndarray:
     except ImportError:
         raise HarcnnError('running ONNX models needs onnxruntime: pip install "harcnn[onnx]"') from None
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    out = [session.run(["probabilities"], {"windows": np.ascontiguousarray(X[i : i + batch], np.float32)})[0] for i in range(0, len(X), batch)]
+    out = [
+        session.run(["probabilities"], {"windows": np.ascontiguousarray(X[i : i + batch], np.float32)})[0] for i in range(0, len(X), batch)
+    ]
     return np.concatenate(out)

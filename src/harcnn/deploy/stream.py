@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from harcnn.data.preprocess import RATE, Stream
-from harcnn.deploy.predict import require_raw_channels
+from harcnn.deploy.predict import check_smooth, require_raw_channels
 from harcnn.errors import HarcnnError
-from harcnn.models.saved import SavedModel
+from harcnn.estimator import HARClassifier
 
 
 def parse_sample(line: str, number: int) -> np.ndarray | None:
@@ -33,13 +33,14 @@ def parse_sample(line: str, number: int) -> np.ndarray | None:
     return values[-6:]
 
 
-def predict_stream(saved: SavedModel, lines: Iterable[str], k: int = 1) -> Iterator[tuple[int, str, np.ndarray]]:
+def predict_stream(model: HARClassifier, lines: Iterable[str], k: int = 1) -> Iterator[tuple[int, str, np.ndarray]]:
     """Yield (start sample, activity, probabilities averaged over the last `k` windows) per window.
 
     Samples are buffered only until they complete the next window, so each prediction is made
     as soon as its last sample has arrived.
     """
-    require_raw_channels(saved)
+    require_raw_channels(model)
+    check_smooth(k)
     stream = Stream(RATE)
     recent: deque[np.ndarray] = deque(maxlen=k)
     pending: list[np.ndarray] = []
@@ -53,6 +54,6 @@ def predict_stream(saved: SavedModel, lines: Iterable[str], k: int = 1) -> Itera
         block = np.array(pending)
         pending.clear()
         for start, window in stream.push(block[:, :3], block[:, 3:]):
-            recent.append(saved.predict_proba(window[None])[0])
+            recent.append(model.predict_proba(window[None])[0])
             p = np.mean(recent, axis=0)
-            yield start, saved.classes[int(p.argmax())], p
+            yield start, str(model.classes_[int(p.argmax())]), p

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
-from harcnn.experiments.runner import Unit, run_unit
 from harcnn.experiments.store import Run
+from harcnn.experiments.units import Unit, run_unit
 
 
 def _task(unit: Unit, dataset: Dataset, checkpoints: Path, threads: int) -> list[Run]:
@@ -24,23 +24,34 @@ def _task(unit: Unit, dataset: Dataset, checkpoints: Path, threads: int) -> list
     return run_unit(unit, dataset, checkpoints)
 
 
-def execute_on_ray(units: list[Unit], dataset: Dataset, checkpoints: Path, address: str | None, threads: int) -> Iterator[tuple[Unit, list[Run]]]:
-    """Yield (unit, runs) as tasks finish; `address=None` starts a local Ray instance."""
-    try:
-        import ray
-    except ImportError:
-        raise HarcnnError('the Ray executor needs Ray: pip install "harcnn[ray]"') from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    try:
-        task = ray.remote(num_cpus=threads)(_task)
-        data_ref = ray.put(dataset)
-        pending = {task.remote(unit, data_ref, checkpoints, threads): unit for unit in units}
+class RayExecutor:
+    """Units as Ray tasks; `address=None` starts a local Ray instance for the duration."""
+
+    def __init__(self, dataset: Dataset, checkpoints: Path, address: str | None, threads: int):
+        self.dataset, self.checkpoints, self.address, self.threads = dataset, checkpoints, address, threads
+        self.started_here = False
+
+    def __enter__(self) -> RayExecutor:
+        try:
+            import ray
+        except ImportError:
+            raise HarcnnError('the Ray executor needs Ray: pip install "harcnn[ray]"') from None
+        self.ray = ray
+        self.started_here = not ray.is_initialized()
+        if self.started_here:
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.started_here:
+            self.ray.shutdown()
+
+    def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
+        ray = self.ray
+        task = ray.remote(num_cpus=self.threads)(_task)
+        data_ref = ray.put(self.dataset)
+        pending = {task.remote(unit, data_ref, self.checkpoints, self.threads): unit for unit in units}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             unit = pending.pop(done[0])
             yield unit, ray.get(done[0])
-    finally:
-        if started_here:
-            ray.shutdown()

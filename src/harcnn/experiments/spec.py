@@ -17,12 +17,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from harcnn.errors import HarcnnError
-from harcnn.models import MODELS, build, hyperparameters
+from harcnn.models import MODELS, build, check_hyperparameter, hyperparameters
+from harcnn.names import check_name
 from harcnn.train.recipe import Recipe
 
 # Training settings a spec may set, with their types and defaults.
@@ -33,6 +37,9 @@ TRAINING = {
     "standardize": (bool, False),
     "validation_subjects": (int, 0),
 }
+LIMITS = {"epochs": 100_000, "batch_size": 1 << 16, "validation_subjects": 10_000}
+MAX_REPEATS = 1000
+MAX_CONFIGS = 10_000
 TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *TRAINING}
 
 
@@ -75,10 +82,14 @@ class Spec:
 def load_spec(path: str | Path) -> Spec:
     """Read and check a spec file; every problem names the file and the key."""
     path = Path(path)
+    if path.is_dir():
+        raise HarcnnError(f"{path}: is a folder; give a spec file (TOML), e.g. experiments/baseline.toml")
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise HarcnnError(f"{path}: no such spec file") from None
+    except OSError as e:
+        raise HarcnnError(f"{path}: cannot read the spec ({e.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise HarcnnError(f"{path}: not valid TOML ({e})") from None
     return parse_spec(raw, path)
@@ -91,6 +102,10 @@ def parse_spec(raw: dict, path: Path) -> Spec:
     for key in raw:
         if key not in TOP:
             raise fail(key, f"unknown key; a spec may set {sorted(TOP)}")
+    name = check_name(raw.get("name", path.stem), "name", f"{path}: name")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description", f"must be text, got {description!r}")
     grid = raw.get("grid", {})
     hparams = raw.get("hparams", {})
     for key, table in (("grid", grid), ("hparams", hparams)):
@@ -101,11 +116,16 @@ def parse_spec(raw: dict, path: Path) -> Spec:
         if m not in MODELS:
             raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}")
     repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
-    if repeats < 1:
-        raise fail("repeats", "must be at least 1")
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise fail("repeats", f"must be from 1 to {MAX_REPEATS}, got {repeats}")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise fail(f"grid.{key}", "must be a non-empty list of values")
+    size = 1
+    for values in grid.values():
+        size *= len(values)
+    if size > MAX_CONFIGS:
+        raise fail("grid", f"has {size} configurations; at most {MAX_CONFIGS}")
     base = {k: _typed(raw.get(k, default), kind, k, fail) for k, (kind, default) in TRAINING.items()}
     configs = []
     for combo in itertools.product(*grid.values()):
@@ -119,18 +139,24 @@ def parse_spec(raw: dict, path: Path) -> Spec:
             elif key in known:
                 params[key] = value
             elif key != "model":
-                raise fail(f"grid.{key}", f"not a training setting {sorted(TRAINING)} nor a hyperparameter of {settings['model']} {sorted(known)}")
+                raise fail(
+                    f"grid.{key}", f"not a training setting {sorted(TRAINING)} nor a hyperparameter of {settings['model']} {sorted(known)}"
+                )
         for key, value in params.items():
             if key not in known:
                 raise fail(f"hparams.{key}", f"model {settings['model']!r} has no such hyperparameter; it has {sorted(known)}")
             params[key] = _typed(value, type(known[key]), f"hparams.{key}", fail)
+            try:
+                check_hyperparameter(settings["model"], key, params[key], known[key])
+            except HarcnnError as e:
+                raise fail(f"hparams.{key}" if key not in point else f"grid.{key}", str(e)) from None
         _check_values(settings, fail)
-        label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or raw.get("name", path.stem)
+        label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or name
         configs.append(Config(hparams=params, label=label, **settings))
     reference = raw.get("reference")
     if reference is not None and reference not in [c.label for c in configs]:
         raise fail("reference", f"{reference!r} is not one of the configurations {[c.label for c in configs]}")
-    return Spec(path, raw.get("name", path.stem), raw.get("description", ""), repeats, configs, reference)
+    return Spec(path, name, description, repeats, configs, reference)
 
 
 def _typed(value, kind: type, key: str, fail):
@@ -147,12 +173,12 @@ def _typed(value, kind: type, key: str, fail):
 
 def _check_values(settings: dict, fail) -> None:
     for key in ("epochs", "batch_size"):
-        if settings[key] < 1:
-            raise fail(key, "must be at least 1")
-    if settings["lr"] <= 0:
-        raise fail("lr", "must be positive")
-    if settings["validation_subjects"] < 0:
-        raise fail("validation_subjects", "must be 0 (none) or more")
+        if not 1 <= settings[key] <= LIMITS[key]:
+            raise fail(key, f"must be from 1 to {LIMITS[key]}, got {settings[key]}")
+    if not math.isfinite(settings["lr"]) or not 0 < settings["lr"] <= 10:
+        raise fail("lr", f"must be a positive finite number (at most 10), got {settings['lr']}")
+    if not 0 <= settings["validation_subjects"] <= LIMITS["validation_subjects"]:
+        raise fail("validation_subjects", f"must be 0 (none) or a number of subjects, got {settings['validation_subjects']}")
 
 
 def _show(value) -> str:
@@ -160,9 +186,11 @@ def _show(value) -> str:
 
 
 def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int) -> None:
-    """Build every configuration once (one member) so impossible shapes fail before training."""
+    """Build every configuration once (one member, on the meta device: no memory) so impossible
+    shapes fail before training."""
     for config in spec.configs:
         try:
-            build(config.model, c_in, n_classes, seq_len, **config.hparams)
+            with torch.device("meta"):
+                build(config.model, c_in, n_classes, seq_len, **config.hparams)
         except (HarcnnError, ValueError) as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None

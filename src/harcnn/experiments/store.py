@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harcnn.errors import HarcnnError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -37,7 +39,8 @@ CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY,
     description TEXT NOT NULL,
     reference TEXT,
-    spec TEXT NOT NULL
+    spec TEXT NOT NULL,
+    labels TEXT
 );
 """
 
@@ -67,11 +70,22 @@ JSON_FIELDS = ("config", "per_class", "confusion", "curves")
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        if self.path.is_dir():
+            raise HarcnnError(f"{self.path}: is a folder, not a results store file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(studies)")}
+            if "labels" not in columns:  # stores written by harcnn 0.2
+                self._db.execute("ALTER TABLE studies ADD COLUMN labels TEXT")
+            missing = set(Run.__dataclass_fields__) - {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise HarcnnError(f"{self.path}: cannot use this file as a results store ({e}); name another with --db or --results") from None
+        if missing:
+            raise HarcnnError(f"{self.path}: not a harcnn results store (its runs table lacks {sorted(missing)})")
 
     def close(self) -> None:
         self._db.close()
@@ -83,18 +97,13 @@ class Store:
         self.close()
 
     def seeds_done(self, study: str, config_key: str, data_sha256: str) -> set[int]:
-        rows = self._db.execute(
-            "SELECT seed FROM runs WHERE study=? AND config_key=? AND data_sha256=?", (study, config_key, data_sha256)
-        )
+        rows = self._db.execute("SELECT seed FROM runs WHERE study=? AND config_key=? AND data_sha256=?", (study, config_key, data_sha256))
         return {seed for (seed,) in rows}
 
     def add(self, runs: list[Run]) -> None:
         """Insert runs atomically; a run already stored (same study, config, seed, data) is kept."""
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        rows = [
-            {**run.__dict__, **{k: json.dumps(getattr(run, k)) for k in JSON_FIELDS}, "created": created}
-            for run in runs
-        ]
+        rows = [{**run.__dict__, **{k: json.dumps(getattr(run, k)) for k in JSON_FIELDS}, "created": created} for run in runs]
         columns = list(Run.__dataclass_fields__)
         sql = f"INSERT OR IGNORE INTO runs ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
         with self._db:
@@ -113,14 +122,23 @@ class Store:
             out.append(Run(**values))
         return out
 
-    def set_study(self, name: str, description: str, reference: str | None, spec_text: str) -> None:
-        """Remember a study's description and reference configuration, for reports."""
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?)", (name, description, reference, spec_text))
+    def set_study(self, name: str, description: str, reference: str | None, spec_text: str, labels: list[str]) -> None:
+        """Remember a study's description, reference configuration and configurations in grid order, for reports."""
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO studies (name, description, reference, spec, labels) VALUES (?, ?, ?, ?, ?)",
+                    (name, description, reference, spec_text, json.dumps(labels)),
+                )
+        except sqlite3.OperationalError as e:
+            raise HarcnnError(f"{self.path}: cannot write to the results store ({e})") from None
 
     def study_info(self, name: str) -> dict:
-        row = self._db.execute("SELECT description, reference, spec FROM studies WHERE name=?", (name,)).fetchone()
-        return dict(zip(("description", "reference", "spec"), row)) if row else {"description": "", "reference": None, "spec": ""}
+        """Description, reference and `labels` (grid order; None for stores written before harcnn 0.3)."""
+        row = self._db.execute("SELECT description, reference, spec, labels FROM studies WHERE name=?", (name,)).fetchone()
+        if not row:
+            return {"description": "", "reference": None, "spec": "", "labels": None}
+        return {"description": row[0], "reference": row[1], "spec": row[2], "labels": json.loads(row[3]) if row[3] else None}
 
     def studies(self) -> list[str]:
         return [s for (s,) in self._db.execute("SELECT study FROM runs GROUP BY study ORDER BY MIN(id)")]

@@ -3,17 +3,30 @@
 Every builder also takes `members`, the population size: one module holding that many independent
 models (see `models.layers`). To add a model, write one file with population layers and register it
 here; the generic test in tests/test_models.py then checks it.
+
+    >>> from harcnn import models
+    >>> models.list_models()
+    ['cnn', 'multihead']
+    >>> net = models.create("cnn", c_in=9, n_classes=6, seq_len=128, filters=32)
 """
 
-import inspect
+from __future__ import annotations
 
-from torch import nn
+import inspect
+import math
 
 from harcnn.errors import HarcnnError
 from harcnn.models.cnn import CNN
+from harcnn.models.layers import PopulationModel
 from harcnn.models.multihead import MultiHeadCNN
 
-MODELS: dict[str, type[nn.Module]] = {"cnn": CNN, "multihead": MultiHeadCNN}
+MODELS: dict[str, type[PopulationModel]] = {"cnn": CNN, "multihead": MultiHeadCNN}
+MAX_SIZE = 1 << 16  # largest width, kernel or pooling size a hyperparameter may name
+
+
+def list_models() -> list[str]:
+    """The registered model names."""
+    return sorted(MODELS)
 
 
 def hyperparameters(name: str) -> dict[str, object]:
@@ -23,18 +36,47 @@ def hyperparameters(name: str) -> dict[str, object]:
     return {k: p.default for k, p in params.items() if k not in fixed}
 
 
-def build(name: str, c_in: int, n_classes: int, seq_len: int, members: int = 1, **hparams) -> nn.Module:
-    """Build a model (or a population of `members` models); unknown hyperparameters are an error."""
+def build(name: str, c_in: int, n_classes: int, seq_len: int, members: int = 1, **hparams) -> PopulationModel:
+    """Build a model (or a population of `members` models); unknown or out-of-range hyperparameters are an error."""
     known = hyperparameters(name)
     unknown = sorted(set(hparams) - set(known))
     if unknown:
         raise HarcnnError(f"model {name!r} has no hyperparameter {unknown[0]!r}; it has {sorted(known)}")
+    for key, value in {**known, **hparams}.items():
+        check_hyperparameter(name, key, value, known[key])
     if "kernels" in hparams:
         hparams["kernels"] = tuple(hparams["kernels"])
+    for key, value in (("c_in", c_in), ("n_classes", n_classes), ("seq_len", seq_len), ("members", members)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIZE * 16:
+            raise HarcnnError(f"model {name!r}: {key} must be a whole number from 1 to {MAX_SIZE * 16}, got {value!r}")
     return _builder(name)(c_in, n_classes, seq_len, members=members, **hparams)
 
 
-def _builder(name: str) -> type[nn.Module]:
+create = build  # the name timm and friends use
+
+
+def check_hyperparameter(model: str, key: str, value, default) -> None:
+    """Whole-number sizes are 1..MAX_SIZE, floats finite, dropout rates in [0, 1), lists of sizes non-empty."""
+    where = f"model {model!r}: {key}"
+    if isinstance(default, bool) or isinstance(value, bool):
+        if not isinstance(value, bool) or not isinstance(default, bool):
+            raise HarcnnError(f"{where} must be {type(default).__name__}, got {value!r}")
+    elif isinstance(default, int):
+        if not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+            raise HarcnnError(f"{where} must be a whole number from 1 to {MAX_SIZE}, got {value!r}")
+    elif isinstance(default, float):
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise HarcnnError(f"{where} must be a finite number, got {value!r}")
+        if "dropout" in key and not 0 <= value < 1:
+            raise HarcnnError(f"{where} must be a rate in [0, 1), got {value!r}")
+    elif isinstance(default, tuple):
+        if not isinstance(value, list | tuple) or not value:
+            raise HarcnnError(f"{where} must be a non-empty list of whole numbers, got {value!r}")
+        for v in value:
+            check_hyperparameter(model, key, v, default[0])
+
+
+def _builder(name: str) -> type[PopulationModel]:
     if name not in MODELS:
         raise HarcnnError(f"unknown model {name!r}; registered: {sorted(MODELS)}")
     return MODELS[name]

@@ -5,14 +5,14 @@ after the UCI HAR setup of Anguita et al. (ESANN 2013): two Conv1D + ReLU, Dropo
 Flatten, Dense + ReLU, Dense output. The softmax lives in the loss, so the model returns logits.
 """
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from harcnn.models.droppool import DropPoolFlatten
-from harcnn.models.layers import PopConv1d, PopLinear, to_image
+from harcnn.models.layers import PopConv1d, PopLinear, PopulationModel, to_image
 from harcnn.models.shapes import require_length
 
 
-class CNN(nn.Module):
+class CNN(PopulationModel):
     def __init__(
         self,
         c_in: int,
@@ -25,7 +25,7 @@ class CNN(nn.Module):
         dense: int = 100,
         pool: int = 2,
     ):
-        super().__init__()
+        super().__init__(members)
         conv_len = seq_len - 2 * (kernel - 1)
         require_length("cnn", seq_len, conv_len // pool, f"two convolutions of kernel {kernel} and pooling by {pool}")
         self.conv1 = PopConv1d(members, c_in, filters, kernel)
@@ -34,7 +34,7 @@ class CNN(nn.Module):
         self.fc = PopLinear(members, filters * (conv_len // pool), dense)
         self.out = PopLinear(members, dense, n_classes)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward_members(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
         h = self.conv2(self.conv1(to_image(x)).relu_())
         return self.out(self.fc(self.drop_pool(h)).relu_())  # conv2's ReLU comes after pooling

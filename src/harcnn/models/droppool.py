@@ -5,8 +5,8 @@ backward over the largest activations of the network, each also allocating its o
 training step of 5 multi-head CNNs (one thread) they took ~28 ms of ~70 ms, twice the time of all
 convolutions (torch.profiler); fused, ~12 ms with the random bits. Training does one pass forward
 (reading the convolution's output and the dropout bits, writing the pooled features and one byte
-per pooled feature saying which input won) and one pass backward, in a numba kernel on the CPU. Other devices, inference and ONNX export use
-the same function written in torch operations (`reference_forward`); a test holds the two equal.
+per pooled feature saying which input won) and one pass backward, in a numba kernel on the CPU. Other devices, inference, ONNX export and `harcnn.set_fused(False)`
+use the same function written in torch operations (`reference_forward`); a test holds the two equal.
 
 ReLU is applied after pooling, where the tutorial applies it to the convolution: ReLU commutes with
 max-pooling and with dropout's non-negative scaling, so the function is the same, on half the values.
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from harcnn.fused import fused_enabled
 from harcnn.models.layers import as_steps
 
 
@@ -52,7 +53,7 @@ class DropPoolFlatten(nn.Module):
         if not self.training:
             return torch.cat([reference_forward(s, None, 0, self.pool) for s in sequences], dim=2)
         bits = [self.dropout_bits(s) if self.threshold else None for s in sequences]
-        if sequences[0].device.type == "cpu":
+        if sequences[0].device.type == "cpu" and fused_enabled():
             return _FusedCPU.apply(self.threshold, self.pool, bits, *sequences)
         return torch.cat([reference_forward(s, b, self.threshold, self.pool) for s, b in zip(sequences, bits)], dim=2)
 

@@ -28,6 +28,32 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
+class PopulationModel(nn.Module):
+    """Base of every registered model: `members` independent models in one module.
+
+    Subclasses implement `forward_members` on `(R, B, c, t)` windows. `forward` also takes plain
+    `(n, c, t)` windows, which every member reads: a population of one then returns `(n, classes)`,
+    as any single model would, and a larger one `(R, n, classes)`.
+    """
+
+    def __init__(self, members: int):
+        super().__init__()
+        if members < 1:
+            raise ValueError(f"a population needs at least one member, got {members}")
+        self.members = members
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.dim() == 4:
+            return self.forward_members(x)
+        if x.dim() != 3:
+            raise ValueError(f"windows must be (n, channels, steps) or (members, n, channels, steps), got shape {tuple(x.shape)}")
+        out = self.forward_members(x.expand(self.members, *x.shape))
+        return out[0] if self.members == 1 else out
+
+    def forward_members(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
 def _glorot_uniform_(weight: Tensor, fan_in: int, fan_out: int, generators: list[torch.Generator]) -> None:
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     with torch.no_grad():
@@ -126,3 +152,8 @@ def bind_generators(model: nn.Module, generators: list[torch.Generator]) -> None
     for module in model.modules():
         if hasattr(module, "generators"):
             module.generators = generators
+
+
+def member_state(model: nn.Module, r: int) -> dict[str, Tensor]:
+    """Member r of a population as the weights of a population of one."""
+    return {k: v[r : r + 1].detach().cpu().clone() for k, v in model.state_dict().items()}

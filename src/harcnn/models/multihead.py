@@ -8,11 +8,11 @@ Dropout, MaxPool and Flatten; the heads are concatenated into Dense + ReLU and t
 from torch import Tensor, nn
 
 from harcnn.models.droppool import DropPoolFlatten
-from harcnn.models.layers import PopConv1d, PopLinear, to_image
+from harcnn.models.layers import PopConv1d, PopLinear, PopulationModel, to_image
 from harcnn.models.shapes import require_length
 
 
-class MultiHeadCNN(nn.Module):
+class MultiHeadCNN(PopulationModel):
     def __init__(
         self,
         c_in: int,
@@ -25,7 +25,7 @@ class MultiHeadCNN(nn.Module):
         dense: int = 100,
         pool: int = 2,
     ):
-        super().__init__()
+        super().__init__(members)
         lengths = [(seq_len - k + 1) // pool for k in kernels]
         for k, length in zip(kernels, lengths):
             require_length("multihead", seq_len, length, f"a head of kernel {k} and pooling by {pool}")
@@ -34,7 +34,7 @@ class MultiHeadCNN(nn.Module):
         self.fc = PopLinear(members, filters * sum(lengths), dense)
         self.out = PopLinear(members, dense, n_classes)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward_members(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, seq_len)` windows to `(R, B, n_classes)` logits."""
         x = to_image(x)
         flat = self.drop_pool(*(head(x) for head in self.heads))  # heads' ReLU after pooling, concatenated

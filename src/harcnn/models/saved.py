@@ -1,105 +1,174 @@
 """Saved models: weights as safetensors, everything else as JSON beside them. Loading never unpickles.
 
-A folder `model/` holds `model.safetensors` (one member's weights) and `model.json`: architecture and
-hyperparameters, input shape, channel order, class names, the input transform, and the data,
-seed and versions it came from, so a prediction can be traced back to how the model was made.
+A folder `model/` holds `model.safetensors` (the weights of every member of the population) and
+`model.json` (`ModelMeta`): architecture and hyperparameters, input shape, channel order, class
+names, the input transform, and the data, seeds and versions it came from, so that a prediction can
+be traced back to how the model was made. A model of several members is an ensemble: its
+prediction is the mean of the members' probabilities.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from torch import nn
 
-from harcnn.data.transforms import Standardize
 from harcnn.errors import HarcnnError
-from harcnn.models import build
-from harcnn.models.layers import PopLinear
+from harcnn.models import MODELS, build
+from harcnn.models.layers import PopLinear, PopulationModel
 
 FORMAT = "harcnn-model"
-FORMAT_VERSION = 2  # 2: dense weights stored (out, in) like nn.Linear; version 1 stored them (in, out)
+FORMAT_VERSION = 3  # 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
 
 
-@dataclass
-class SavedModel:
-    model: nn.Module  # a population of one
-    meta: dict
+@dataclass(frozen=True)
+class ModelMeta:
+    """Everything about a trained model but its weights; `model.json` is this, as JSON."""
+
+    model: str
+    hparams: dict
+    seq_len: int
+    channels: tuple[str, ...]
+    classes: tuple  # class labels (names or ids) in the order of the model's outputs
+    members: int = 1
+    seeds: tuple[int, ...] = (0,)
+    transform: dict | None = None  # `Standardize.to_json()`, or None
+    training: dict = field(default_factory=dict)  # how it was trained (recipe, spec, wall time)
+    data: dict | None = None  # the dataset it was trained on: name, sha256, source
+    test_accuracy: float | None = None  # recorded by `harcnn train`, for information only
+    harcnn_version: str = ""
+    torch_version: str = ""
 
     @property
-    def classes(self) -> tuple[str, ...]:
-        return tuple(self.meta["classes"])
+    def c_in(self) -> int:
+        return len(self.channels)
 
     @property
-    def channels(self) -> tuple[str, ...]:
-        return tuple(self.meta["channels"])
+    def n_classes(self) -> int:
+        return len(self.classes)
 
-    @property
-    def transform(self) -> Standardize | None:
-        return Standardize.from_json(self.meta.get("transform"))
+    def to_json(self) -> dict:
+        body = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "c_in": self.c_in, "n_classes": self.n_classes, **body}
 
-    def prepare(self, X: np.ndarray) -> np.ndarray:
-        """Check the shape of raw windows `(n, c, t)` and apply the model's input transform."""
-        want = (len(self.channels), self.meta["seq_len"])
-        if X.ndim != 3 or X.shape[1:] != want:
-            raise HarcnnError(f"the model expects windows of shape (n, {want[0]}, {want[1]}), got {X.shape}")
-        t = self.transform
-        X = X if t is None else (X - t.mean[None, :, None]) / t.std[None, :, None]
-        return np.ascontiguousarray(X, dtype=np.float32)
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> ModelMeta:
+        """Check every field of a `model.json`; a problem is one error naming the file and the field."""
 
-    @torch.no_grad()
-    def predict_proba(self, X: np.ndarray, batch: int = 1024) -> np.ndarray:
-        """Class probabilities `(n, n_classes)` for raw windows `(n, c, t)`."""
-        X = self.prepare(X)
-        self.model.eval()
-        out = [
-            torch.softmax(self.model(torch.from_numpy(X[i : i + batch])[None]), -1)[0].numpy()
-            for i in range(0, len(X), batch)
-        ]
-        return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
+        def fail(key: str, problem: str) -> HarcnnError:
+            return HarcnnError(f"{where}: field {key!r}: {problem}")
+
+        if not isinstance(raw, dict):
+            raise HarcnnError(f"{where}: not a JSON object")
+        if (
+            raw.get("format") != FORMAT
+            or not isinstance(raw.get("format_version", 1), int)
+            or raw.get("format_version", 1) > FORMAT_VERSION
+        ):
+            raise HarcnnError(f"{where}: not a harcnn model (format {raw.get('format')!r} v{raw.get('format_version')})")
+        for key in ("model", "hparams", "seq_len", "channels", "classes"):
+            if key not in raw:
+                raise fail(key, "missing")
+        if raw["model"] not in MODELS:
+            raise fail("model", f"unknown model {raw['model']!r}; this harcnn has {sorted(MODELS)}")
+        if not isinstance(raw["hparams"], dict):
+            raise fail("hparams", "must be an object")
+        for key in ("seq_len", "members"):
+            value = raw.get(key, 1)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise fail(key, f"must be a positive whole number, got {value!r}")
+        channels, classes = raw["channels"], raw["classes"]
+        if not isinstance(channels, list) or not channels or not all(isinstance(c, str) for c in channels):
+            raise fail("channels", "must be a non-empty list of names")
+        if (
+            not isinstance(classes, list)
+            or len(classes) < 2
+            or not all(isinstance(c, str | int) and not isinstance(c, bool) for c in classes)
+        ):
+            raise fail("classes", "must be a list of at least two names or ids")
+        if len(set(classes)) != len(classes):
+            raise fail("classes", "names must be unique")
+        members = raw.get("members", 1)
+        seeds = raw.get("seeds", [raw.get("training", {}).get("seed", 0)] if isinstance(raw.get("training"), dict) else [0])
+        if not isinstance(seeds, list) or len(seeds) != members or not all(isinstance(s, int) for s in seeds):
+            raise fail("seeds", f"must be a list of {members} whole numbers, got {seeds!r}")
+        transform = raw.get("transform")
+        if transform is not None:
+            _check_transform(transform, len(channels), fail)
+        for key in ("training",):
+            if not isinstance(raw.get(key, {}), dict):
+                raise fail(key, "must be an object")
+        if raw.get("data") is not None and not isinstance(raw["data"], dict):
+            raise fail("data", "must be an object or null")
+        accuracy = raw.get("test_accuracy")
+        if accuracy is not None and (not isinstance(accuracy, int | float) or not 0 <= accuracy <= 1):
+            raise fail("test_accuracy", f"must be a fraction in [0, 1] or null, got {accuracy!r}")
+        return cls(
+            model=raw["model"], hparams=raw["hparams"], seq_len=raw["seq_len"], channels=tuple(channels), classes=tuple(classes),
+            members=members, seeds=tuple(seeds), transform=transform, training=raw.get("training", {}), data=raw.get("data"),
+            test_accuracy=accuracy, harcnn_version=str(raw.get("harcnn_version", "")), torch_version=str(raw.get("torch_version", "")),
+        )  # fmt: skip
+
+    def build(self) -> PopulationModel:
+        return build(self.model, self.c_in, self.n_classes, self.seq_len, members=self.members, **self.hparams)
 
 
-def member_state(model: nn.Module, r: int) -> dict[str, torch.Tensor]:
-    """Member r of a population as the weights of a population of one."""
-    return {k: v[r : r + 1].detach().cpu().clone() for k, v in model.state_dict().items()}
+def _check_transform(transform: object, channels: int, fail) -> None:
+    stats = transform.get("standardize") if isinstance(transform, dict) else None
+    if not isinstance(stats, dict):
+        raise fail("transform", "must be null or {'standardize': {'mean': [...], 'std': [...]}}")
+    for key in ("mean", "std"):
+        values = stats.get(key)
+        if not isinstance(values, list) or len(values) != channels:
+            raise fail("transform", f"{key} must list one number per channel ({channels})")
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+            raise fail("transform", f"{key} must hold finite numbers")
+    if any(v <= 0 for v in stats["std"]):
+        raise fail("transform", "std must be positive")
 
 
-def save_model(folder: Path, state: dict[str, torch.Tensor], meta: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file(state, folder / "model.safetensors")
-    (folder / "model.json").write_text(json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, **meta}, indent=1))
+def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) -> Path:
+    folder = Path(folder)
+    if not folder.parent.is_dir():
+        raise HarcnnError(f"{folder}: cannot write a model there, the folder {folder.parent} does not exist")
+    folder.mkdir(exist_ok=True)
+    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / "model.safetensors")
+    (folder / "model.json").write_text(json.dumps(meta.to_json(), indent=1))
     return folder
 
 
-def load_model(folder: str | Path) -> SavedModel:
+def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
+    """The population and its metadata from a model folder (any format version)."""
     folder = Path(folder)
     meta_path, weights_path = folder / "model.json", folder / "model.safetensors"
     for p in (meta_path, weights_path):
         if not p.is_file():
             raise HarcnnError(f"{folder}: not a harcnn model folder (missing {p.name})")
     try:
-        meta = json.loads(meta_path.read_text())
-    except ValueError as e:
+        raw = json.loads(meta_path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
         raise HarcnnError(f"{meta_path}: not valid JSON ({e})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version", 0) > FORMAT_VERSION:
-        raise HarcnnError(f"{meta_path}: not a harcnn model (format {meta.get('format')!r} v{meta.get('format_version')})")
-    model = build(meta["model"], len(meta["channels"]), len(meta["classes"]), meta["seq_len"], **meta["hparams"])
+    meta = ModelMeta.from_json(raw, str(meta_path))
+    try:
+        model = meta.build()
+    except (HarcnnError, ValueError, TypeError) as e:
+        raise HarcnnError(f"{meta_path}: the model cannot be built from its fields ({e})") from None
     try:
         state = load_file(weights_path)
-        if meta.get("format_version", 1) == 1:
+        if raw.get("format_version", 1) == 1:
             state = _dense_weights_transposed(model, state)
         model.load_state_dict(state)
     except (SafetensorError, RuntimeError, OSError) as e:
-        raise HarcnnError(f"{weights_path}: weights do not load into {meta['model']} ({str(e).splitlines()[0]})") from None
-    return SavedModel(model.eval(), meta)
+        raise HarcnnError(f"{weights_path}: weights do not load into {meta.model} ({str(e).splitlines()[0]})") from None
+    return model.eval(), meta
 
 
-def _dense_weights_transposed(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Version 1 state with its dense weights laid out as version 2 stores them."""
+def _dense_weights_transposed(model: PopulationModel, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Version 1 state with its dense weights laid out as later versions store them."""
     dense = {f"{name}.weight" for name, module in model.named_modules() if isinstance(module, PopLinear)}
     return {k: v.transpose(-1, -2).contiguous() if k in dense else v for k, v in state.items()}

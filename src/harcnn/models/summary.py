@@ -12,10 +12,14 @@ def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -
     rows: list[dict] = []
 
     def record(module: nn.Module, _inputs, output) -> None:
-        rows.append({
-            "layer": names[module], "type": type(module).__name__.removeprefix("Pop"),
-            "output": _shape(output), "params": sum(p[0].numel() for p in module.parameters()),
-        })
+        rows.append(
+            {
+                "layer": names[module],
+                "type": type(module).__name__.removeprefix("Pop"),
+                "output": _shape(output),
+                "params": sum(p[0].numel() for p in module.parameters()),
+            }
+        )
 
     names = {m: n for n, m in model.named_modules()}
     hooks = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]

@@ -16,8 +16,9 @@ import numpy as np
 from harcnn.data.windows import WindowSet
 from harcnn.experiments.store import Store
 from harcnn.models.summary import layer_table
+from harcnn.names import safe_filename
 from harcnn.report import plots
-from harcnn.report.tables import format_table, grid_order, group_by_label, study_rows
+from harcnn.report.tables import format_table, group_by_label, study_rows
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -45,40 +46,77 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
     """Write `out` (HTML) and its PNGs in `out.parent / "figures"`; returns the HTML path."""
     figures = out.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>harcnn report</title><style>{STYLE}</style></head><body>",
-             "<h1>harcnn report</h1>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>harcnn report</title><style>{STYLE}</style></head><body>",
+        "<h1>harcnn report</h1>",
+    ]
     if train is not None:
         png = plots.input_histograms(train.X, train.channels, figures / "inputs.png")
-        parts += ["<h2>Input variables</h2><p class='note'>Training windows, second half of each window only (they overlap by 50%).</p>", _img(png, "input histograms")]
+        parts += [
+            "<h2>Input variables</h2><p class='note'>Training windows, second half of each window only (they overlap by 50%).</p>",
+            _img(png, "input histograms"),
+        ]
     for study in studies:
         runs = store.runs(study)
         if not runs:
             continue
         info = store.study_info(study)
-        order = grid_order(info["spec"])
+        stem = safe_filename(study)
+        order = info["labels"]
         rows, reference = study_rows(runs, info["reference"], order)
         groups = group_by_label(runs, order)
         parts.append(f"<h2>{html.escape(study)}</h2>")
         if info["description"]:
             parts.append(f"<p>{html.escape(info['description'])}</p>")
-        box = plots.boxplot({k: [r.accuracy for r in g] for k, g in groups.items()}, f"{study}: test accuracy", figures / f"{study}-boxplot.png")
+        box = plots.boxplot(
+            {k: [r.accuracy for r in g] for k, g in groups.items()}, f"{study}: test accuracy", figures / f"{stem}-boxplot.png"
+        )
         parts.append(_img(box, f"{study} boxplot"))
-        parts.append(_table(
-            ["configuration", "n", "mean %", "std", "min", "median", "max", "p Welch", "p Mann-Whitney"],
-            [[r.label, r.n, f"{r.mean:.2f}", f"{r.std:.2f}", f"{r.min:.2f}", f"{r.median:.2f}", f"{r.max:.2f}",
-              "reference" if r.label == reference else (f"{r.p_welch:.3g}" if r.p_welch is not None else "-"),
-              "reference" if r.label == reference else (f"{r.p_mannwhitney:.3g}" if r.p_mannwhitney is not None else "-")] for r in rows],
-        ))
+        parts.append(
+            _table(
+                ["configuration", "n", "mean %", "std", "min", "median", "max", "p Welch", "p Mann-Whitney"],
+                [
+                    [
+                        r.label,
+                        r.n,
+                        f"{r.mean:.2f}",
+                        f"{r.std:.2f}",
+                        f"{r.min:.2f}",
+                        f"{r.median:.2f}",
+                        f"{r.max:.2f}",
+                        "reference" if r.label == reference else (f"{r.p_welch:.3g}" if r.p_welch is not None else "-"),
+                        "reference" if r.label == reference else (f"{r.p_mannwhitney:.3g}" if r.p_mannwhitney is not None else "-"),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
         classes = list(runs[0].per_class)
         f1 = {k: {c: float(np.mean([r.per_class[c]["f1"] for r in g])) for c in classes} for k, g in groups.items()}
-        parts.append("<h3>Per-class F1 (mean over seeds)</h3>" + _img(plots.per_class_f1(f1, f"{study}: per-class F1", figures / f"{study}-f1.png"), "per-class F1"))
+        parts.append(
+            "<h3>Per-class F1 (mean over seeds)</h3>"
+            + _img(plots.per_class_f1(f1, f"{study}: per-class F1", figures / f"{stem}-f1.png"), "per-class F1")
+        )
         confusions = [
-            plots.confusion(np.sum([r.confusion for r in g], axis=0), classes, f"[{k}] summed over {len(g)} seeds", figures / f"{study}-confusion-{i}.png")
+            plots.confusion(
+                np.sum([r.confusion for r in g], axis=0),
+                classes,
+                f"[{k}] summed over {len(g)} seeds",
+                figures / f"{stem}-confusion-{i}.png",
+            )
             for i, (k, g) in enumerate(groups.items())
         ]
-        parts.append("<h3>Confusion matrices (row-normalised)</h3><div class='grid'>" + "".join(_img(p, "confusion matrix") for p in confusions) + "</div>")
-        curves = plots.learning_curves({k: [r.curves for r in g] for k, g in groups.items()}, f"{study}: learning curves", figures / f"{study}-curves.png")
-        parts.append("<h3>Learning curves</h3><p class='note'>Median over seeds; the band spans min to max.</p>" + _img(curves, "learning curves"))
+        parts.append(
+            "<h3>Confusion matrices (row-normalised)</h3><div class='grid'>"
+            + "".join(_img(p, "confusion matrix") for p in confusions)
+            + "</div>"
+        )
+        curves = plots.learning_curves(
+            {k: [r.curves for r in g] for k, g in groups.items()}, f"{study}: learning curves", figures / f"{stem}-curves.png"
+        )
+        parts.append(
+            "<h3>Learning curves</h3><p class='note'>Median over seeds; the band spans min to max.</p>" + _img(curves, "learning curves")
+        )
         if train is not None:
             parts.append(_model_tables(groups, train))
         parts.append(f"<pre>{html.escape(format_table(study, rows, reference))}</pre>")
@@ -92,7 +130,12 @@ def _model_tables(groups: dict, train: WindowSet) -> str:
     for label, g in groups.items():
         config = g[0].config
         layers = layer_table(config["model"], train.n_channels, len(train.classes), train.seq_len, **config["hparams"])
-        total = sum(l["params"] for l in layers)
+        total = sum(layer["params"] for layer in layers)
         parts.append(f"<p><b>[{html.escape(label)}]</b> {html.escape(config['model'])}, {total:,} parameters</p>")
-        parts.append(_table(["layer", "type", "output shape", "parameters"], [[l["layer"], l["type"], l["output"], f"{l['params']:,}"] for l in layers]))
+        parts.append(
+            _table(
+                ["layer", "type", "output shape", "parameters"],
+                [[layer["layer"], layer["type"], layer["output"], f"{layer['params']:,}"] for layer in layers],
+            )
+        )
     return "".join(parts)

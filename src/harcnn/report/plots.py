@@ -1,17 +1,36 @@
-"""Figures: the tutorial-style boxplot of a study and a labelled confusion matrix."""
+"""Figures: the tutorial-style boxplot of a study and a labelled confusion matrix.
 
+Figures are made with matplotlib's object API (`Figure`, no pyplot), so that plotting neither
+switches the backend of a user's notebook nor keeps figures alive; and with mathtext off, so that
+names from users' files (a class called `$x^$`, say) are drawn as written, never parsed.
+"""
+
+import functools
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 
+def _subplots(*args, **kwargs):
+    fig = Figure(figsize=kwargs.pop("figsize"))
+    return fig, fig.subplots(*args, **kwargs)
+
+
+def _plain_text(draw):
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+@_plain_text
 def boxplot(groups: dict[str, list[float]], title: str, path: Path) -> Path:
     """One box of test accuracies (%) per configuration, every run drawn as a point."""
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(groups) + 1.5), 4.0))
+    fig, ax = _subplots(figsize=(max(4.0, 1.3 * len(groups) + 1.5), 4.0))
     labels = list(groups)
     values = [100 * np.asarray(groups[k]) for k in labels]
     ax.boxplot(values, showmeans=True)
@@ -23,37 +42,44 @@ def boxplot(groups: dict[str, list[float]], title: str, path: Path) -> Path:
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
+@_plain_text
 def confusion(cm: np.ndarray, classes: tuple[str, ...] | list[str], title: str, path: Path) -> Path:
     """Row-normalised confusion matrix (recall on the diagonal) annotated with counts."""
     cm = np.asarray(cm)
     rates = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.5, 0.9 * len(classes) + 1.8))
+    fig, ax = _subplots(figsize=(1.0 * len(classes) + 2.5, 0.9 * len(classes) + 1.8))
     ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
     ax.set_yticks(range(len(classes)), classes)
     for i in range(len(classes)):
         for j in range(len(classes)):
-            ax.text(j, i, f"{rates[i, j]:.2f}\n({cm[i, j]})", ha="center", va="center", fontsize=7,
-                    color="white" if rates[i, j] > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{rates[i, j]:.2f}\n({cm[i, j]})",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if rates[i, j] > 0.6 else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
+@_plain_text
 def per_class_f1(f1: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     """Heatmap of mean per-class F1: one row per configuration, one column per class."""
     labels = list(f1)
     classes = list(next(iter(f1.values())))
     values = np.array([[f1[label][c] for c in classes] for label in labels])
-    fig, ax = plt.subplots(figsize=(1.0 * len(classes) + 3.0, 0.45 * len(labels) + 2.0))
+    fig, ax = _subplots(figsize=(1.0 * len(classes) + 3.0, 0.45 * len(labels) + 2.0))
     ax.imshow(values, cmap="Greens", vmin=min(0.5, values.min()), vmax=1, aspect="auto")
     ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
     ax.set_yticks(range(len(labels)), labels)
@@ -63,16 +89,16 @@ def per_class_f1(f1: dict[str, dict[str, float]], title: str, path: Path) -> Pat
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
+@_plain_text
 def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Path:
     """Loss and accuracy per epoch: the median over seeds as a line, min to max as a band."""
     keys = [k for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy") if all(c.get(k) for cs in curves.values() for c in cs)]
     panels = [("loss", [k for k in keys if k.endswith("loss")]), ("accuracy", [k for k in keys if k.endswith("accuracy")])]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, axes = _subplots(1, 2, figsize=(10, 3.6))
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (what, panel_keys) in zip(axes, panels):
         for i, (label, runs) in enumerate(curves.items()):
             for key in panel_keys:
@@ -88,16 +114,16 @@ def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Pa
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
+@_plain_text
 def input_histograms(X: np.ndarray, channels: tuple[str, ...], path: Path, overlap: float = 0.5) -> Path:
     """Distribution of each input variable over the training windows, overlap removed as in the tutorial."""
     fresh = X[:, :, int(round(X.shape[2] * overlap)) :]
     cols = 3
     rows = (len(channels) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.3 * rows), squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(11, 2.3 * rows), squeeze=False)
     for ax, c in zip(axes.flat, range(len(channels))):
         ax.hist(fresh[:, c].ravel(), bins=100, color="tab:blue")
         ax.set_title(channels[c], fontsize=9)
@@ -106,5 +132,4 @@ def input_histograms(X: np.ndarray, channels: tuple[str, ...], path: Path, overl
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path

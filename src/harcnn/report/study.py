@@ -15,7 +15,9 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
         writer = csv.writer(f)
         writer.writerow(["study", "label", "seed", "accuracy", "macro_f1", "wall_s", "config_key", "data_sha256"])
         for r in runs:
-            writer.writerow([r.study, r.label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256])
+            writer.writerow(
+                [r.study, r.label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
+            )
     (out / "runs.json").write_text(json.dumps([r.__dict__ for r in runs], indent=1))
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
     png = boxplot(groups, f"{study}: test accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")

@@ -3,15 +3,11 @@ configuration differs from the study's reference (Welch's t-test and Mann-Whitne
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
-from harcnn.errors import HarcnnError
-from harcnn.experiments.spec import parse_spec
 from harcnn.experiments.store import Run
 
 
@@ -29,19 +25,30 @@ class Row:
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
-    """Runs per configuration, in `order` (the spec's grid order) where given, else as stored."""
+    """Runs per population, in `order` (the study's grid order) where given, else as stored.
+
+    A population is one configuration on one dataset: runs that share a label but differ in
+    configuration (a study rerun with a changed spec) or dataset are never pooled. Such labels get
+    what tells them apart appended, `[config 1a2b3c]` or `[data 44e906aa]`.
+    """
+    keys: dict[str, set] = {}
+    for run in runs:
+        keys.setdefault(run.label, set()).add((run.config_key, run.data_sha256))
     groups: dict[str, list[Run]] = {label: [] for label in order or []}
     for run in runs:
-        groups.setdefault(run.label, []).append(run)
+        groups.setdefault(_population_label(run, keys[run.label]), []).append(run)
     return {label: g for label, g in groups.items() if g}
 
 
-def grid_order(spec_text: str) -> list[str] | None:
-    """The configuration labels of a stored spec, in grid order (None if it no longer parses)."""
-    try:
-        return [c.label for c in parse_spec(tomllib.loads(spec_text), Path("stored spec")).configs]
-    except (HarcnnError, tomllib.TOMLDecodeError):
-        return None
+def _population_label(run: Run, keys: set) -> str:
+    if len(keys) == 1:
+        return run.label
+    extra = []
+    if len({k for k, _ in keys}) > 1:
+        extra.append(f"config {run.config_key[:6]}")
+    if len({d for _, d in keys}) > 1:
+        extra.append(f"data {run.data_sha256[:8]}")
+    return f"{run.label} [{', '.join(extra)}]"
 
 
 def study_rows(runs: list[Run], reference: str | None = None, order: list[str] | None = None) -> tuple[list[Row], str]:
@@ -52,11 +59,19 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
     rows = []
     for label, a in groups.items():
         comparable = label != reference and len(a) > 1 and len(ref) > 1
-        rows.append(Row(
-            label, len(a), a.mean(), a.std(), a.min(), float(np.median(a)), a.max(),
-            float(stats.ttest_ind(a, ref, equal_var=False).pvalue) if comparable else None,
-            float(stats.mannwhitneyu(a, ref, alternative="two-sided").pvalue) if comparable else None,
-        ))
+        rows.append(
+            Row(
+                label,
+                len(a),
+                a.mean(),
+                a.std(),
+                a.min(),
+                float(np.median(a)),
+                a.max(),
+                float(stats.ttest_ind(a, ref, equal_var=False).pvalue) if comparable else None,
+                float(stats.mannwhitneyu(a, ref, alternative="two-sided").pvalue) if comparable else None,
+            )
+        )
     return rows, reference
 
 

@@ -1,16 +1,41 @@
 """Adam (Kingma and Ba, 2015), the update Keras' and PyTorch's Adam make, in one fused kernel per step.
 
 Why not `torch.optim.Adam(fused=True)`, which calls the same kernel: its first use imports
-`torch._dynamo`, 1.3 s in every worker process here, a second per study for nothing. A test holds
-this class equal to it, bit for bit.
+`torch._dynamo`, 1.3 s in every worker process here, a second per study for nothing. So the fast
+path calls the kernel `torch._fused_adam_` itself, and a test holds it equal to
+`torch.optim.Adam(fused=True)` bit for bit. That kernel is private: where a torch release lacks it
+or changed its signature (checked once per process), and when the fused paths are switched off
+(`harcnn.set_fused(False)`), the step is `torch.optim.Adam`'s, on the same state tensors, so
+checkpoints are the same either way.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import torch
 from torch import Tensor, nn
+
+from harcnn.fused import fused_enabled
+
+
+@functools.cache
+def private_kernel_works() -> bool:
+    """Whether `torch._fused_adam_` exists and takes the arguments this module passes."""
+    try:
+        p, g, m, v, s = torch.zeros(1), torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(())
+        _fused_step([p], [g], [m], [v], [s], 1e-3, (0.9, 0.999), 1e-8)
+    except (AttributeError, TypeError, RuntimeError):
+        return False
+    return bool(p.item() < 0)
+
+
+def _fused_step(params, grads, exp_avg, exp_avg_sq, steps, lr, betas, eps) -> None:
+    torch._fused_adam_(
+        params, grads, exp_avg, exp_avg_sq, [], steps,
+        lr=lr, beta1=betas[0], beta2=betas[1], weight_decay=0.0, eps=eps, amsgrad=False, maximize=False,
+    )  # fmt: skip
 
 
 class Adam:
@@ -22,6 +47,11 @@ class Adam:
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.steps = [torch.zeros((), dtype=torch.float32, device=p.device) for p in self.params]
+        self.fallback: torch.optim.Adam | None = None
+        if not (fused_enabled() and private_kernel_works()):
+            self.fallback = torch.optim.Adam(self.params, lr=lr, betas=betas, eps=eps, fused=fused_enabled())
+            for p, m, v, s in zip(self.params, self.exp_avg, self.exp_avg_sq, self.steps):
+                self.fallback.state[p] = {"step": s, "exp_avg": m, "exp_avg_sq": v}
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -29,11 +59,11 @@ class Adam:
 
     @torch.no_grad()
     def step(self) -> None:
+        if self.fallback is not None:
+            self.fallback.step()
+            return
         torch._foreach_add_(self.steps, 1)
-        torch._fused_adam_(
-            self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, [], self.steps,
-            lr=self.lr, beta1=self.betas[0], beta2=self.betas[1], weight_decay=0.0, eps=self.eps, amsgrad=False, maximize=False,
-        )
+        _fused_step(self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, self.steps, self.lr, self.betas, self.eps)
 
     def state_tensors(self) -> dict[str, Tensor]:
         """Everything that decides later steps, by name."""

@@ -22,7 +22,13 @@ from harcnn.train.recipe import History
 
 
 def save_checkpoint(
-    path: Path, tag: str, epoch: int, model: nn.Module, optimizer: Adam, generators: list[torch.Generator], history: History,
+    path: Path,
+    tag: str,
+    epoch: int,
+    model: nn.Module,
+    optimizer: Adam,
+    generators: list[torch.Generator],
+    history: History,
 ) -> None:
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tensors.update({f"optim.{k}": v.detach().cpu().contiguous() for k, v in optimizer.state_tensors().items()})
@@ -35,7 +41,11 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: Path, tag: str, model: nn.Module, optimizer: Adam, generators: list[torch.Generator],
+    path: Path,
+    tag: str,
+    model: nn.Module,
+    optimizer: Adam,
+    generators: list[torch.Generator],
 ) -> tuple[int, History] | None:
     """Restore a checkpoint written for the same `tag` (configuration and seeds); None if there is none."""
     if not path.is_file():

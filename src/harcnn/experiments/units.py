@@ -1,0 +1,119 @@
+"""A unit of work: some seeds of one configuration, trained as one population and scored.
+
+Everything an executor runs is here, so executors (inline, worker processes, Ray) import this
+module and the runner imports them, with no cycle.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+import harcnn
+from harcnn.data.splits import hold_out_subjects
+from harcnn.data.transforms import Standardize
+from harcnn.data.windows import Dataset, WindowSet
+from harcnn.experiments.spec import Config
+from harcnn.experiments.store import Run
+from harcnn.metrics import classification_metrics
+from harcnn.models import build
+from harcnn.train.population import EVAL_BATCH, predict_logits, train_population
+
+MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A configuration's data: what it trains on, validates on and is tested on, after its transform."""
+
+    train: WindowSet
+    validation: WindowSet | None
+    test: WindowSet
+    transform: Standardize | None
+
+
+def prepare(config: Config, dataset: Dataset, split_seed: int = 0) -> Prepared:
+    train, validation = dataset.train, None
+    if config.validation_subjects:
+        train, validation = hold_out_subjects(train, config.validation_subjects, split_seed)
+    transform = Standardize.fit(train) if config.standardize else None
+    if transform is None:
+        return Prepared(train, validation, dataset.test, None)
+    return Prepared(transform(train), validation and transform(validation), transform(dataset.test), transform)
+
+
+def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:
+    """How many members fit in `budget`: measured activations of one member on an evaluation batch."""
+    model = build(config.model, data.n_channels, len(data.classes), data.seq_len, **config.hparams)
+    sizes = []
+    hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o.numel())) for m in model.modules() if not list(m.children())]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, min(EVAL_BATCH, len(data)), data.n_channels, data.seq_len))
+    for h in hooks:
+        h.remove()
+    per_member = 4 * (4 * sum(p.numel() for p in model.parameters()) + 3 * sum(sizes))
+    return max(1, budget // per_member)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of work: some seeds of one configuration, trained as one population."""
+
+    study: str
+    config: Config
+    seeds: list[int]
+
+    @property
+    def checkpoint_name(self) -> str:
+        return f"{self.study}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
+
+
+def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
+    """Train one unit and score its members on the test split; resumes from its checkpoint."""
+    prepared = prepare(unit.config, dataset)
+    return train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
+
+
+def train_and_score(
+    unit: Unit, prepared: Prepared, data_sha256: str, checkpoint: Path, on_epoch: Callable[[int], None] | None
+) -> list[Run]:
+    config, seeds, train = unit.config, unit.seeds, prepared.train
+    model = build(config.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **config.hparams)
+    t0 = time.perf_counter()
+    history = train_population(
+        model,
+        train,
+        seeds,
+        config.recipe,
+        validation=prepared.validation,
+        on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)),
+        checkpoint=checkpoint,
+    )
+    predictions = predict_logits(model, prepared.test.X).argmax(-1).cpu().numpy()
+    wall = (time.perf_counter() - t0) / len(seeds)
+    runs = []
+    for r, seed in enumerate(seeds):
+        m = classification_metrics(prepared.test.y, predictions[r], prepared.test.classes)
+        runs.append(
+            Run(
+                study=unit.study,
+                config_key=config.key,
+                label=config.label,
+                config=config.to_json(),
+                seed=seed,
+                data_sha256=data_sha256,
+                accuracy=m["accuracy"],
+                macro_f1=m["macro_f1"],
+                per_class=m["per_class"],
+                confusion=m["confusion"],
+                curves=history.member(r),
+                wall_s=wall,
+                harcnn_version=harcnn.__version__,
+                torch_version=torch.__version__,
+            )
+        )
+    return runs

@@ -14,7 +14,7 @@ import torch
 
 from common import machine
 from harcnn.data.preprocess import Stream
-from harcnn.models.saved import load_model
+from harcnn.estimator import load
 
 
 def per_call(fn, n: int) -> np.ndarray:
@@ -32,12 +32,12 @@ def main() -> None:
     p.add_argument("model", type=Path)
     a = p.parse_args()
     print(machine())
-    saved = load_model(a.model)
+    model = load(a.model)
     rng = np.random.default_rng(0)
-    shape = (len(saved.channels), saved.meta["seq_len"])
+    shape = (len(model.channels_), model.meta_.seq_len)
     one, big = rng.normal(size=(1, *shape)).astype(np.float32), rng.normal(size=(1024, *shape)).astype(np.float32)
-    t1 = per_call(lambda: saved.predict_proba(one), 300)
-    tb = per_call(lambda: saved.predict_proba(big, batch=1024), 10)
+    t1 = per_call(lambda: model.predict_proba(one), 300)
+    tb = per_call(lambda: model.predict_proba(big), 10)
     print(
         f"batch 1:    {1 / np.median(t1):8.0f} windows/s; latency median {1e3 * np.median(t1):.2f} ms, p99 {1e3 * np.quantile(t1, 0.99):.2f} ms"
     )
@@ -50,7 +50,7 @@ def main() -> None:
     for acc, gyro in chunks[1:]:
         t0 = time.perf_counter()
         for _, window in stream.push(acc, gyro):
-            saved.predict_proba(window[None])
+            model.predict_proba(window[None])
         latencies.append(time.perf_counter() - t0)
     lat = np.array(latencies)
     print(

@@ -100,6 +100,7 @@ def data_import(
     test_subjects: Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")] = None,
     test_fraction: Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")] = 0.25,
     seed: int = 0,
+    test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format (as UEA/UCR ship them).")] = None,
 ) -> None:
     """Bring your own windowed dataset in: any number of channels, steps and classes."""
     from harcnn.data.importer import import_windows
@@ -107,8 +108,9 @@ def data_import(
 
     if out.suffix != ".npz":
         raise HarcnnError(f"{out}: the dataset file must end in .npz")
-    ds = import_windows(source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    ds = import_windows(source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test)
+    if not out.parent.is_dir():
+        raise HarcnnError(f"{out}: cannot write there, the folder {out.parent} does not exist")
     save_npz(out, ds)
     typer.echo(
         f"{ds.name}: {len(ds.train)} training and {len(ds.test)} test windows of {ds.train.n_channels} channels x {ds.train.seq_len} steps, {len(ds.train.classes)} classes"

@@ -2,37 +2,49 @@
 
 Two input formats:
 - NPZ with `X` `(n, channels, steps)`, `y` (class names or integer ids), and optionally `subject`
-  `(n,)`, `channels` (names) and `classes` (names, in id order when `y` holds ids);
+  `(n,)`, `channels` (names), `classes` (names, in id order when `y` holds ids) and `split`
+  (`"train"`/`"test"` per window, for datasets that come with their own split);
 - CSV in long format with a header: `window`, `step`, one column per channel, `label`, and optionally
   `subject`; one row per (window, step), steps 0..t-1 of each window.
-The test split is whole subjects, chosen with a seed or named, never windows of a training subject.
+The test split is whole subjects, chosen with a seed or named, never windows of a training subject;
+or the dataset's own split: a `split` array, or a second file (`--test test.npz`), as the UEA/UCR
+archive ships every dataset.
 """
 
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from harcnn.data.windows import Dataset, WindowSet, content_sha256
 from harcnn.errors import HarcnnError
+from harcnn.names import check_name
 
 
 def read_npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...] | None, tuple[str, ...] | None]:
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
-        raise HarcnnError(f"{path}: not a readable npz without pickles ({e})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise HarcnnError(f"{path}: not a readable npz file without pickles, or truncated ({e})") from None
     for key in ("X", "y"):
         if key not in arrays:
             raise HarcnnError(f"{path}: missing array {key!r} (has {sorted(arrays)})")
+    X = arrays["X"]
+    if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X) or X.dtype == np.bool_:
+        raise HarcnnError(f"{path}: X must hold real numbers, got dtype {X.dtype}")
+    for key in ("y", "subject", "split", "channels", "classes"):
+        if key in arrays and (arrays[key].ndim != 1 or np.iscomplexobj(arrays[key]) or arrays[key].dtype.kind not in "iuUS"):
+            raise HarcnnError(f"{path}: {key} must be a 1-d array of whole numbers or text, got {arrays[key].dtype} {arrays[key].shape}")
     names = lambda k: tuple(str(v) for v in arrays[k]) if k in arrays else None  # noqa: E731
-    return arrays["X"], arrays["y"], arrays.get("subject"), names("channels"), names("classes")
+    return X, arrays["y"], arrays.get("subject"), names("channels"), names("classes"), arrays.get("split")
 
 
-def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...], None]:
+def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...], None, None]:
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = [h.strip() for h in next(reader, [])]
@@ -74,40 +86,114 @@ def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
         X[i] = np.array([w["steps"][s] for s in range(t)]).T
     y = np.array([w["label"] for w in windows.values()])
     subject = np.array([w["subject"] for w in windows.values()]) if "subject" in col else None
-    return X, y, subject, channels, None
+    return X, y, subject, channels, None, None
 
 
 def import_windows(
-    path: Path, name: str | None = None, test_subjects: list | None = None, test_fraction: float = 0.25, seed: int = 0
+    path: Path,
+    name: str | None = None,
+    test_subjects: list | None = None,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    test_path: Path | None = None,
 ) -> Dataset:
-    """Read, check and split a user's windows into a harcnn `Dataset`."""
+    """Read, check and split a user's windows into a harcnn `Dataset`.
+
+    The test split is, in this order of precedence: the windows of `test_path`; the file's own
+    `split` array; the subjects `test_subjects`; a `test_fraction` of the subjects drawn with `seed`.
+    """
     path = Path(path)
+    if test_path is None:
+        return _import_one(path, name, test_subjects, test_fraction, seed)
+    test_path = Path(test_path)
+    X, y, subject, channels, classes, split = _read(path)
+    Xt, yt, subject_t, channels_t, classes_t, _ = _read(test_path)
+    if (channels or None) != (channels_t or None) or classes != classes_t:
+        raise HarcnnError(f"{test_path}: its channel or class names differ from {path}'s")
+    for file, windows in ((path, X), (test_path, Xt)):
+        if windows.ndim != 3:
+            raise HarcnnError(f"{file}: X must be (windows, channels, steps), got shape {windows.shape}")
+    if X.shape[1:] != Xt.shape[1:]:
+        raise HarcnnError(f"{test_path}: windows of shape {Xt.shape[1:]}, but {path} has {X.shape[1:]}")
+    if len(y) != len(X) or len(yt) != len(Xt):
+        raise HarcnnError(f"{path if len(y) != len(X) else test_path}: as many labels as windows are needed")
+    if y.dtype.kind != yt.dtype.kind and not {y.dtype.kind, yt.dtype.kind} <= {"U", "S"}:
+        raise HarcnnError(f"{test_path}: its labels are {yt.dtype}, {path}'s are {y.dtype}; use the same kind in both")
+    both = np.concatenate
+    if (subject is None) != (subject_t is None):
+        raise HarcnnError(f"{test_path if subject_t is None else path}: give subjects in both files or in neither")
+    if subject is None:
+        subject, subject_t = np.arange(len(X)), np.arange(len(X), len(X) + len(Xt))
+    split = np.array(["train"] * len(X) + ["test"] * len(Xt))
+    integer = np.issubdtype(subject.dtype, np.integer) and np.issubdtype(subject_t.dtype, np.integer)
+    subjects = both([subject, subject_t]) if integer else both([subject.astype(str), subject_t.astype(str)])
+    arrays = (both([X, Xt]), both([y, yt]), subjects)
+    return _to_dataset(path, name, *arrays, channels, classes, split, None, 0.25, 0)
+
+
+def _read(path: Path):
     if not path.is_file():
         raise HarcnnError(f"{path}: no such file")
-    X, y, subject, channels, classes = read_npz(path) if path.suffix == ".npz" else read_long_csv(path)
+    return read_npz(path) if path.suffix == ".npz" else read_long_csv(path)
+
+
+def _import_one(path: Path, name, test_subjects, test_fraction, seed) -> Dataset:
+    X, y, subject, channels, classes, split = _read(path)
+    return _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
+
+
+def _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
     if X.ndim != 3:
         raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")
     n, c, t = X.shape
     if len(y) != n or (subject is not None and len(subject) != n):
         raise HarcnnError(f"{path}: {n} windows but {len(y)} labels" + (f" and {len(subject)} subjects" if subject is not None else ""))
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = X.astype(np.float32)  # before the finite check: a float64 beyond float32's range becomes inf here
     if not np.isfinite(X).all():
         w = int(np.argmax(~np.isfinite(X).reshape(n, -1).all(1)))
-        raise HarcnnError(f"{path}: window {w} holds NaN or infinity")
+        raise HarcnnError(f"{path}: window {w} holds NaN or infinity (or a value beyond float32's range)")
     channels = channels or tuple(f"ch{i}" for i in range(c))
     if len(channels) != c:
         raise HarcnnError(f"{path}: {len(channels)} channel names for {c} channels")
+    _check_names(path, "channel", channels)
+    if classes is not None:
+        _check_names(path, "class", classes)
     labels, y_index = _label_index(path, y, classes)
+    _check_names(path, "class", labels)
     if subject is None:
         subject = np.arange(n)  # no subjects given: every window is its own group
     subject_ids, subject_index = np.unique(subject.astype(str), return_inverse=True)
-    test = _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed)
-    X = X.astype(np.float32)
+    if split is not None:
+        test = _split_mask(path, split, n)
+    else:
+        test = _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed)
+    if test.all() or not test.any():
+        raise HarcnnError(f"{path}: the split leaves {'no training' if test.all() else 'no test'} windows")
     # integer subject ids are kept; other ids (names) become 1..k in sorted order
     numbers = subject.astype(np.int64) if np.issubdtype(subject.dtype, np.integer) else subject_index.astype(np.int64) + 1
     full = WindowSet(X, y_index, numbers, channels, labels)
     train_set, test_set = full.take(~test), full.take(test)
     sha = content_sha256(*(getattr(s, k) for s in (train_set, test_set) for k in ("X", "y", "subject")), names=labels + channels)
-    return Dataset(name or path.stem, train_set, test_set, sha, str(path))
+    return Dataset(check_name(name or path.stem, "dataset name", str(path)), train_set, test_set, sha, str(path))
+
+
+def _check_names(path: Path, what: str, names: tuple[str, ...]) -> None:
+    for value in names:
+        check_name(value, f"{what} name", str(path))
+    if len(set(names)) != len(names):
+        duplicate = next(v for v in names if names.count(v) > 1)
+        raise HarcnnError(f"{path}: {what} name {duplicate!r} appears twice; names must be unique")
+
+
+def _split_mask(path: Path, split: np.ndarray, n: int) -> np.ndarray:
+    values = np.char.lower(split.astype(str))
+    if len(values) != n:
+        raise HarcnnError(f"{path}: split has {len(values)} entries for {n} windows")
+    bad = ~np.isin(values, ["train", "test"])
+    if bad.any():
+        raise HarcnnError(f"{path}: split entry {int(np.argmax(bad))} is {split[int(np.argmax(bad))]!r}; it must be 'train' or 'test'")
+    return values == "test"
 
 
 def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> tuple[tuple[str, ...], np.ndarray]:

@@ -52,7 +52,18 @@ def build(name: str, c_in: int, n_classes: int, seq_len: int, members: int = 1, 
     return _builder(name)(c_in, n_classes, seq_len, members=members, **hparams)
 
 
-create = build  # the name timm and friends use
+def create(name: str, c_in: int = 9, n_classes: int = 6, seq_len: int = 128, members: int = 1, seed: int = 0, **hparams) -> PopulationModel:
+    """A model ready for any training loop: built, member r initialised from seed `seed + r` (Keras'
+    initialisers) and its dropout drawing from that member's generator (CPU)."""
+    import torch
+
+    from harcnn.models.layers import bind_generators, reset_members
+
+    model = build(name, c_in, n_classes, seq_len, members=members, **hparams)
+    generators = [torch.Generator().manual_seed(seed + r) for r in range(members)]
+    reset_members(model, generators)
+    bind_generators(model, generators)
+    return model
 
 
 def check_hyperparameter(model: str, key: str, value, default) -> None:

@@ -100,7 +100,9 @@ def data_import(
     test_subjects: Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")] = None,
     test_fraction: Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")] = 0.25,
     seed: int = 0,
-    test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format (as UEA/UCR ship them).")] = None,
+    test: Annotated[
+        Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format (as UEA/UCR ship them).")
+    ] = None,
 ) -> None:
     """Bring your own windowed dataset in: any number of channels, steps and classes."""
     from harcnn.data.importer import import_windows

@@ -1,0 +1,33 @@
+"""The README's Python section runs as written, on the real data (a synthetic phone recording stands in
+for the user's `my_phone.csv`)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REAL_SOURCE, missing
+from test_new_data import synthetic, write_csv
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def python_section_code() -> str:
+    text = README.read_text()
+    section = text[text.index("\n## Python\n") :]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    if REAL_SOURCE is None:
+        missing("the real UCI HAR data was not found (see tests/conftest.py)")
+    monkeypatch.setenv("HARCNN_DATA", REAL_SOURCE)
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "my_phone.csv", synthetic(1000))
+    scope: dict = {}
+    exec(compile(python_section_code(), "README.md", "exec"), scope)
+    assert scope["clf"].score(scope["data"].X_test, scope["data"].y_test) > 0.85
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    assert len(scope["predictions"]) == 14 and "test accuracy:" in capsys.readouterr().out

@@ -131,16 +131,24 @@ def data_windows(
     from harcnn.data.recordings import hapt_activity_labels, read_hapt
     from harcnn.data.uci_har import CHANNELS
 
-    classes = hapt_activity_labels(source)
+    names = hapt_activity_labels(source)
+    ids = sorted(names)
+    classes = [names[i] for i in ids]
+    index = {label: i for i, label in enumerate(ids)}
     X, y, subject = [], [], []
     for rec in read_hapt(source):
+        unnamed = sorted({s.label for s in rec.segments} - set(names))
+        if unnamed:
+            raise HarcnnError(f"{source}: labels.txt uses activity id {unnamed[0]} ({rec.name}), which activity_labels.txt does not name")
         w, starts = windows(channels(rec))
         labels = window_labels(rec, starts)
         keep = labels > 0
         X.append(w[keep])
-        y.append(labels[keep] - 1)
+        y.append(np.array([index[v] for v in labels[keep]], np.int64))
         subject.append(np.full(keep.sum(), rec.subject))
     X, y, subject = np.concatenate(X), np.concatenate(y), np.concatenate(subject)
+    if not out.parent.is_dir():
+        raise HarcnnError(f"{out}: cannot write there, the folder {out.parent} does not exist")
     np.savez(out, X=X, y=y, subject=subject, channels=np.array(CHANNELS), classes=np.array(classes))
     counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))
     typer.echo(f"{len(X)} windows from {len(set(subject.tolist()))} subjects: {counts}")

@@ -113,11 +113,59 @@ def read_hapt(path: str | Path) -> list[Recording]:
     return recordings
 
 
-def hapt_activity_labels(path: str | Path) -> tuple[str, ...]:
-    """The 12 HAPT class names, in id order."""
-    raw = _Tree(Path(path)).read("activity_labels.txt").decode()
-    names = {int(parts[0]): parts[1] for parts in (line.split() for line in raw.splitlines()) if len(parts) == 2}
-    return tuple(names[i] for i in sorted(names))
+def hapt_activity_labels(path: str | Path) -> dict[int, str]:
+    """HAPT's class names by id (`activity_labels.txt`: `<id> <NAME>` per line), matched by id, never by position."""
+    where = f"{path}: activity_labels.txt"
+    raw = _Tree(Path(path)).read("activity_labels.txt").decode("latin-1")
+    names: dict[int, str] = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
+            raise HarcnnError(f"{where}: line {number} should be '<id> <NAME>' with a positive id, got {line!r}")
+        if int(parts[0]) in names:
+            raise HarcnnError(f"{where}: line {number}: id {parts[0]} is named twice")
+        names[int(parts[0])] = parts[1]
+    if not names:
+        raise HarcnnError(f"{where}: no activity names")
+    return names
+
+
+# Plausible physical ranges, to catch recordings in other units before they are predicted on.
+RATE_RANGE = (5.0, 1000.0)  # Hz
+GRAVITY_RANGE = (0.5, 2.0)  # median |acceleration| in g: gravity is always in it
+GYRO_MAX = 35.0  # rad/s, about 2000 deg/s: the range of phone and wearable gyroscopes
+
+
+def check_rate(rate: float, where: str) -> float:
+    """A sampling rate from timestamps must be plausible; else an error naming the likely time unit."""
+    if RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        return rate
+    for unit, factor in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
+        if RATE_RANGE[0] <= rate * factor <= RATE_RANGE[1]:
+            raise HarcnnError(
+                f"{where}: timestamps step by {1 / rate:g}, a rate of {rate:g} Hz if they were seconds: they look like {unit}; give seconds"
+            )
+    raise HarcnnError(
+        f"{where}: the timestamps give a sampling rate of {rate:g} Hz; harcnn reads {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz, timestamps in seconds"
+    )
+
+
+def check_units(acc: np.ndarray, gyro: np.ndarray, where: str) -> None:
+    """Acceleration must be in g (gravity included) and angular rate in rad/s; else an error naming the likely unit."""
+    gravity = float(np.median(np.linalg.norm(acc, axis=1)))
+    if not GRAVITY_RANGE[0] <= gravity <= GRAVITY_RANGE[1]:
+        likely = next(
+            (unit for unit, g in (("m/s^2", 9.80665), ("milli-g", 1000.0)) if GRAVITY_RANGE[0] <= gravity / g <= GRAVITY_RANGE[1]), None
+        )
+        hint = f"it looks like {likely}; convert to g" if likely else "expected about 1 g (gravity included, in g)"
+        raise HarcnnError(f"{where}: the median acceleration magnitude is {gravity:.4g}: {hint}")
+    spin = float(np.quantile(np.abs(gyro), 0.99))
+    if spin > GYRO_MAX:
+        raise HarcnnError(
+            f"{where}: angular rates reach {spin:.4g} (99th percentile), beyond {GYRO_MAX:g} rad/s: they look like deg/s; convert to rad/s"
+        )
 
 
 def read_csv(path: str | Path) -> Recording:
@@ -155,10 +203,12 @@ def read_csv(path: str | Path) -> Recording:
         number = int(np.argmax(dt <= 0)) + 3
         raise HarcnnError(f"{path}: line {number}: timestamps must increase strictly ({t[number - 3]} then {t[number - 2]})")
     step = float(np.median(dt))
+    check_rate(1.0 / step, str(path))
     gaps = dt > 1.5 * step
     if gaps.any():
         number = int(np.argmax(gaps)) + 3
         raise HarcnnError(
             f"{path}: line {number}: gap of {dt[number - 3]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps"
         )
+    check_units(data[:, 1:4], data[:, 4:7], str(path))
     return Recording(path.stem, data[:, 1:4], data[:, 4:7], 1.0 / step)

@@ -153,9 +153,12 @@ def _index_path() -> Path:
 
 def _read_index() -> dict:
     try:
-        return json.loads(_index_path().read_text())
+        index = json.loads(_index_path().read_text())
     except (OSError, ValueError):
-        return {"sources": {}, "default": None}
+        index = None
+    if not isinstance(index, dict) or not isinstance(index.get("sources"), dict) or not isinstance(index.get("default"), str | None):
+        return {"sources": {}, "default": None}  # missing or damaged: rebuilt as sources are loaded again
+    return index
 
 
 def _write_index(index: dict) -> None:
@@ -200,7 +203,7 @@ def load_source(path: Path, make_default: bool = False) -> Dataset:
             raise HarcnnError(f"{path}: no such file or folder")
         sha = _sha256(path)
     npz = cached_path_for(sha)
-    dataset = load_npz(npz) if npz.is_file() else None
+    dataset = _read_cache(npz)
     if dataset is None:
         dataset = parse(path)
         npz.parent.mkdir(parents=True, exist_ok=True)
@@ -214,21 +217,51 @@ def load_source(path: Path, make_default: bool = False) -> Dataset:
     return dataset
 
 
+def _read_cache(npz: Path) -> Dataset | None:
+    """The cached dataset, or None when there is none or it is damaged (then it is removed, to be rebuilt)."""
+    if not npz.is_file():
+        return None
+    try:
+        return load_npz(npz)
+    except HarcnnError:
+        npz.unlink(missing_ok=True)
+        return None
+
+
 def download(url: str) -> Path:
-    """Download `url` into the cache once; later calls reuse the file."""
-    target = harcnn_home() / "downloads" / Path(urllib.parse.urlparse(url).path).name
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-        except OSError as e:
-            raise HarcnnError(
-                f'could not download {url} ({e}). Offline? Fetch from a local copy instead: harcnn data fetch --from "UCI HAR Dataset.zip"'
-            ) from None
-        os.replace(tmp, target)
+    """Download `url` into the cache once; later calls reuse the file.
+
+    The file is keyed by the whole URL (two URLs ending in the same file name never share it), written
+    to a temporary file, checked (the length the server announced, a readable zip) and only then
+    renamed into place, so a broken download (a captive portal's HTML page, a cut connection) is
+    never cached.
+    """
+    name = Path(urllib.parse.urlparse(url).path).name or "download"
+    target = harcnn_home() / "downloads" / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}-{name}"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
+            expected = response.headers.get("Content-Length")
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise HarcnnError(
+            f'could not download {url} ({e}). Offline? Fetch from a local copy instead: harcnn data fetch --from "UCI HAR Dataset.zip"'
+        ) from None
+    size = tmp.stat().st_size
+    problem = None
+    if expected is not None and expected.isdigit() and int(expected) != size:
+        problem = f"got {size} of {expected} bytes"
+    elif not zipfile.is_zipfile(tmp):
+        problem = f"the {size} bytes received are not a zip file (a login or error page?)"
+    if problem:
+        tmp.unlink(missing_ok=True)
+        raise HarcnnError(f"download of {url} failed: {problem}; nothing was cached")
+    os.replace(tmp, target)
     return target
 
 
@@ -240,9 +273,18 @@ def fetch(source: str | None = None) -> Dataset:
 
 
 def default_cached() -> Dataset | None:
-    sha = _read_index()["default"]
-    npz = cached_path_for(sha) if sha else None
-    return load_npz(npz) if npz and npz.is_file() else None
+    """The default dataset from the cache; a damaged cache entry is rebuilt from its source if that is still there."""
+    index = _read_index()
+    sha = index["default"]
+    if not sha:
+        return None
+    dataset = _read_cache(cached_path_for(sha))
+    if dataset is not None:
+        return dataset
+    for source, entry in index["sources"].items():
+        if entry.get("sha256") == sha and Path(source).exists():
+            return load_source(Path(source))
+    return None
 
 
 def cache_location() -> Path:

@@ -7,6 +7,8 @@ are 0-based class indices so that they index `classes` directly.
 from __future__ import annotations
 
 import hashlib
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +105,6 @@ def load_npz(path) -> Dataset:
             sets = {
                 split: WindowSet(z[f"{split}_X"], z[f"{split}_y"], z[f"{split}_subject"], channels, classes) for split in ("train", "test")
             }
-    except (OSError, KeyError, ValueError) as e:
-        raise HarcnnError(f"{path}: not a harcnn dataset file ({e})") from None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise HarcnnError(f"{path}: not a harcnn dataset file, or a damaged one ({e})") from None
     return Dataset(name, sets["train"], sets["test"], sha, source)

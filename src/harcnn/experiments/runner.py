@@ -15,7 +15,7 @@ from harcnn.data.windows import Dataset, WindowSet
 from harcnn.experiments.executors import Executor, make_executor
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
-from harcnn.experiments.units import Unit, members_per_chunk
+from harcnn.experiments.units import Unit, check_memory, members_per_chunk
 
 
 def missing_seeds(spec: Spec, dataset: Dataset, store: Store) -> list[tuple[Config, list[int]]]:
@@ -66,6 +66,7 @@ def run_study(
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])
     made: list[Run] = []
     missing = missing_seeds(spec, dataset, store)
+    check_memory([config for config, _ in missing], data, workers)
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
         return made

@@ -6,6 +6,7 @@ module and the runner imports them, with no cycle.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import harcnn
 from harcnn.data.splits import hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import Dataset, WindowSet
+from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics
@@ -46,17 +48,36 @@ def prepare(config: Config, dataset: Dataset, split_seed: int = 0) -> Prepared:
     return Prepared(transform(train), validation and transform(validation), transform(dataset.test), transform)
 
 
-def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:
-    """How many members fit in `budget`: measured activations of one member on an evaluation batch."""
-    model = build(config.model, data.n_channels, len(data.classes), data.seq_len, **config.hparams)
-    sizes = []
-    hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o.numel())) for m in model.modules() if not list(m.children())]
-    with torch.no_grad():
-        model.eval()(torch.zeros(1, min(EVAL_BATCH, len(data)), data.n_channels, data.seq_len))
+def member_bytes(config: Config, data: WindowSet) -> int:
+    """Memory one member needs, estimated on the meta device (nothing is allocated): weights, their
+    gradient and Adam's two moments, and three times the activations of an evaluation batch."""
+    with torch.device("meta"):
+        model = build(config.model, data.n_channels, len(data.classes), data.seq_len, **config.hparams)
+        sizes = []
+        hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o.numel())) for m in model.modules() if not list(m.children())]
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, max(config.batch_size, min(EVAL_BATCH, len(data))), data.n_channels, data.seq_len))
     for h in hooks:
         h.remove()
-    per_member = 4 * (4 * sum(p.numel() for p in model.parameters()) + 3 * sum(sizes))
-    return max(1, budget // per_member)
+    return 4 * (4 * sum(p.numel() for p in model.parameters()) + 3 * sum(sizes))
+
+
+def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:
+    """How many members fit in `budget`."""
+    return max(1, budget // member_bytes(config, data))
+
+
+def check_memory(configs: list[Config], data: WindowSet, workers: int) -> None:
+    """Refuse, before anything trains, a configuration of which one member cannot fit in a worker's share of memory."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 1 << 40
+    share = total // max(1, workers)
+    for config in configs:
+        need = member_bytes(config, data)
+        if need > share:
+            raise HarcnnError(
+                f"configuration [{config.label}]: one member needs about {need / 2**30:.1f} GiB, but each of {workers} "
+                f"worker(s) has {share / 2**30:.1f} GiB of this machine's {total / 2**30:.1f} GiB; use a smaller model or fewer workers"
+            )
 
 
 @dataclass(frozen=True)

@@ -106,14 +106,25 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.delenv("HARCNN_DATA", raising=False)
 
 
-@pytest.fixture
-def tiny_folder(tmp_path) -> Path:
-    return write_uci_folder(tmp_path / "src")
+@pytest.fixture(scope="session")
+def tiny_template(tmp_path_factory) -> tuple[Path, Path]:
+    """One tiny UCI HAR folder and its zip per session (writing the text format is the slow part)."""
+    root = tmp_path_factory.mktemp("tiny")
+    folder = write_uci_folder(root / "src")
+    return folder, zip_folder(folder, root / "UCI HAR Dataset.zip")
 
 
 @pytest.fixture
-def tiny_zip(tiny_folder, tmp_path) -> Path:
-    return zip_folder(tiny_folder, tmp_path / "UCI HAR Dataset.zip")
+def tiny_folder(tiny_template, tmp_path) -> Path:
+    """A test's own copy of the tiny folder, free to change."""
+    return copy_tree(tiny_template[0], tmp_path / "src" / "UCI HAR Dataset")
+
+
+@pytest.fixture
+def tiny_zip(tiny_template, tmp_path) -> Path:
+    target = tmp_path / "UCI HAR Dataset.zip"
+    shutil.copyfile(tiny_template[1], target)
+    return target
 
 
 @pytest.fixture(scope="session")

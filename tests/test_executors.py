@@ -1,4 +1,12 @@
-"""Studies on worker processes and on a local Ray instance land the same runs in the store."""
+"""Studies on worker processes and on a local Ray instance land the same runs in the store; workers
+end with the run that started them."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -43,3 +51,48 @@ def test_ray_executor_on_a_local_instance(tiny_zip, grid_spec, tmp_path):
     out = run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "ray", "--executor", "ray", "--workers", 2, "--no-progress")
     assert "filters=4" in out
     assert len(runs_by_key(tmp_path / "ray" / "harcnn.db")) == 4
+
+
+def children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_worker_outlives_a_killed_run(tiny_zip, tmp_path):
+    spec = tmp_path / "long.toml"
+    spec.write_text('model = "cnn"\nrepeats = 2\nepochs = 5000\nbatch_size = 8\n[hparams]\nfilters = 4\n')
+    cmd = [sys.executable, "-c", "from harcnn.cli import main; main()", "run", str(spec), "--data", str(tiny_zip)]
+    run = subprocess.Popen(
+        [*cmd, "--results", str(tmp_path / "r"), "--workers", "2", "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.time() + 60
+        while len(workers := children(run.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the workers did not start"
+        time.sleep(1.0)  # they are training now
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        deadline = time.time() + 10
+        while any(alive(p) for p in workers) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not [p for p in workers if alive(p)]
+    finally:
+        run.kill()

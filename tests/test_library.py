@@ -130,6 +130,7 @@ print(before, mmapped(64 << 20))
 """
 
 
+@pytest.mark.slow
 def test_fit_leaves_the_allocator_as_found():
     """glibc cannot report its thresholds, so this checks their effect, in a fresh process."""
     import subprocess

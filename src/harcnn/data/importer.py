@@ -72,6 +72,10 @@ def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
             raise HarcnnError(
                 f"{path}: line {number}: window {row[col['window']]!r} changes label from {w['label']!r} to {row[col['label']]!r}"
             )
+        if "subject" in col and row[col["subject"]] != w["subject"]:
+            raise HarcnnError(
+                f"{path}: line {number}: window {row[col['window']]!r} changes subject from {w['subject']!r} to {row[col['subject']]!r}"
+            )
         if step in w["steps"]:
             raise HarcnnError(f"{path}: line {number}: window {row[col['window']]!r} repeats step {step}")
         w["steps"][step] = values

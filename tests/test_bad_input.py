@@ -1,0 +1,370 @@
+"""Bad input, as a careless or hostile user gives it: every case ends in one line naming the file and
+the problem (exit status 2), stores nothing wrong, loses nothing stored and writes nothing outside
+the results folder."""
+
+import io
+import json
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from harcnn.cli import main
+from harcnn.experiments.store import Store
+from test_recordings import synthetic, write_csv
+
+SPEC = 'model = "cnn"\nrepeats = 2\nepochs = 1\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n'
+
+
+def cli(monkeypatch, capsys, *args, stdin: str | None = None) -> tuple[int, str]:
+    """Run `harcnn ARGS` as the console script does; (exit status, stderr + stdout)."""
+    monkeypatch.setattr(sys, "argv", ["harcnn", *map(str, args)])
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = 0
+    try:
+        main()
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.err + out.out
+
+
+def fails(monkeypatch, capsys, message: str, *args, stdin: str | None = None) -> str:
+    code, text = cli(monkeypatch, capsys, *args, stdin=stdin)
+    assert code == 2, text
+    assert "Traceback" not in text and message in text, text
+    assert len([line for line in text.splitlines() if line.startswith("error:")]) == 1, text
+    return text
+
+
+# ---- specs: names, bounds, types -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('name = 5\n', "name must be text"),
+        ('name = ""\n', "name must not be empty"),
+        (f'name = "{"x" * 300}"\n', "at most 120"),
+        ('name = "a\\u0000b"\n', "control character"),
+        ("lr = nan\n", "lr: must be a positive finite number"),
+        ("lr = inf\n", "lr: must be a positive finite number"),
+        ("repeats = 100000000000000000\n", "repeats: must be from 1 to 1000"),
+        ("epochs = 0\n", "epochs: must be from 1"),
+        ("[hparams]\nfilters = 0\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nfilters = -3\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nfilters = 1000000000\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nkernel = 0\n", "kernel must be a whole number"),
+        ("[hparams]\ndropout = 1.5\n", "dropout must be a rate in [0, 1)"),
+        ('model = "multihead"\n[hparams]\nkernels = []\n', "kernels must be a non-empty list"),
+        ("[grid]\nfilters = [4, 0]\n", "grid.filters"),
+        pytest.param("[hparams]\nfilters = 60000\ndense = 60000\n", "GiB", marks=pytest.mark.slow),
+    ],
+    ids=["name-int", "name-empty", "name-long", "name-nul", "lr-nan", "lr-inf", "repeats-huge", "epochs-0", "filters-0",
+         "filters-negative", "filters-huge", "kernel-0", "dropout", "kernels-empty", "grid-bad", "memory"],
+)  # fmt: skip
+def test_bad_specs_fail_before_training(monkeypatch, capsys, tmp_path, tiny_zip, text, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text(text)
+    results = tmp_path / "results"
+    fails(monkeypatch, capsys, message, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
+    assert not (results / "harcnn.db").exists() or not Store(results / "harcnn.db").runs()
+
+
+@pytest.mark.parametrize(
+    "args, message", [(["--repeats", 0], "--repeats must be from 1"), (["--executor", "threads"], "unknown executor 'threads'")]
+)
+def test_bad_run_options(monkeypatch, capsys, tmp_path, tiny_zip, args, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    fails(monkeypatch, capsys, message, "run", spec, "--data", tiny_zip, "--results", tmp_path / "r", "--no-progress", *args)
+
+
+def test_a_folder_as_spec(monkeypatch, capsys, tmp_path, tiny_zip):
+    fails(monkeypatch, capsys, "is a folder", "run", tmp_path, "--data", tiny_zip)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/harcnn-absolute-escape", "..", "a/../../b"])
+def test_a_study_name_never_writes_outside_the_results_folder(monkeypatch, capsys, tmp_path, tiny_zip, name):
+    work = tmp_path / "work"
+    results = work / "results"
+    work.mkdir()
+    spec = work / "s.toml"
+    spec.write_text(f"name = {json.dumps(name)}\n" + SPEC)
+    before = {p for p in tmp_path.rglob("*")}
+    code, text = cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
+    assert code == 0, text
+    code, text = cli(monkeypatch, capsys, "report", "--data", tiny_zip, "--results", results)
+    assert code == 0, text
+    home = tmp_path / "home"  # harcnn's cache ($HARCNN_HOME), where the dataset was parsed to
+    new = {p for p in tmp_path.rglob("*") if p != home and home not in p.parents} - before
+    assert new and all(results in p.parents or p == results for p in new), sorted(new)
+    assert not any(p.name == "escaped" for p in tmp_path.parent.rglob("escaped"))
+    from pathlib import Path
+
+    assert not Path("/tmp/harcnn-absolute-escape").exists()
+    with Store(results / "harcnn.db") as store:
+        assert store.studies() == [name]
+
+
+# ---- the store keeps populations apart ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_study_rerun_with_another_configuration_or_dataset_is_kept_apart(monkeypatch, capsys, tmp_path, tiny_zip, tiny_folder):
+    from conftest import write_uci_folder, zip_folder
+
+    other = zip_folder(write_uci_folder(tmp_path / "other", seed=5), tmp_path / "other.zip")
+    spec, results = tmp_path / "s.toml", tmp_path / "results"
+    spec.write_text(SPEC)
+    assert cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")[0] == 0
+    spec.write_text(SPEC.replace("filters = 4", "filters = 6"))  # same name, same label, another configuration
+    assert cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")[0] == 0
+    code, text = cli(monkeypatch, capsys, "run", spec, "--data", other, "--results", results, "--no-progress")
+    assert code == 0 and "kept apart" in text
+    with Store(results / "harcnn.db") as store:
+        assert len(store.runs("s")) == 6  # nothing lost
+    code, text = cli(monkeypatch, capsys, "report", "--data", tiny_zip, "--results", results)
+    assert code == 0, text
+    table = [line for line in text.splitlines() if line.startswith("s ")]
+    assert len(table) == 3 and all(line.split()[-8] == "2" for line in table), text  # three populations of n = 2
+    rows = (results / "s" / "runs.csv").read_text().splitlines()
+    assert len(rows) == 7 and len({r.split(",")[-1] for r in rows[1:]}) == 2  # both datasets' runs kept
+
+
+@pytest.mark.parametrize("content", [b"this is not a database" * 100, b""], ids=["text", "empty-dir"])
+def test_a_file_that_is_not_a_store(monkeypatch, capsys, tmp_path, tiny_zip, content):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    db = tmp_path / "store.db"
+    if content:
+        db.write_bytes(content)
+    else:
+        db.mkdir()
+    fails(monkeypatch, capsys, str(db), "run", spec, "--data", tiny_zip, "--db", db, "--no-progress")
+    if content:
+        assert db.read_bytes() == content  # left as it was
+
+
+# ---- models, recordings, streams -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from conftest import write_uci_folder, zip_folder
+    from harcnn import HARClassifier
+    from harcnn.data.resolve import load_dataset
+
+    root = tmp_path_factory.mktemp("trained")
+    ds = load_dataset(str(zip_folder(write_uci_folder(root / "src"), root / "u.zip")))
+    HARClassifier(epochs=1, batch_size=8, filters=4, dense=8, standardize=True).fit_windows(ds.train).save(root / "model")
+    return root / "model"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda m: m.pop("classes"), "field 'classes': missing"),
+        (lambda m: m.update(seq_len="128"), "field 'seq_len': must be a positive whole number"),
+        (lambda m: m.update(channels=[1, 2]), "field 'channels': must be a non-empty list of names"),
+        (lambda m: m.update(classes=["a", "a", "b", "c", "d", "e"]), "field 'classes': names must be unique"),
+        (lambda m: m["transform"]["standardize"].update(mean=[0.0] * 3), "field 'transform': mean must list one number per channel"),
+        (lambda m: m.update(model="lstm"), "field 'model': unknown model 'lstm'"),
+        (lambda m: m.update(hparams={"filters": 0}), "cannot be built"),
+        (lambda m: m.update(members=2), "field 'seeds'"),
+    ],
+    ids=["no-classes", "seq-len-text", "channels-numbers", "classes-twice", "transform-length", "unknown-model", "bad-hparam", "members"],
+)
+def test_malformed_model_json(monkeypatch, capsys, tmp_path, trained, tiny_zip, edit, message):
+    import shutil
+
+    model = shutil.copytree(trained, tmp_path / "model")
+    meta = json.loads((model / "model.json").read_text())
+    edit(meta)
+    (model / "model.json").write_text(json.dumps(meta))
+    fails(monkeypatch, capsys, message, "evaluate", model, "--data", tiny_zip)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t, a, g: (t * 1000, a, g), "look like milliseconds"),
+        (lambda t, a, g: (t * 1e9, a, g), "look like nanoseconds"),
+        (lambda t, a, g: (t, a * 9.80665, g), "like m/s^2"),
+        (lambda t, a, g: (t, a * 1000, g), "like milli-g"),
+        (lambda t, a, g: (t, a * 1e30, g), "expected about 1 g"),
+        (lambda t, a, g: (t, a, g * 57.3 * 20), "look like deg/s"),
+        (lambda t, a, g: (t[:100], a[:100], g[:100]), "shorter than one window"),
+    ],
+    ids=["ms", "ns", "m/s2", "milli-g", "1e30", "deg/s", "short"],
+)
+def test_recordings_in_the_wrong_units_or_too_short(monkeypatch, capsys, tmp_path, trained, change, message):
+    rec = synthetic(1000)
+    t, a, g = change(np.arange(1000) / 50.0, rec.acc, rec.gyro)
+    rows = np.column_stack([t, a, g])
+    path = tmp_path / "phone.csv"
+    path.write_text("timestamp,ax,ay,az,gx,gy,gz\n" + "\n".join(",".join(repr(float(v)) for v in r) for r in rows) + "\n")
+    fails(monkeypatch, capsys, message, "predict", trained, path)
+
+
+@pytest.mark.parametrize("smooth", [0, -1, 2])
+@pytest.mark.parametrize("stream", [False, True])
+def test_smooth_is_checked_offline_and_streaming(monkeypatch, capsys, tmp_path, trained, smooth, stream):
+    csv = write_csv(tmp_path / "phone.csv", synthetic(300))
+    args = ["predict", trained, "--stream"] if stream else ["predict", trained, csv]
+    fails(monkeypatch, capsys, "--smooth takes a positive odd number", *args, "--smooth", smooth, stdin="")
+
+
+def stream_text(rec, header, columns, rate=50.0):
+    t = np.arange(len(rec)) / rate
+    values = {
+        "timestamp": t,
+        "ax": rec.acc[:, 0],
+        "ay": rec.acc[:, 1],
+        "az": rec.acc[:, 2],
+        "gx": rec.gyro[:, 0],
+        "gy": rec.gyro[:, 1],
+        "gz": rec.gyro[:, 2],
+    }
+    lines = [",".join(f"{values[c][i]:.6f}" for c in columns) for i in range(len(rec))]
+    return (",".join(columns) + "\n" if header else "") + "\n".join(lines) + "\n"
+
+
+def test_stream_honours_the_header_order_and_the_rate(monkeypatch, capsys, trained):
+    rec = synthetic(600)
+    plain = cli(monkeypatch, capsys, "predict", trained, "--stream", stdin=stream_text(rec, False, ["ax", "ay", "az", "gx", "gy", "gz"]))
+    shuffled = ["gz", "timestamp", "ay", "gx", "ax", "gy", "az"]
+    reordered = cli(monkeypatch, capsys, "predict", trained, "--stream", stdin=stream_text(rec, True, shuffled))
+    assert plain[0] == reordered[0] == 0 and plain[1] == reordered[1] and len(plain[1].splitlines()) == 8
+    fails(
+        monkeypatch,
+        capsys,
+        "the timestamps give 100 Hz",
+        "predict",
+        trained,
+        "--stream",
+        stdin=stream_text(rec, True, ["timestamp", "ax", "ay", "az", "gx", "gy", "gz"], 100.0),
+    )
+    fails(
+        monkeypatch,
+        capsys,
+        "header lacks column(s) ['gz']",
+        "predict",
+        trained,
+        "--stream",
+        stdin="timestamp,ax,ay,az,gx,gy\n1,2,3,4,5,6\n",
+    )
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "import"])
+def test_out_into_a_missing_folder(monkeypatch, capsys, tmp_path, trained, tiny_zip, command):
+    target = tmp_path / "no" / "such" / "place"
+    if command == "train":
+        spec = tmp_path / "s.toml"
+        spec.write_text(SPEC)
+        args = ["train", spec, "--data", tiny_zip, "--out", target]
+    elif command == "predict":
+        args = ["predict", trained, write_csv(tmp_path / "p.csv", synthetic(300)), "--out", target]
+    else:
+        np.savez(tmp_path / "w.npz", X=np.zeros((8, 2, 16)), y=np.arange(8) % 2, subject=np.arange(8) % 4)
+        args = ["data", "import", tmp_path / "w.npz", "--out", target.with_suffix(".npz")]
+    fails(monkeypatch, capsys, "does not exist", *args)
+
+
+# ---- users' windows ---------------------------------------------------------------------------------
+
+
+def npz(tmp_path, **arrays):
+    base = {"X": np.random.default_rng(0).normal(size=(12, 2, 16)), "y": np.array(["a", "b", "c"] * 4), "subject": np.arange(12) % 4}
+    base.update(arrays)
+    np.savez(tmp_path / "w.npz", **{k: v for k, v in base.items() if v is not None})
+    return tmp_path / "w.npz"
+
+
+@pytest.mark.parametrize(
+    "arrays, extra, message",
+    [
+        ({"X": np.full((12, 2, 16), 1e300)}, [], "beyond float32's range"),
+        ({"classes": np.array(["a", "a", "c"]), "y": np.arange(12) % 3}, [], "class name 'a' appears twice"),
+        ({"y": np.array(["a", "", "c"] * 4)}, [], "class name must not be empty"),
+        ({"X": np.full((12, 2, 16), "x")}, [], "X must hold real numbers"),
+        ({"X": np.zeros((12, 2, 16), complex)}, [], "X must hold real numbers"),
+        ({"split": np.array(["test"] * 12)}, [], "leaves no training windows"),
+        ({}, ["--test-subjects", "0,1,2,3"], "leaves no training windows"),
+    ],
+    ids=["inf-after-cast", "duplicate-class", "empty-class", "string-X", "complex-X", "split-all-test", "all-subjects-test"],
+)
+def test_bad_npz_windows(monkeypatch, capsys, tmp_path, arrays, extra, message):
+    fails(monkeypatch, capsys, message, "data", "import", npz(tmp_path, **arrays), "--out", tmp_path / "d.npz", *extra)
+    assert not (tmp_path / "d.npz").exists()
+
+
+def test_truncated_npz(monkeypatch, capsys, tmp_path):
+    path = npz(tmp_path)
+    path.write_bytes(path.read_bytes()[:300])
+    fails(monkeypatch, capsys, "truncated", "data", "import", path, "--out", tmp_path / "d.npz")
+    fails(monkeypatch, capsys, "damaged", "data", "info", "--data", path)
+
+
+def test_a_subject_changing_inside_a_csv_window(monkeypatch, capsys, tmp_path):
+    rows = ["window,step,a,label,subject"] + [f"{w},{s},0.5,{'x' if w % 2 else 'y'},{w}" for w in range(4) for s in range(8)]
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",99"
+    (tmp_path / "w.csv").write_text("\n".join(rows) + "\n")
+    fails(monkeypatch, capsys, "changes subject from '0' to '99'", "data", "import", tmp_path / "w.csv", "--out", tmp_path / "d.npz")
+
+
+# ---- HAPT labels by id, cache and downloads --------------------------------------------------------
+
+
+def hapt_folder(root, labels_text):
+    root.mkdir()
+    rec = synthetic(1000)
+    for kind, values in (("acc", rec.acc), ("gyro", rec.gyro)):
+        (root / f"{kind}_exp01_user01.txt").write_text("\n".join(" ".join(f"{v:.6f}" for v in row) for row in values) + "\n")
+    (root / "labels.txt").write_text("1 1 1 1 400\n1 1 4 401 1000\n")
+    (root / "activity_labels.txt").write_text(labels_text)
+    return root
+
+
+def test_hapt_class_names_are_matched_by_id(monkeypatch, capsys, tmp_path):
+    src = hapt_folder(tmp_path / "hapt", "1 WALKING\n2 WALKING_UPSTAIRS\n4 SITTING\n")  # no id 3
+    assert cli(monkeypatch, capsys, "data", "windows", src, "--out", tmp_path / "w.npz")[0] == 0
+    with np.load(tmp_path / "w.npz") as z:
+        names = z["classes"][z["y"]]
+    assert set(names.tolist()) == {"WALKING", "SITTING"}  # id 4 stays SITTING
+    src = hapt_folder(tmp_path / "hapt2", "1 WALKING\n2 WALKING_UPSTAIRS\n")  # id 4 used but not named
+    fails(monkeypatch, capsys, "uses activity id 4", "data", "windows", src, "--out", tmp_path / "w2.npz")
+
+
+def test_a_damaged_cache_entry_is_rebuilt(monkeypatch, capsys, tiny_zip):
+    from harcnn.data import uci_har
+
+    assert cli(monkeypatch, capsys, "data", "fetch", "--from", tiny_zip)[0] == 0
+    for npz_file in uci_har.cache_location().glob("*.npz"):
+        npz_file.write_bytes(npz_file.read_bytes()[:1000])
+    code, text = cli(monkeypatch, capsys, "data", "info")
+    assert code == 0 and "WALKING" in text, text
+    code, text = cli(monkeypatch, capsys, "data", "fetch", "--from", tiny_zip)
+    assert code == 0, text
+
+
+def test_a_broken_download_is_not_cached_and_urls_do_not_share_files(tmp_path, tiny_zip):
+    from harcnn.data.uci_har import download
+    from harcnn.errors import HarcnnError
+
+    page = tmp_path / "a" / "UCI HAR Dataset.zip"
+    page.parent.mkdir()
+    page.write_text("<html>please log in</html>")
+    with pytest.raises(HarcnnError, match="not a zip file"):
+        download(page.as_uri())
+    good = tmp_path / "b" / "UCI HAR Dataset.zip"
+    good.parent.mkdir()
+    good.write_bytes(tiny_zip.read_bytes())
+    target = download(good.as_uri())
+    assert zipfile.is_zipfile(target)
+    page.write_bytes(b"PK" + b"0" * 100)
+    with pytest.raises(HarcnnError):
+        download(page.as_uri())  # same file name, another URL: not served from the good one's file

@@ -5,7 +5,7 @@ import torch
 
 from harcnn.errors import HarcnnError
 from harcnn.models import MODELS, build, hyperparameters
-from harcnn.models.layers import bind_generators, reset_members
+from harcnn.models.layers import PopBatchNorm, bind_generators, reset_members
 from harcnn.train.population import member_generators
 
 
@@ -41,9 +41,12 @@ def test_members_are_independent_models(name):
 def test_glorot_uniform_weights_and_zero_biases(name):
     model = build(name, 9, 6, 128, members=1)
     reset_members(model, member_generators([0], torch.device("cpu")))
+    norms = {f"{n}.weight" for n, m in model.named_modules() if isinstance(m, PopBatchNorm)}
     for pname, p in model.named_parameters():
         if pname.endswith("bias"):
             assert (p == 0).all()
+        elif pname in norms:
+            assert (p == 1).all()
         else:
             shape = p.shape[1:]
             fan_in, fan_out = (shape[1] * shape[2], shape[0] * shape[2]) if len(shape) == 3 else (shape[0], shape[1])
@@ -51,11 +54,20 @@ def test_glorot_uniform_weights_and_zero_biases(name):
             assert p.abs().max() <= limit and p.abs().max() > 0.9 * limit
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(n for n in MODELS if not MODELS[n].ANY_LENGTH))
 def test_kernel_longer_than_input_is_a_clear_error(name):
     hp = {"kernel": 200} if "kernel" in hyperparameters(name) else {"kernels": (3, 200)}
     with pytest.raises(HarcnnError, match="too short"):
         build(name, 9, 6, 128, **hp)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODELS if MODELS[n].ANY_LENGTH))
+def test_globally_pooled_models_take_any_window_length(name):
+    model = build(name, 9, 6, 128, members=2).eval()
+    for steps in (1, 64, 300):
+        assert model(torch.randn(2, 3, 9, steps)).shape == (2, 3, 6)
+    with pytest.raises(HarcnnError, match="odd kernel"):
+        build(name, 9, 6, 128, kernels=(8, 5, 3))
 
 
 def test_unknown_model_and_hyperparameter():

@@ -160,8 +160,9 @@ def models() -> None:
     """List the registered models and their hyperparameters."""
     from harcnn.models import MODELS, hyperparameters
 
-    for name in MODELS:
-        typer.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items()))
+    for name, model in MODELS.items():
+        length = "windows of any length (global average pooling)" if model.ANY_LENGTH else "windows of the length it was built for"
+        typer.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items()) + f"; {length}")
 
 
 @app.command()

@@ -34,6 +34,8 @@ from harcnn.models.layers import PopulationModel
 from harcnn.models.saved import ModelMeta, load_model, save_model
 from harcnn.train.population import History, Recipe, default_device, predict_logits, train_population
 
+RECIPE_EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter")
+
 
 class HARClassifier(ClassifierMixin, BaseEstimator):
     """A population of `members` CNNs (registered model `model`) trained on windows `(n, c, t)`.
@@ -53,6 +55,12 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         standardize: bool = False,
         validation_subjects: int = 0,
         random_state: int = 0,
+        weight_decay: float = 0.0,
+        schedule: str = "constant",
+        warmup: float = 0.0,
+        label_smoothing: float = 0.0,
+        scale: float = 0.0,
+        jitter: float = 0.0,
         verbose: bool = False,
         **hparams,
     ):
@@ -64,6 +72,12 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self.standardize = standardize
         self.validation_subjects = validation_subjects
         self.random_state = random_state
+        self.weight_decay = weight_decay
+        self.schedule = schedule
+        self.warmup = warmup
+        self.label_smoothing = label_smoothing
+        self.scale = scale
+        self.jitter = jitter
         self.verbose = verbose
         self.hparams = hparams
 
@@ -108,14 +122,15 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             train, validation = transform(train), validation and transform(validation)
         seeds = [int(self.random_state) + r for r in range(int(self.members))]
         net = build(self.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **self.hparams)
-        recipe = Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr)
+        recipe = Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in RECIPE_EXTRAS})
         t0 = time.perf_counter()
         self.history_ = train_population(net, train, seeds, recipe, validation=validation, on_epoch=self._report if self.verbose else None)
         self._set_fitted(net.eval(), ModelMeta(
             model=self.model, hparams=dict(self.hparams), seq_len=train.seq_len, channels=train.channels, classes=train.classes,
             members=len(seeds), seeds=tuple(seeds), transform=transform.to_json() if transform else None,
             training={"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "standardize": self.standardize,
-                      "validation_subjects": self.validation_subjects, "wall_s": round(time.perf_counter() - t0, 2)},
+                      "validation_subjects": self.validation_subjects, **{k: getattr(self, k) for k in RECIPE_EXTRAS},
+                      "wall_s": round(time.perf_counter() - t0, 2)},
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
         return self
@@ -140,7 +155,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         X = _windows(X, "X")
         want = (self.meta_.c_in, self.meta_.seq_len)
-        if X.shape[1:] != want:
+        any_length = type(self.net_).ANY_LENGTH
+        if X.shape[1] != want[0] or (X.shape[2] != want[1] and not any_length):
             raise HarcnnError(f"the model expects windows of shape (n, {want[0]}, {want[1]}), got {X.shape}")
         if self.transform_ is not None:
             X = ((X - self.transform_.mean[None, :, None]) / self.transform_.std[None, :, None]).astype(np.float32)
@@ -175,7 +191,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         clf = cls(
             model=meta.model, epochs=t.get("epochs", 10), batch_size=t.get("batch_size", 32), lr=t.get("lr", 1e-3),
             members=meta.members, standardize=meta.transform is not None, validation_subjects=t.get("validation_subjects", 0),
-            random_state=meta.seeds[0], **meta.hparams,
+            random_state=meta.seeds[0], **{k: t[k] for k in RECIPE_EXTRAS if k in t}, **meta.hparams,
         )  # fmt: skip
         clf._set_fitted(net.to(default_device()), meta)
         return clf

@@ -163,7 +163,7 @@ def _read_index() -> dict:
 
 def _write_index(index: dict) -> None:
     _cache_dir().mkdir(parents=True, exist_ok=True)
-    tmp = _index_path().with_suffix(".tmp")
+    tmp = _index_path().with_name(f"index.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(index, indent=1))
     os.replace(tmp, _index_path())
 
@@ -207,7 +207,7 @@ def load_source(path: Path, make_default: bool = False) -> Dataset:
     if dataset is None:
         dataset = parse(path)
         npz.parent.mkdir(parents=True, exist_ok=True)
-        tmp = npz.with_suffix(".tmp.npz")
+        tmp = npz.with_name(f"{npz.stem}.{os.getpid()}.tmp.npz")  # per process: two may parse at once
         save_npz(tmp, dataset)
         os.replace(tmp, npz)
     index["sources"][key] = {"fingerprint": fingerprint, "sha256": sha}

@@ -27,7 +27,7 @@ import torch
 from harcnn.errors import HarcnnError
 from harcnn.models import MODELS, build, check_hyperparameter, hyperparameters
 from harcnn.names import check_name
-from harcnn.train.recipe import Recipe
+from harcnn.train.recipe import SCHEDULES, Recipe
 
 # Training settings a spec may set, with their types and defaults.
 TRAINING = {
@@ -36,7 +36,16 @@ TRAINING = {
     "lr": (float, 1e-3),
     "standardize": (bool, False),
     "validation_subjects": (int, 0),
+    "weight_decay": (float, 0.0),
+    "schedule": (str, "constant"),
+    "warmup": (float, 0.0),
+    "label_smoothing": (float, 0.0),
+    "scale": (float, 0.0),
+    "jitter": (float, 0.0),
 }
+# Recipe ingredients added in harcnn 0.3: at their defaults they are left out of a configuration's
+# key, so that the configurations of earlier stores keep their keys (and their runs).
+EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter")
 LIMITS = {"epochs": 100_000, "batch_size": 1 << 16, "validation_subjects": 10_000}
 MAX_REPEATS = 1000
 MAX_CONFIGS = 10_000
@@ -55,13 +64,19 @@ class Config:
     standardize: bool
     validation_subjects: int
     label: str
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    warmup: float = 0.0
+    label_smoothing: float = 0.0
+    scale: float = 0.0
+    jitter: float = 0.0
 
     @property
     def recipe(self) -> Recipe:
-        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr)
+        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in EXTRAS})
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "label"}
+        return {k: v for k, v in self.__dict__.items() if k != "label" and not (k in EXTRAS and v == TRAINING[k][1])}
 
     @property
     def key(self) -> str:
@@ -179,6 +194,11 @@ def _check_values(settings: dict, fail) -> None:
         raise fail("lr", f"must be a positive finite number (at most 10), got {settings['lr']}")
     if not 0 <= settings["validation_subjects"] <= LIMITS["validation_subjects"]:
         raise fail("validation_subjects", f"must be 0 (none) or a number of subjects, got {settings['validation_subjects']}")
+    if settings["schedule"] not in SCHEDULES:
+        raise fail("schedule", f"must be one of {list(SCHEDULES)}, got {settings['schedule']!r}")
+    for key, high in (("weight_decay", 1.0), ("warmup", 1.0), ("label_smoothing", 1.0), ("scale", 10.0), ("jitter", 10.0)):
+        if not math.isfinite(settings[key]) or not 0 <= settings[key] < high:
+            raise fail(key, f"must be a finite number in [0, {high:g}), got {settings[key]}")
 
 
 def _show(value) -> str:

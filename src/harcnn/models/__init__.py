@@ -6,7 +6,7 @@ here; the generic test in tests/test_models.py then checks it.
 
     >>> from harcnn import models
     >>> models.list_models()
-    ['cnn', 'multihead']
+    ['cnn', 'fcn', 'multihead', 'resnet']
     >>> net = models.create("cnn", c_in=9, n_classes=6, seq_len=128, filters=32)
 """
 
@@ -17,10 +17,12 @@ import math
 
 from harcnn.errors import HarcnnError
 from harcnn.models.cnn import CNN
+from harcnn.models.fcn import FCN
 from harcnn.models.layers import PopulationModel
 from harcnn.models.multihead import MultiHeadCNN
+from harcnn.models.resnet import ResNet
 
-MODELS: dict[str, type[PopulationModel]] = {"cnn": CNN, "multihead": MultiHeadCNN}
+MODELS: dict[str, type[PopulationModel]] = {"cnn": CNN, "multihead": MultiHeadCNN, "fcn": FCN, "resnet": ResNet}
 MAX_SIZE = 1 << 16  # largest width, kernel or pooling size a hyperparameter may name
 
 
@@ -49,7 +51,10 @@ def build(name: str, c_in: int, n_classes: int, seq_len: int, members: int = 1, 
     for key, value in (("c_in", c_in), ("n_classes", n_classes), ("seq_len", seq_len), ("members", members)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIZE * 16:
             raise HarcnnError(f"model {name!r}: {key} must be a whole number from 1 to {MAX_SIZE * 16}, got {value!r}")
-    return _builder(name)(c_in, n_classes, seq_len, members=members, **hparams)
+    try:
+        return _builder(name)(c_in, n_classes, seq_len, members=members, **hparams)
+    except ValueError as e:
+        raise HarcnnError(f"model {name!r}: {e}") from None
 
 
 def create(name: str, c_in: int = 9, n_classes: int = 6, seq_len: int = 128, members: int = 1, seed: int = 0, **hparams) -> PopulationModel:

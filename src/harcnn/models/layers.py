@@ -36,6 +36,8 @@ class PopulationModel(nn.Module):
     as any single model would, and a larger one `(R, n, classes)`.
     """
 
+    ANY_LENGTH = False  # True for models that pool globally over time: any window length works
+
     def __init__(self, members: int):
         super().__init__()
         if members < 1:
@@ -73,26 +75,70 @@ def as_steps(image: Tensor, members: int) -> Tensor:
 
 
 class PopConv1d(nn.Module):
-    """R Conv1d layers (valid padding, stride 1): images `(B, R * c_in, 1, t) -> (B, R * c_out, 1, t - k + 1)`.
+    """R Conv1d layers (stride 1): images `(B, R * c_in, 1, t) -> (B, R * c_out, 1, t')`.
 
-    One grouped convolution over all members in oneDNN's channels-last layout: no reorders and no
-    stacking of per-member outputs (10 members: 14 ms forward and backward where a loop of
-    per-member convolutions took 18 ms, for the tutorial's second layer).
+    `same=False`: valid padding, `t' = t - k + 1`; `same=True` (odd kernels): zero padding that keeps
+    `t' = t`. `bias=False` for convolutions followed by batch normalisation. One grouped convolution
+    over all members in oneDNN's channels-last layout: no reorders and no stacking of per-member
+    outputs (10 members: 14 ms forward and backward where a loop of per-member convolutions took
+    18 ms, for the tutorial's second layer).
     """
 
-    def __init__(self, members: int, c_in: int, c_out: int, kernel: int):
+    def __init__(self, members: int, c_in: int, c_out: int, kernel: int, same: bool = False, bias: bool = True):
         super().__init__()
+        if same and kernel % 2 == 0:
+            raise ValueError(f"'same' padding needs an odd kernel, got {kernel}")
+        self.padding = (0, kernel // 2) if same else (0, 0)
         self.weight = nn.Parameter(torch.empty(members, c_out, c_in, kernel))
-        self.bias = nn.Parameter(torch.zeros(members, c_out))
+        self.bias = nn.Parameter(torch.zeros(members, c_out)) if bias else None
 
     def reset_parameters(self, generators: list[torch.Generator]) -> None:
         _, c_out, c_in, k = self.weight.shape
         _glorot_uniform_(self.weight, c_in * k, c_out * k, generators)
-        nn.init.zeros_(self.bias)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         members, c_out, c_in, kernel = self.weight.shape  # sizes from the weights keep ONNX shapes static
-        return F.conv2d(x, self.weight.view(members * c_out, c_in, 1, kernel), self.bias.view(-1), groups=members)
+        bias = self.bias.view(-1) if self.bias is not None else None
+        return F.conv2d(x, self.weight.view(members * c_out, c_in, 1, kernel), bias, padding=self.padding, groups=members)
+
+
+class PopBatchNorm(nn.Module):
+    """Batch normalisation of images `(B, R * c, 1, t)`: statistics per member and channel.
+
+    In a population batch, row b of member r's channels holds member r's own b-th window, so the
+    statistics of a channel are those of its member's batch: member r normalises exactly as a lone
+    model trained with seed r would. Parameters and running statistics are stored `(R, c)`, like
+    every population layer's; Keras' defaults (momentum 0.99, epsilon 1e-3).
+    """
+
+    def __init__(self, members: int, channels: int, momentum: float = 0.01, eps: float = 1e-3):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(members, channels))
+        self.bias = nn.Parameter(torch.zeros(members, channels))
+        self.register_buffer("running_mean", torch.zeros(members, channels))
+        self.register_buffer("running_var", torch.ones(members, channels))
+
+    def reset_parameters(self) -> None:
+        nn.init.ones_(self.weight)
+        nn.init.zeros_(self.bias)
+        self.running_mean.zero_()
+        self.running_var.fill_(1.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        # views share the buffers' storage, so training updates the running statistics in place
+        return F.batch_norm(
+            x, self.running_mean.view(-1), self.running_var.view(-1), self.weight.view(-1), self.bias.view(-1),
+            self.training, self.momentum, self.eps,
+        )  # fmt: skip
+
+
+def global_average(image: Tensor, members: int) -> Tensor:
+    """Global average pooling over time: images `(B, R * c, 1, t)` to vectors `(R, B, c)`."""
+    batch = image.shape[0]
+    return image.mean(dim=(2, 3)).view(batch, members, -1).transpose(0, 1)
 
 
 class PopLinear(nn.Module):
@@ -144,6 +190,8 @@ def reset_members(model: nn.Module, generators: list[torch.Generator]) -> None:
     for module in model.modules():
         if isinstance(module, (PopConv1d, PopLinear)):
             module.reset_parameters(generators)
+        elif isinstance(module, PopBatchNorm):
+            module.reset_parameters()  # ones and zeros: the same for every seed
 
 
 def bind_generators(model: nn.Module, generators: list[torch.Generator]) -> None:

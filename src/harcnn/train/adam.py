@@ -39,11 +39,20 @@ def _fused_step(params, grads, exp_avg, exp_avg_sq, steps, lr, betas, eps) -> No
 
 
 class Adam:
-    """Adam without weight decay or AMSGrad; state is plain tensors, saved by name in checkpoints."""
+    """Adam, with decoupled weight decay (AdamW) when `weight_decay` > 0, without AMSGrad; state is
+    plain tensors, saved by name in checkpoints. The decay is applied here, before the kernel's
+    update (as `torch.optim.AdamW` orders them), so that both paths decay alike."""
 
-    def __init__(self, params: Iterable[nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        params: Iterable[nn.Parameter],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         self.params = list(params)
-        self.lr, self.betas, self.eps = lr, betas, eps
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.steps = [torch.zeros((), dtype=torch.float32, device=p.device) for p in self.params]
@@ -57,8 +66,15 @@ class Adam:
         for p in self.params:
             p.grad = None
 
+    def set_lr(self, lr: float) -> None:
+        self.lr = lr
+        if self.fallback is not None:
+            self.fallback.param_groups[0]["lr"] = lr
+
     @torch.no_grad()
     def step(self) -> None:
+        if self.weight_decay:
+            torch._foreach_mul_(self.params, 1.0 - self.lr * self.weight_decay)
         if self.fallback is not None:
             self.fallback.step()
             return

@@ -72,7 +72,7 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
     generators = member_generators(seeds, device)
     reset_members(model, generators)
     bind_generators(model, generators)
-    optimizer = Adam(model.parameters(), lr=recipe.lr, eps=recipe.eps)
+    optimizer = Adam(model.parameters(), lr=recipe.lr, eps=recipe.eps, weight_decay=recipe.weight_decay)
     X = torch.from_numpy(train.X).to(device)
     y = torch.from_numpy(train.y).to(device)
     members, n = len(seeds), len(train)
@@ -82,17 +82,22 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         last_epoch, history = restored
         first_epoch = last_epoch + 1
     saved = time.perf_counter()
+    steps_per_epoch = -(-n // recipe.batch_size)
     for epoch in range(first_epoch, recipe.epochs):
         started = time.perf_counter()
         model.train()
         order = torch.stack([torch.randperm(n, generator=g, device=device) for g in generators])
         loss_sum = torch.zeros(members, device=device)
         correct = torch.zeros(members, device=device)
-        for start in range(0, n, recipe.batch_size):
+        for step, start in enumerate(range(0, n, recipe.batch_size)):
             index = order[:, start : start + recipe.batch_size]
             targets = y[index]
-            logits = model(X[index])
-            losses = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none").view(members, -1)
+            windows = augment(X[index], generators, recipe) if recipe.augments else X[index]
+            logits = model(windows)
+            losses = F.cross_entropy(
+                logits.flatten(0, 1), targets.flatten(), reduction="none", label_smoothing=recipe.label_smoothing
+            ).view(members, -1)
+            optimizer.set_lr(recipe.lr_at(epoch * steps_per_epoch + step, recipe.epochs * steps_per_epoch))
             optimizer.zero_grad()
             losses.mean(1).sum().backward()
             optimizer.step()
@@ -114,6 +119,19 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         if on_epoch is not None:
             on_epoch(epoch, history)
     return history
+
+
+@torch.no_grad()
+def augment(windows: torch.Tensor, generators: list[torch.Generator], recipe: Recipe) -> torch.Tensor:
+    """Scaled and jittered copies of a population batch `(R, B, c, t)`, member r's draws from its generator."""
+    out = []
+    for x, g in zip(windows, generators):
+        if recipe.scale:
+            x = x * (1 + recipe.scale * torch.randn(x.shape[0], x.shape[1], 1, generator=g, device=x.device, dtype=x.dtype))
+        if recipe.jitter:
+            x = x + recipe.jitter * torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)
+        out.append(x)
+    return torch.stack(out)
 
 
 @torch.no_grad()

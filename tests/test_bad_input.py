@@ -130,7 +130,7 @@ def test_a_study_rerun_with_another_configuration_or_dataset_is_kept_apart(monke
     code, text = cli(monkeypatch, capsys, "report", "--data", tiny_zip, "--results", results)
     assert code == 0, text
     table = [line for line in text.splitlines() if line.startswith("s ")]
-    assert len(table) == 3 and all(line.split()[-8] == "2" for line in table), text  # three populations of n = 2
+    assert len(table) == 3 and all(line.split()[-10] == "2" for line in table), text  # three populations of n = 2
     rows = (results / "s" / "runs.csv").read_text().splitlines()
     assert len(rows) == 7 and len({r.split(",")[-1] for r in rows[1:]}) == 2  # both datasets' runs kept
 

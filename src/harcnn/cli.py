@@ -234,6 +234,57 @@ def run(
 
 
 @app.command()
+def select(
+    spec: Annotated[
+        Path, typer.Argument(help="Study spec (TOML) whose configurations hold training subjects out (validation_subjects > 0).")
+    ],
+    data: DataOpt = None,
+    results: Annotated[Path, typer.Option(help="Folder for the store and per-study files.")] = Path("results"),
+    db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
+    repeats: Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    workers: Annotated[int, typer.Option(min=0, help="Parallel worker processes (0: one per core on CPU).")] = 0,
+) -> None:
+    """Rank a grid on validation subjects only, refit the winner on all training subjects, score it once on the test split."""
+    from dataclasses import replace
+
+    from harcnn.experiments.executors import default_workers
+    from harcnn.experiments.select import METHOD
+    from harcnn.experiments.select import select as select_configuration
+    from harcnn.experiments.spec import MAX_REPEATS, load_spec
+    from harcnn.experiments.store import Store
+
+    study = load_spec(spec)
+    if repeats is not None:
+        if not 1 <= repeats <= MAX_REPEATS:
+            raise HarcnnError(f"--repeats must be from 1 to {MAX_REPEATS}, got {repeats}")
+        study = replace(study, repeats=repeats)
+    ds = _dataset(data, fetch_if_missing=True)
+    with Store(db or results / "harcnn.db") as store:
+        ranking, refit = select_configuration(
+            study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers()
+        )
+    width = max(13, *(len(c.config.label) for c in ranking))
+    typer.echo(f"{study.name}: ranked by {METHOD}")
+    typer.echo(f"{'configuration':<{width}}  {'n':>3}  {'validation %':>14}  {'test % (not used)':>17}")
+    for c in ranking:
+        typer.echo(
+            f"{c.config.label:<{width}}  {len(c.validation):>3}  {100 * c.validation.mean():7.2f} +/- {100 * c.validation.std():4.2f}"
+            f"  {100 * c.test.mean():8.2f} +/- {100 * c.test.std():4.2f}"
+        )
+    accuracy = 100 * np.array([r.accuracy for r in refit])
+    ensembles = sorted({(r.ensemble_accuracy, r.ensemble_size) for r in refit if r.ensemble_accuracy is not None})
+    typer.echo(
+        f"chosen: [{ranking[0].config.label}]; refitted on all training subjects with seeds "
+        f"{min(r.seed for r in refit)}..{max(r.seed for r in refit)}"
+    )
+    typer.echo(
+        f"test accuracy of the refit: {accuracy.mean():.2f} +/- {accuracy.std():.2f} (n = {len(accuracy)})"
+        + ("; ensembles: " + ", ".join(f"{100 * a:.2f}% ({k} members)" for a, k in ensembles) if ensembles else "")
+    )
+
+
+@app.command()
 def report(
     studies: Annotated[Optional[list[str]], typer.Argument(help="Studies to report (default: all in the store).")] = None,
     data: DataOpt = None,

@@ -23,7 +23,7 @@ def missing_seeds(spec: Spec, dataset: Dataset, store: Store) -> list[tuple[Conf
     missing = []
     for config in spec.configs:
         done = store.seeds_done(spec.name, config.key, dataset.sha256)
-        seeds = [s for s in range(spec.repeats) if s not in done]
+        seeds = [s for s in spec.seeds if s not in done]
         if seeds:
             missing.append((config, seeds))
     return missing

@@ -92,6 +92,11 @@ class Spec:
     repeats: int
     configs: list[Config] = field(default_factory=list)
     reference: str | None = None
+    first_seed: int = 0  # seeds are first_seed .. first_seed + repeats - 1
+
+    @property
+    def seeds(self) -> range:
+        return range(self.first_seed, self.first_seed + self.repeats)
 
 
 def load_spec(path: str | Path) -> Spec:

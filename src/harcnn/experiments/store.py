@@ -33,7 +33,20 @@ CREATE TABLE IF NOT EXISTS runs (
     harcnn_version TEXT NOT NULL,
     torch_version TEXT NOT NULL,
     created TEXT NOT NULL,
+    ensemble_accuracy REAL,
+    ensemble_size INTEGER,
     UNIQUE (study, config_key, seed, data_sha256)
+);
+CREATE TABLE IF NOT EXISTS selections (
+    study TEXT NOT NULL,
+    data_sha256 TEXT NOT NULL,
+    config_key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ranking TEXT NOT NULL,
+    refit_study TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (study, data_sha256)
 );
 CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY,
@@ -62,6 +75,8 @@ class Run:
     harcnn_version: str
     torch_version: str
     created: str = ""
+    ensemble_accuracy: float | None = None  # the mean-probability ensemble of the population this run trained in
+    ensemble_size: int | None = None
 
 
 JSON_FIELDS = ("config", "per_class", "confusion", "curves")
@@ -81,6 +96,10 @@ class Store:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(studies)")}
             if "labels" not in columns:  # stores written by harcnn 0.2
                 self._db.execute("ALTER TABLE studies ADD COLUMN labels TEXT")
+            run_columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+            for column, kind in (("ensemble_accuracy", "REAL"), ("ensemble_size", "INTEGER")):
+                if "id" in run_columns and column not in run_columns:
+                    self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             missing = set(Run.__dataclass_fields__) - {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
         except (sqlite3.DatabaseError, OSError) as e:
             raise HarcnnError(f"{self.path}: cannot use this file as a results store ({e}); name another with --db or --results") from None
@@ -139,6 +158,27 @@ class Store:
         if not row:
             return {"description": "", "reference": None, "spec": "", "labels": None}
         return {"description": row[0], "reference": row[1], "spec": row[2], "labels": json.loads(row[3]) if row[3] else None}
+
+    def set_selection(
+        self, study: str, data_sha256: str, config_key: str, label: str, method: str, ranking: list, refit_study: str
+    ) -> None:
+        """Record how a study's configuration was chosen (the ranking it was chosen from, on validation only)."""
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO selections VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (study, data_sha256, config_key, label, method, json.dumps(ranking), refit_study, created),
+            )
+
+    def selection(self, study: str, data_sha256: str) -> dict | None:
+        row = self._db.execute(
+            "SELECT config_key, label, method, ranking, refit_study, created FROM selections WHERE study=? AND data_sha256=?",
+            (study, data_sha256),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("config_key", "label", "method", "ranking", "refit_study", "created")
+        return {**dict(zip(keys, row)), "ranking": json.loads(row[3])}
 
     def studies(self) -> list[str]:
         return [s for (s,) in self._db.execute("SELECT study FROM runs GROUP BY study ORDER BY MIN(id)")]

@@ -114,7 +114,9 @@ def train_and_score(
         on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)),
         checkpoint=checkpoint,
     )
-    predictions = predict_logits(model, prepared.test.X).argmax(-1).cpu().numpy()
+    logits = predict_logits(model, prepared.test.X)
+    predictions = logits.argmax(-1).cpu().numpy()
+    ensemble = float((logits.softmax(-1).mean(0).argmax(-1).cpu().numpy() == prepared.test.y).mean())
     wall = (time.perf_counter() - t0) / len(seeds)
     runs = []
     for r, seed in enumerate(seeds):
@@ -135,6 +137,8 @@ def train_and_score(
                 wall_s=wall,
                 harcnn_version=harcnn.__version__,
                 torch_version=torch.__version__,
+                ensemble_accuracy=ensemble,
+                ensemble_size=len(seeds),
             )
         )
     return runs

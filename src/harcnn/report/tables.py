@@ -22,6 +22,9 @@ class Row:
     max: float
     p_welch: float | None
     p_mannwhitney: float | None
+    validation: float | None = None  # mean last-epoch validation accuracy (%), where subjects were held out
+    ensemble: float | None = None  # mean accuracy (%) of the populations' mean-probability ensembles
+    ensemble_size: int | None = None
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
@@ -53,7 +56,8 @@ def _population_label(run: Run, keys: set) -> str:
 
 def study_rows(runs: list[Run], reference: str | None = None, order: list[str] | None = None) -> tuple[list[Row], str]:
     """Rows in grid order; the reference is the spec's, else the first configuration."""
-    groups = {label: 100 * np.array([r.accuracy for r in g]) for label, g in group_by_label(runs, order).items()}
+    populations = group_by_label(runs, order)
+    groups = {label: 100 * np.array([r.accuracy for r in g]) for label, g in populations.items()}
     reference = reference if reference in groups else next(iter(groups))
     ref = groups[reference]
     rows = []
@@ -70,19 +74,35 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
                 a.max(),
                 float(stats.ttest_ind(a, ref, equal_var=False).pvalue) if comparable else None,
                 float(stats.mannwhitneyu(a, ref, alternative="two-sided").pvalue) if comparable else None,
+                *_validation_and_ensemble(populations[label]),
             )
         )
     return rows, reference
 
 
+def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, float | None, int | None]:
+    validation = [r.curves["val_accuracy"][-1] for r in runs if r.curves.get("val_accuracy")]
+    ensembles = [r for r in runs if r.ensemble_accuracy is not None]
+    return (
+        100 * float(np.mean(validation)) if validation else None,
+        100 * float(np.mean([r.ensemble_accuracy for r in ensembles])) if ensembles else None,
+        min(r.ensemble_size for r in ensembles) if ensembles else None,
+    )
+
+
 def format_table(study: str, rows: list[Row], reference: str) -> str:
     width = max(12, *(len(r.label) for r in rows))
     lines = [
-        f"{study}: test accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}]",
-        f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}",
+        f"{study}: test accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
+        "  val: mean validation accuracy (held-out training subjects); ensemble: accuracy of the populations' mean probabilities / members",
+        f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}  {'val':>6}  {'ensemble':>8}",
     ]
     for r in rows:
         p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
         p2 = f"{r.p_mannwhitney:8.3g}" if r.p_mannwhitney is not None else f"{'ref' if r.label == reference else '-':>8}"
-        lines.append(f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}")
+        val = f"{r.validation:6.2f}" if r.validation is not None else f"{'-':>6}"
+        ens = f"{r.ensemble:.2f}/{r.ensemble_size}" if r.ensemble is not None else "-"
+        lines.append(
+            f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
+        )
     return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Model selection that never looks at the test split.
+
+`select` trains every configuration of a study with training subjects held out for validation
+(`validation_subjects` in the spec), ranks the configurations by their members' mean validation
+accuracy at the last epoch, refits the winner on all training subjects with fresh seeds, and scores
+that refit once on the test split. Test accuracies of the candidates are computed and stored too (a
+run is always scored), but ranking reads only the validation curves; a test checks that permuting
+the test labels changes nothing about what is chosen. The store records the choice and the ranking
+it came from (`Store.selection`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from harcnn.data.windows import Dataset
+from harcnn.errors import HarcnnError
+from harcnn.experiments.runner import run_study
+from harcnn.experiments.spec import Config, Spec
+from harcnn.experiments.store import Run, Store
+
+METHOD = "mean validation accuracy (last epoch) of the members, on subjects held out of the training split"
+REFIT_SEED_OFFSET = 1000  # the refit's seeds never repeat the candidates' seeds
+
+
+@dataclass(frozen=True)
+class Candidate:
+    config: Config
+    validation: np.ndarray  # per member, last-epoch validation accuracy
+    test: np.ndarray  # per member, for the report only; never read by `rank`
+
+
+def rank(spec: Spec, runs: list[Run]) -> list[Candidate]:
+    """The configurations, best validation accuracy first (ties: the spec's order)."""
+    candidates = []
+    for config in spec.configs:
+        mine = [r for r in runs if r.config_key == config.key]
+        if not mine:
+            raise HarcnnError(f"{spec.path}: no runs of configuration [{config.label}] to rank")
+        validation = np.array([r.curves["val_accuracy"][-1] for r in mine])
+        candidates.append(Candidate(config, validation, np.array([r.accuracy for r in mine])))
+    order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].validation.mean(), i))
+    return [candidates[i] for i in order]
+
+
+def select(
+    spec: Spec, dataset: Dataset, store: Store, checkpoints: Path, echo: Callable[[str], None] = print, **run_options
+) -> tuple[list[Candidate], list[Run]]:
+    """Rank `spec`'s configurations on validation subjects, refit the best, score it on the test split.
+
+    Returns the ranking and the refit's runs (`repeats` fresh seeds, all training subjects)."""
+    missing = [c.label for c in spec.configs if not c.validation_subjects]
+    if missing:
+        raise HarcnnError(f"{spec.path}: selection needs validation_subjects > 0 (configuration [{missing[0]}] has none)")
+    run_study(spec, dataset, store, checkpoints, echo=echo, **run_options)
+    keys = {c.key for c in spec.configs}
+    runs = [r for r in store.runs(spec.name) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]
+    ranking = rank(spec, runs)
+    winner = ranking[0].config
+    refit = Spec(
+        spec.path, f"{spec.name}-refit", f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",
+        spec.repeats, [replace(winner, validation_subjects=0, label=winner.label)], None, first_seed=spec.first_seed + REFIT_SEED_OFFSET,
+    )  # fmt: skip
+    run_study(refit, dataset, store, checkpoints, echo=echo, **run_options)
+    refit_runs = [r for r in store.runs(refit.name) if r.config_key == refit.configs[0].key and r.data_sha256 == dataset.sha256]
+    store.set_selection(
+        spec.name, dataset.sha256, winner.key, winner.label, METHOD,
+        [{"label": c.config.label, "key": c.config.key, "validation": c.validation.tolist()} for c in ranking], refit.name,
+    )  # fmt: skip
+    return ranking, refit_runs

@@ -158,8 +158,14 @@ def data_windows(
 @app.command()
 def models() -> None:
     """List the registered models and their hyperparameters."""
-    from harcnn.models import MODELS, hyperparameters
+    from harcnn.models import BASELINES, MODELS, hyperparameters
 
+    for name in BASELINES:
+        typer.echo(
+            f"{name}: "
+            + ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items())
+            + '; a baseline (aeon, pip install "harcnn[rocket]")'
+        )
     for name, model in MODELS.items():
         length = "windows of any length (global average pooling)" if model.ANY_LENGTH else "windows of the length it was built for"
         typer.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items()) + f"; {length}")

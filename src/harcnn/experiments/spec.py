@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from harcnn.errors import HarcnnError
-from harcnn.models import MODELS, build, check_hyperparameter, hyperparameters
+from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
 from harcnn.names import check_name
 from harcnn.train.recipe import SCHEDULES, Recipe
 
@@ -133,8 +133,8 @@ def parse_spec(raw: dict, path: Path) -> Spec:
             raise fail(key, "must be a table")
     model = raw.get("model", "cnn")
     for m in grid.get("model", [model]):
-        if m not in MODELS:
-            raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}")
+        if not isinstance(m, str) or (m not in MODELS and not is_baseline(m)):
+            raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}, baselines: {sorted(BASELINES)}")
     repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
     if not 1 <= repeats <= MAX_REPEATS:
         raise fail("repeats", f"must be from 1 to {MAX_REPEATS}, got {repeats}")
@@ -213,7 +213,7 @@ def _show(value) -> str:
 def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int) -> None:
     """Build every configuration once (one member, on the meta device: no memory) so impossible
     shapes fail before training."""
-    for config in spec.configs:
+    for config in (c for c in spec.configs if not is_baseline(c.model)):
         try:
             with torch.device("meta"):
                 build(config.model, c_in, n_classes, seq_len, **config.hparams)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import harcnn
@@ -22,7 +23,8 @@ from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics
-from harcnn.models import build
+from harcnn.models import build, is_baseline
+from harcnn.models.baselines import fit_predict_proba
 from harcnn.train.population import EVAL_BATCH, predict_logits, train_population
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
@@ -50,7 +52,10 @@ def prepare(config: Config, dataset: Dataset, split_seed: int = 0) -> Prepared:
 
 def member_bytes(config: Config, data: WindowSet) -> int:
     """Memory one member needs, estimated on the meta device (nothing is allocated): weights, their
-    gradient and Adam's two moments, and three times the activations of an evaluation batch."""
+    gradient and Adam's two moments, and three times the activations of an evaluation batch. For a
+    baseline: its features of every training window, twice, in float64."""
+    if is_baseline(config.model):
+        return 2 * 8 * len(data) * int(config.hparams.get("n_kernels", 10000))
     with torch.device("meta"):
         model = build(config.model, data.n_channels, len(data.classes), data.seq_len, **config.hparams)
         sizes = []
@@ -63,8 +68,8 @@ def member_bytes(config: Config, data: WindowSet) -> int:
 
 
 def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:
-    """How many members fit in `budget`."""
-    return max(1, budget // member_bytes(config, data))
+    """How many members fit in `budget` (a baseline trains one seed at a time)."""
+    return 1 if is_baseline(config.model) else max(1, budget // member_bytes(config, data))
 
 
 def check_memory(configs: list[Config], data: WindowSet, workers: int) -> None:
@@ -103,6 +108,8 @@ def train_and_score(
     unit: Unit, prepared: Prepared, data_sha256: str, checkpoint: Path, on_epoch: Callable[[int], None] | None
 ) -> list[Run]:
     config, seeds, train = unit.config, unit.seeds, prepared.train
+    if is_baseline(config.model):
+        return _baseline_runs(unit, prepared, data_sha256)
     model = build(config.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **config.hparams)
     t0 = time.perf_counter()
     history = train_population(
@@ -115,9 +122,28 @@ def train_and_score(
         checkpoint=checkpoint,
     )
     logits = predict_logits(model, prepared.test.X)
-    predictions = logits.argmax(-1).cpu().numpy()
-    ensemble = float((logits.softmax(-1).mean(0).argmax(-1).cpu().numpy() == prepared.test.y).mean())
     wall = (time.perf_counter() - t0) / len(seeds)
+    return _runs(unit, prepared, data_sha256, logits.softmax(-1).cpu().numpy(), [history.member(r) for r in range(len(seeds))], wall)
+
+
+def _baseline_runs(unit: Unit, prepared: Prepared, data_sha256: str) -> list[Run]:
+    """A baseline's runs: each seed fitted on its own; curves hold the validation accuracy only."""
+    probabilities, curves, t0 = [], [], time.perf_counter()
+    for seed in unit.seeds:
+        sets = [prepared.test.X] + ([prepared.validation.X] if prepared.validation is not None else [])
+        out = fit_predict_proba(unit.config.model, unit.config.hparams, prepared.train, seed, torch.get_num_threads(), *sets)
+        probabilities.append(out[0])
+        validation = [float((out[1].argmax(1) == prepared.validation.y).mean())] if prepared.validation is not None else []
+        curves.append({"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": validation, "epoch_seconds": []})
+    wall = (time.perf_counter() - t0) / len(unit.seeds)
+    return _runs(unit, prepared, data_sha256, np.stack(probabilities), curves, wall)
+
+
+def _runs(unit: Unit, prepared: Prepared, data_sha256: str, proba: np.ndarray, curves: list[dict], wall: float) -> list[Run]:
+    """Score members' test probabilities `(R, n, classes)` and their mean-probability ensemble as runs."""
+    config, seeds = unit.config, unit.seeds
+    predictions = proba.argmax(-1)
+    ensemble = float((proba.mean(0).argmax(-1) == prepared.test.y).mean())
     runs = []
     for r, seed in enumerate(seeds):
         m = classification_metrics(prepared.test.y, predictions[r], prepared.test.classes)
@@ -133,7 +159,7 @@ def train_and_score(
                 macro_f1=m["macro_f1"],
                 per_class=m["per_class"],
                 confusion=m["confusion"],
-                curves=history.member(r),
+                curves=curves[r],
                 wall_s=wall,
                 harcnn_version=harcnn.__version__,
                 torch_version=torch.__version__,

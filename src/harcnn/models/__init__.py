@@ -16,6 +16,7 @@ import inspect
 import math
 
 from harcnn.errors import HarcnnError
+from harcnn.models.baselines import BASELINES
 from harcnn.models.cnn import CNN
 from harcnn.models.fcn import FCN
 from harcnn.models.layers import PopulationModel
@@ -31,9 +32,14 @@ def list_models() -> list[str]:
     return sorted(MODELS)
 
 
+def is_baseline(name: str) -> bool:
+    """Whether `name` is a non-neural baseline (`models.baselines`), trained one seed at a time."""
+    return name in BASELINES
+
+
 def hyperparameters(name: str) -> dict[str, object]:
-    """The tunable hyperparameters of a model and their defaults."""
-    params = inspect.signature(_builder(name)).parameters
+    """The tunable hyperparameters of a model (or baseline) and their defaults."""
+    params = inspect.signature(BASELINES[name] if name in BASELINES else _builder(name)).parameters
     fixed = {"self", "c_in", "n_classes", "seq_len", "members"}
     return {k: p.default for k, p in params.items() if k not in fixed}
 

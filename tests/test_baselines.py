@@ -1,0 +1,31 @@
+"""MiniRocket (aeon) goes through the same runner, store, tables and report as the CNNs."""
+
+import importlib.util
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import missing
+from harcnn.cli import app
+from harcnn.experiments.store import Store
+
+
+@pytest.mark.slow
+def test_minirocket_beside_a_cnn_in_one_study(tiny_zip, tmp_path):
+    if importlib.util.find_spec("aeon") is None:
+        missing('the minirocket baseline needs aeon: pip install "harcnn[rocket]"')
+    spec = tmp_path / "side.toml"
+    spec.write_text('repeats = 2\nepochs = 1\nbatch_size = 8\n[grid]\nmodel = ["cnn", "minirocket"]\n')
+    runner = CliRunner()
+    results = tmp_path / "r"
+    out = runner.invoke(
+        app, ["run", str(spec), "--data", str(tiny_zip), "--results", str(results), "--no-progress"], catch_exceptions=False
+    )
+    assert out.exit_code == 0, out.output
+    assert "model=minirocket" in out.output and "model=cnn" in out.output
+    with Store(results / "harcnn.db") as store:
+        rocket = [r for r in store.runs("side") if r.config["model"] == "minirocket"]
+    assert len(rocket) == 2 and all(r.wall_s > 0 and r.ensemble_size == 1 for r in rocket)
+    assert rocket[0].accuracy > 0.5  # the tiny data set is separable
+    report = runner.invoke(app, ["report", "--data", str(tiny_zip), "--results", str(results)], catch_exceptions=False)
+    assert report.exit_code == 0, report.output

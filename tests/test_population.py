@@ -129,3 +129,34 @@ def test_validation_curves_are_recorded():
         model, data.take(np.arange(50)), [0, 1], Recipe(epochs=2, batch_size=16), validation=data.take(np.arange(50, 70))
     )
     assert np.array(history.val_accuracy).shape == (2, 2) and np.array(history.val_loss).shape == (2, 2)
+
+
+@pytest.mark.parametrize("name", ["cnn", "fcn"])
+def test_recipe_ingredients_keep_members_independent(name):
+    """AdamW, the cosine schedule, label smoothing and per-member augmentation: member r still ends
+    where a separate run with seed r ends (float64, to rounding)."""
+    data = small_set()
+    data = WindowSet(data.X.astype(np.float64), data.y, data.subject, data.channels, data.classes)
+    recipe = Recipe(
+        epochs=2, batch_size=16, lr=3e-3, weight_decay=0.05, schedule="cosine", warmup=0.3, label_smoothing=0.1, scale=0.2, jitter=0.1
+    )
+    hp = {k: v for k, v in {"filters": 8, "dense": 10}.items() if k in hyperparameters(name)}
+    population = build(name, 3, 3, 32, members=2, **hp).to(torch.float64)
+    train_population(population, data, [3, 4], recipe)
+    plain = build(name, 3, 3, 32, members=1, **hp).to(torch.float64)
+    train_population(plain, data, [3], Recipe(epochs=2, batch_size=16, lr=3e-3))
+    for r, seed in enumerate([3, 4]):
+        alone = build(name, 3, 3, 32, members=1, **hp).to(torch.float64)
+        train_population(alone, data, [seed], recipe)
+        for key, value in alone.state_dict().items():
+            torch.testing.assert_close(member_state(population, r)[key], value, rtol=1e-12, atol=1e-13)
+    # and the ingredients do change the training
+    assert not torch.allclose(member_state(population, 0)["out.weight"], plain.state_dict()["out.weight"])
+
+
+def test_cosine_schedule_warms_up_and_decays_to_zero():
+    recipe = Recipe(lr=1.0, schedule="cosine", warmup=0.1)
+    lrs = [recipe.lr_at(s, 100) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0) and max(lrs) == pytest.approx(1.0)
+    assert lrs[-1] < 0.001 and all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
+    assert Recipe(lr=0.5).lr_at(70, 100) == 0.5

@@ -61,6 +61,7 @@ def test_report_tables_and_html(tiny_zip, spec, tmp_path):
     assert result.exit_code != 0 and "no runs of study 'nosuch'" in str(result.exception)
 
 
+@pytest.mark.slow
 def test_train_save_reload_predicts_identically_and_evaluate(tiny_zip, spec, tmp_path):
     model_dir = tmp_path / "model"
     out = invoke("train", spec, "--data", tiny_zip, "--out", model_dir, "--config", "standardize=True")

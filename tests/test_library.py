@@ -52,6 +52,7 @@ def test_parameters_clone_and_set_params():
         twin.set_params(no_such_parameter=1)
 
 
+@pytest.mark.slow
 def test_cross_validation_by_subject_and_pipeline():
     X, y, groups = windows()
     scores = cross_val_score(harcnn.HARClassifier(**SMALL), X, y, groups=groups, cv=GroupKFold(n_splits=3))
@@ -140,6 +141,7 @@ def test_fit_leaves_the_allocator_as_found():
     assert out == ["True", "True"]
 
 
+@pytest.mark.slow
 def test_without_the_private_adam_kernel_training_falls_back_to_torch_optim(monkeypatch):
     """Where the private kernel fails (here: a changed signature), the step is torch.optim.Adam(fused=True)'s,
     the same kernel: the same weights, bit for bit."""
@@ -162,6 +164,7 @@ def test_without_the_private_adam_kernel_training_falls_back_to_torch_optim(monk
     assert fallback.score(X, y) == fast.score(X, y)
 
 
+@pytest.mark.slow
 def test_fused_kernels_switch_off_to_the_reference_path():
     X, y, _ = windows()
     fast = harcnn.HARClassifier(**SMALL).fit(X, y)

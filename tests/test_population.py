@@ -17,7 +17,7 @@ def small_set(n=70, c=3, t=32, classes=3, seed=0) -> WindowSet:
     return WindowSet(X.astype(np.float32), y, np.ones(n, np.int64), tuple("abc"[:c]), tuple("xyz"[:classes]))
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "resnet" else n for n in sorted(MODELS)])
 @pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-4), (torch.float64, 1e-12)])
 def test_population_equals_separate_runs(name, dtype, tol):
     """In float64 a member equals its separate run to rounding (1e-12): the same computation. In

@@ -2,6 +2,8 @@
 
 import multiprocessing
 
+import pytest
+
 from harcnn.experiments.store import Run, Store
 
 
@@ -42,6 +44,7 @@ def _writer(path, offset):
             store.add([make_run(offset + i)])
 
 
+@pytest.mark.slow
 def test_two_processes_write_to_one_store(tmp_path):
     path = tmp_path / "r.db"
     Store(path).close()

@@ -39,15 +39,19 @@ def default_workers() -> int:
     return 1 if torch.cuda.is_available() else max(1, os.cpu_count() or 1)
 
 
+def check_executor(name: str) -> None:
+    if name != "local" and name not in EXECUTORS:
+        raise HarcnnError(f"unknown executor {name!r}; harcnn has {['local', *EXECUTORS]}")
+
+
 def make_executor(
     name: str, dataset: Dataset, checkpoints: Path, workers: int = 1, address: str | None = None,
     on_epoch: Callable[[Unit], None] | None = None,
 ) -> Executor:  # fmt: skip
     """The executor called `name` ('inline', 'processes', 'ray'; 'local' picks inline or processes by `workers`)."""
+    check_executor(name)
     if name == "local":
         name = "processes" if workers > 1 else "inline"
-    if name not in EXECUTORS:
-        raise HarcnnError(f"unknown executor {name!r}; harcnn has {['local', *EXECUTORS]}")
     if not isinstance(workers, int) or not 1 <= workers <= 256:
         raise HarcnnError(f"workers must be a whole number from 1 to 256, got {workers!r}")
     threads = max(1, (os.cpu_count() or 1) // workers)

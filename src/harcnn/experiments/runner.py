@@ -12,7 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from harcnn.data.windows import Dataset, WindowSet
-from harcnn.experiments.executors import Executor, make_executor
+from harcnn.experiments.executors import Executor, check_executor, make_executor
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
 from harcnn.experiments.units import Unit, check_memory, members_per_chunk
@@ -61,6 +61,8 @@ def run_study(
     in `store` as each unit finishes, so an interruption loses at most the units in flight, and
     those resume from their epoch checkpoints.
     """
+    if isinstance(executor, str):
+        check_executor(executor)
     data = dataset.train
     check_against_data(spec, data.n_channels, len(data.classes), data.seq_len)
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])

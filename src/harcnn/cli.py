@@ -51,6 +51,20 @@ def _dataset(ref: str | None, fetch_if_missing: bool = False):
     return uci_har.fetch()
 
 
+def _study(spec: Path, repeats: int | None):
+    """The spec, with `--repeats` applied (bounded like the spec's own)."""
+    from dataclasses import replace
+
+    from harcnn.experiments.spec import MAX_REPEATS, load_spec
+
+    study = load_spec(spec)
+    if repeats is None:
+        return study
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise HarcnnError(f"--repeats must be from 1 to {MAX_REPEATS}, got {repeats}")
+    return replace(study, repeats=repeats)
+
+
 @data_app.command("fetch")
 def data_fetch(
     source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None,
@@ -194,19 +208,12 @@ def run(
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
 ) -> None:
     """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
-    from dataclasses import replace
-
     from harcnn.experiments.executors import default_workers
     from harcnn.experiments.runner import run_study
-    from harcnn.experiments.spec import MAX_REPEATS, load_spec
     from harcnn.experiments.store import Store
     from harcnn.names import safe_filename
 
-    study = load_spec(spec)
-    if repeats is not None:
-        if not 1 <= repeats <= MAX_REPEATS:
-            raise HarcnnError(f"--repeats must be from 1 to {MAX_REPEATS}, got {repeats}")
-        study = replace(study, repeats=repeats)
+    study = _study(spec, repeats)
     ds = _dataset(data, fetch_if_missing=True)
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
@@ -252,19 +259,12 @@ def select(
     workers: Annotated[int, typer.Option(min=0, help="Parallel worker processes (0: one per core on CPU).")] = 0,
 ) -> None:
     """Rank a grid on validation subjects only, refit the winner on all training subjects, score it once on the test split."""
-    from dataclasses import replace
-
     from harcnn.experiments.executors import default_workers
     from harcnn.experiments.select import METHOD
     from harcnn.experiments.select import select as select_configuration
-    from harcnn.experiments.spec import MAX_REPEATS, load_spec
     from harcnn.experiments.store import Store
 
-    study = load_spec(spec)
-    if repeats is not None:
-        if not 1 <= repeats <= MAX_REPEATS:
-            raise HarcnnError(f"--repeats must be from 1 to {MAX_REPEATS}, got {repeats}")
-        study = replace(study, repeats=repeats)
+    study = _study(spec, repeats)
     ds = _dataset(data, fetch_if_missing=True)
     with Store(db or results / "harcnn.db") as store:
         ranking, refit = select_configuration(

@@ -17,17 +17,22 @@ def small_set(n=70, c=3, t=32, classes=3, seed=0) -> WindowSet:
     return WindowSet(X.astype(np.float32), y, np.ones(n, np.int64), tuple("abc"[:c]), tuple("xyz"[:classes]))
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "resnet" else n for n in sorted(MODELS)])
-@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-4), (torch.float64, 1e-12)])
+DEEP = ("resnet", "inception")  # slow here; their float32 drift is larger (see below)
+CASES = [(n, torch.float64, 1e-12) for n in sorted(MODELS)] + [(n, torch.float32, 1e-4) for n in sorted(MODELS) if n not in DEEP]
+
+
+@pytest.mark.parametrize("name, dtype, tol", [pytest.param(*c, marks=pytest.mark.slow) if c[0] in DEEP else c for c in CASES])
 def test_population_equals_separate_runs(name, dtype, tol):
     """In float64 a member equals its separate run to rounding (1e-12): the same computation. In
     float32 the summation order of grouped vs single convolutions differs in the last bits, and
     Adam (eps 1e-7) turns such differences into lr-sized steps for weights with tiny gradients, so
-    float32 runs drift apart over many steps; here, after a few, they still agree to 1e-4."""
+    float32 runs drift apart over many steps; here, after a few, they still agree to 1e-4. Deep
+    models with batch normalisation amplify that drift (up to 1e-4 absolute after two epochs), so
+    they are held to the float64 check only."""
     data = small_set()
     data = WindowSet(data.X.astype(np.float64), data.y, data.subject, data.channels, data.classes) if dtype == torch.float64 else data
     recipe = Recipe(epochs=2, batch_size=16)  # 70 windows: the last batch of each epoch is short
-    hp = {k: v for k, v in {"filters": 8, "dense": 10}.items() if k in hyperparameters(name)}
+    hp = {k: v for k, v in {"filters": 8, "dense": 10, "depth": 3, "bottleneck": 8}.items() if k in hyperparameters(name)}
     seeds = [0, 5, 9]
     population = build(name, 3, 3, 32, members=3, **hp).to(dtype)
     history = train_population(population, data, seeds, recipe)
@@ -133,13 +138,14 @@ def test_validation_curves_are_recorded():
 
 @pytest.mark.parametrize("name", ["cnn", "fcn"])
 def test_recipe_ingredients_keep_members_independent(name):
-    """AdamW, the cosine schedule, label smoothing and per-member augmentation: member r still ends
-    where a separate run with seed r ends (float64, to rounding)."""
+    """AdamW, the cosine schedule, label smoothing and per-member augmentation (every kind, mixup
+    included): member r still ends where a separate run with seed r ends (float64, to rounding)."""
     data = small_set()
-    data = WindowSet(data.X.astype(np.float64), data.y, data.subject, data.channels, data.classes)
+    data = WindowSet(data.X.astype(np.float64), data.y, data.subject, ("acc_x", "acc_y", "acc_z"), data.classes)
     recipe = Recipe(
-        epochs=2, batch_size=16, lr=3e-3, weight_decay=0.05, schedule="cosine", warmup=0.3, label_smoothing=0.1, scale=0.2, jitter=0.1
-    )
+        epochs=2, batch_size=16, lr=3e-3, weight_decay=0.05, schedule="cosine", warmup=0.3, label_smoothing=0.1, scale=0.2, jitter=0.1,
+        rotate=20.0, time_warp=0.2, mixup=0.4,
+    )  # fmt: skip
     hp = {k: v for k, v in {"filters": 8, "dense": 10}.items() if k in hyperparameters(name)}
     population = build(name, 3, 3, 32, members=2, **hp).to(torch.float64)
     train_population(population, data, [3, 4], recipe)

@@ -32,7 +32,7 @@ def test_shipped_specs_are_valid():
     assert {"baseline", "multihead"} <= {p.stem for p in specs}
     for path in specs:
         spec = load_spec(path)
-        check_against_data(spec, 9, 6, 128)
+        check_against_data(spec, 9, 6, 128, 21)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_bad_specs(tmp_path, text, message):
 def test_kernel_longer_than_input_is_caught_before_training(tmp_path):
     spec = load_spec(write(tmp_path, "[grid]\nkernel = [3, 100]\n"))
     with pytest.raises(HarcnnError, match=r"study.toml: configuration \[kernel=100\]: .*too short"):
-        check_against_data(spec, 9, 6, 128)
+        check_against_data(spec, 9, 6, 128, 21)
 
 
 def test_missing_spec(tmp_path):

@@ -338,6 +338,7 @@ def train(
     from harcnn.estimator import HARClassifier
     from harcnn.experiments.spec import load_spec
     from harcnn.metrics import evaluate
+    from harcnn.train.recipe import RECIPE_EXTRAS
 
     study = load_spec(spec)
     labels = [c.label for c in study.configs]
@@ -357,6 +358,7 @@ def train(
         validation_subjects=chosen.validation_subjects,
         random_state=seed,
         verbose=True,
+        **{k: getattr(chosen, k) for k in RECIPE_EXTRAS},
         **chosen.hparams,
     ).fit_windows(ds.train)
     accuracy = evaluate(clf, ds.test)["accuracy"]

@@ -32,9 +32,8 @@ from harcnn.errors import HarcnnError
 from harcnn.models import build, hyperparameters
 from harcnn.models.layers import PopulationModel
 from harcnn.models.saved import ModelMeta, load_model, save_model
-from harcnn.train.population import History, Recipe, default_device, predict_logits, train_population
-
-RECIPE_EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter")
+from harcnn.train.population import History, default_device, predict_logits, train_population
+from harcnn.train.recipe import RECIPE_EXTRAS, Recipe
 
 
 class HARClassifier(ClassifierMixin, BaseEstimator):
@@ -61,6 +60,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         label_smoothing: float = 0.0,
         scale: float = 0.0,
         jitter: float = 0.0,
+        rotate: float = 0.0,
+        time_warp: float = 0.0,
+        mixup: float = 0.0,
         verbose: bool = False,
         **hparams,
     ):
@@ -78,6 +80,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self.label_smoothing = label_smoothing
         self.scale = scale
         self.jitter = jitter
+        self.rotate = rotate
+        self.time_warp = time_warp
+        self.mixup = mixup
         self.verbose = verbose
         self.hparams = hparams
 
@@ -124,7 +129,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         net = build(self.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **self.hparams)
         recipe = Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in RECIPE_EXTRAS})
         t0 = time.perf_counter()
-        self.history_ = train_population(net, train, seeds, recipe, validation=validation, on_epoch=self._report if self.verbose else None)
+        self.history_ = train_population(
+            net, train, seeds, recipe, validation=validation, on_epoch=self._report if self.verbose else None, standardized=transform
+        )
         self._set_fitted(net.eval(), ModelMeta(
             model=self.model, hparams=dict(self.hparams), seq_len=train.seq_len, channels=train.channels, classes=train.classes,
             members=len(seeds), seeds=tuple(seeds), transform=transform.to_json() if transform else None,

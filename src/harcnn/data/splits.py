@@ -18,3 +18,18 @@ def hold_out_subjects(train: WindowSet, n_subjects: int, seed: int = 0) -> tuple
     held = np.random.default_rng(seed).choice(subjects, size=n_subjects, replace=False)
     is_held = np.isin(train.subject, held)
     return train.take(~is_held), train.take(is_held)
+
+
+def subject_folds(subjects: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
+    """The distinct `subjects` shuffled with `seed` and dealt into `k` folds of near-equal size."""
+    distinct = np.unique(subjects)
+    if not 2 <= k <= len(distinct):
+        raise HarcnnError(f"cv_folds must be in 2..{len(distinct)} (the number of training subjects), got {k}")
+    shuffled = np.random.default_rng(seed).permutation(distinct)
+    return [np.sort(shuffled[i::k]) for i in range(k)]
+
+
+def hold_out_fold(train: WindowSet, k: int, fold: int, seed: int = 0) -> tuple[WindowSet, WindowSet]:
+    """Split `train` into (fit, validation) with fold `fold` of `subject_folds(k)` held out."""
+    is_held = np.isin(train.subject, subject_folds(train.subject, k, seed)[fold])
+    return train.take(~is_held), train.take(is_held)

@@ -1,8 +1,9 @@
 """Model selection that never looks at the test split.
 
 `select` trains every configuration of a study with training subjects held out for validation
-(`validation_subjects` in the spec), ranks the configurations by their members' mean validation
-accuracy at the last epoch, refits the winner on all training subjects with fresh seeds, and scores
+(`validation_subjects` in the spec) or in subject-grouped folds (`cv_folds`: member seed s
+validates on fold s % k, so a configuration's members cover every fold alike), ranks the
+configurations by their members' mean validation accuracy at the last epoch, refits the winner on all training subjects with fresh seeds, and scores
 that refit once on the test split. Test accuracies of the candidates are computed and stored too (a
 run is always scored), but ranking reads only the validation curves; a test checks that permuting
 the test labels changes nothing about what is chosen. The store records the choice and the ranking
@@ -24,6 +25,7 @@ from harcnn.experiments.spec import Config, Spec
 from harcnn.experiments.store import Run, Store
 
 METHOD = "mean validation accuracy (last epoch) of the members, on subjects held out of the training split"
+CV_METHOD = "mean validation accuracy (last epoch) of the members over {k} subject-grouped folds of the training split"
 REFIT_SEED_OFFSET = 1000  # the refit's seeds never repeat the candidates' seeds
 
 
@@ -53,9 +55,9 @@ def select(
     """Rank `spec`'s configurations on validation subjects, refit the best, score it on the test split.
 
     Returns the ranking and the refit's runs (`repeats` fresh seeds, all training subjects)."""
-    missing = [c.label for c in spec.configs if not c.validation_subjects]
+    missing = [c.label for c in spec.configs if not c.validates]
     if missing:
-        raise HarcnnError(f"{spec.path}: selection needs validation_subjects > 0 (configuration [{missing[0]}] has none)")
+        raise HarcnnError(f"{spec.path}: selection needs validation_subjects or cv_folds (configuration [{missing[0]}] has neither)")
     run_study(spec, dataset, store, checkpoints, echo=echo, **run_options)
     keys = {c.key for c in spec.configs}
     runs = [r for r in store.runs(spec.name) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]
@@ -63,12 +65,12 @@ def select(
     winner = ranking[0].config
     refit = Spec(
         spec.path, f"{spec.name}-refit", f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",
-        spec.repeats, [replace(winner, validation_subjects=0, label=winner.label)], None, first_seed=spec.first_seed + REFIT_SEED_OFFSET,
+        spec.repeats, [replace(winner, validation_subjects=0, cv_folds=0, label=winner.label)], None, first_seed=spec.first_seed + REFIT_SEED_OFFSET,
     )  # fmt: skip
     run_study(refit, dataset, store, checkpoints, echo=echo, **run_options)
     refit_runs = [r for r in store.runs(refit.name) if r.config_key == refit.configs[0].key and r.data_sha256 == dataset.sha256]
     store.set_selection(
-        spec.name, dataset.sha256, winner.key, winner.label, METHOD,
+        spec.name, dataset.sha256, winner.key, winner.label, CV_METHOD.format(k=winner.cv_folds) if winner.cv_folds else METHOD,
         [{"label": c.config.label, "key": c.config.key, "validation": c.validation.tolist()} for c in ranking], refit.name,
     )  # fmt: skip
     return ranking, refit_runs

@@ -27,7 +27,7 @@ import torch
 from harcnn.errors import HarcnnError
 from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
 from harcnn.names import check_name
-from harcnn.train.recipe import SCHEDULES, Recipe
+from harcnn.train.recipe import RECIPE_EXTRAS, SCHEDULES, Recipe
 
 # Training settings a spec may set, with their types and defaults.
 TRAINING = {
@@ -36,16 +36,20 @@ TRAINING = {
     "lr": (float, 1e-3),
     "standardize": (bool, False),
     "validation_subjects": (int, 0),
+    "cv_folds": (int, 0),
     "weight_decay": (float, 0.0),
     "schedule": (str, "constant"),
     "warmup": (float, 0.0),
     "label_smoothing": (float, 0.0),
     "scale": (float, 0.0),
     "jitter": (float, 0.0),
+    "rotate": (float, 0.0),
+    "time_warp": (float, 0.0),
+    "mixup": (float, 0.0),
 }
-# Recipe ingredients added in harcnn 0.3: at their defaults they are left out of a configuration's
-# key, so that the configurations of earlier stores keep their keys (and their runs).
-EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter")
+# Settings added in harcnn 0.3 (the recipe's extras, cross-validation): at their defaults they are
+# left out of a configuration's key, so that the configurations of earlier stores keep their keys.
+OPTIONAL = (*RECIPE_EXTRAS, "cv_folds")
 LIMITS = {"epochs": 100_000, "batch_size": 1 << 16, "validation_subjects": 10_000}
 MAX_REPEATS = 1000
 MAX_CONFIGS = 10_000
@@ -64,19 +68,32 @@ class Config:
     standardize: bool
     validation_subjects: int
     label: str
+    cv_folds: int = 0  # k > 0: member seed s validates on fold s % k of the training subjects
     weight_decay: float = 0.0
     schedule: str = "constant"
     warmup: float = 0.0
     label_smoothing: float = 0.0
     scale: float = 0.0
     jitter: float = 0.0
+    rotate: float = 0.0
+    time_warp: float = 0.0
+    mixup: float = 0.0
 
     @property
     def recipe(self) -> Recipe:
-        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in EXTRAS})
+        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in RECIPE_EXTRAS})
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "label" and not (k in EXTRAS and v == TRAINING[k][1])}
+        return {k: v for k, v in self.__dict__.items() if k != "label" and not (k in OPTIONAL and v == TRAINING[k][1])}
+
+    @property
+    def validates(self) -> bool:
+        """Whether its members hold training subjects out (`validation_subjects` or `cv_folds`)."""
+        return bool(self.validation_subjects or self.cv_folds)
+
+    def fold(self, seed: int) -> int | None:
+        """The fold member `seed` validates on (None without cross-validation)."""
+        return seed % self.cv_folds if self.cv_folds else None
 
     @property
     def key(self) -> str:
@@ -171,6 +188,8 @@ def parse_spec(raw: dict, path: Path) -> Spec:
             except HarcnnError as e:
                 raise fail(f"hparams.{key}" if key not in point else f"grid.{key}", str(e)) from None
         _check_values(settings, fail)
+        if settings["cv_folds"] and repeats % settings["cv_folds"]:
+            raise fail("repeats", f"must be a multiple of cv_folds ({settings['cv_folds']}) so that every fold counts alike, got {repeats}")
         label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or name
         configs.append(Config(hparams=params, label=label, **settings))
     reference = raw.get("reference")
@@ -199,9 +218,23 @@ def _check_values(settings: dict, fail) -> None:
         raise fail("lr", f"must be a positive finite number (at most 10), got {settings['lr']}")
     if not 0 <= settings["validation_subjects"] <= LIMITS["validation_subjects"]:
         raise fail("validation_subjects", f"must be 0 (none) or a number of subjects, got {settings['validation_subjects']}")
+    if settings["cv_folds"] == 1 or not 0 <= settings["cv_folds"] <= LIMITS["validation_subjects"]:
+        raise fail("cv_folds", f"must be 0 (none) or a number of folds from 2, got {settings['cv_folds']}")
+    if settings["cv_folds"] and settings["validation_subjects"]:
+        raise fail("cv_folds", "give either cv_folds or validation_subjects, not both")
     if settings["schedule"] not in SCHEDULES:
         raise fail("schedule", f"must be one of {list(SCHEDULES)}, got {settings['schedule']!r}")
-    for key, high in (("weight_decay", 1.0), ("warmup", 1.0), ("label_smoothing", 1.0), ("scale", 10.0), ("jitter", 10.0)):
+    bounds = {
+        "weight_decay": 1.0,
+        "warmup": 1.0,
+        "label_smoothing": 1.0,
+        "scale": 10.0,
+        "jitter": 10.0,
+        "rotate": 180.0,
+        "time_warp": 1.0,
+        "mixup": 100.0,
+    }
+    for key, high in bounds.items():
         if not math.isfinite(settings[key]) or not 0 <= settings[key] < high:
             raise fail(key, f"must be a finite number in [0, {high:g}), got {settings[key]}")
 
@@ -210,9 +243,15 @@ def _show(value) -> str:
     return "-".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int) -> None:
+def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int, n_subjects: int) -> None:
     """Build every configuration once (one member, on the meta device: no memory) so impossible
-    shapes fail before training."""
+    shapes fail before training, and check that the training subjects can be split as asked."""
+    for config in spec.configs:
+        for key, most in (("validation_subjects", n_subjects - 1), ("cv_folds", n_subjects)):
+            if getattr(config, key) > most:
+                raise HarcnnError(
+                    f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but the training split has {n_subjects} subjects"
+                )
     for config in (c for c in spec.configs if not is_baseline(c.model)):
         try:
             with torch.device("meta"):

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import harcnn
-from harcnn.data.splits import hold_out_subjects
+from harcnn.data.splits import hold_out_fold, hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
@@ -40,10 +40,13 @@ class Prepared:
     transform: Standardize | None
 
 
-def prepare(config: Config, dataset: Dataset, split_seed: int = 0) -> Prepared:
+def prepare(config: Config, dataset: Dataset, fold: int | None = None, split_seed: int = 0) -> Prepared:
+    """The splits of `config` (for cross-validation: of fold `fold`), standardised on what trains."""
     train, validation = dataset.train, None
     if config.validation_subjects:
         train, validation = hold_out_subjects(train, config.validation_subjects, split_seed)
+    elif config.cv_folds:
+        train, validation = hold_out_fold(train, config.cv_folds, fold, split_seed)
     transform = Standardize.fit(train) if config.standardize else None
     if transform is None:
         return Prepared(train, validation, dataset.test, None)
@@ -100,7 +103,7 @@ class Unit:
 
 def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
     """Train one unit and score its members on the test split; resumes from its checkpoint."""
-    prepared = prepare(unit.config, dataset)
+    prepared = prepare(unit.config, dataset, unit.config.fold(unit.seeds[0]))
     return train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
 
 
@@ -120,6 +123,7 @@ def train_and_score(
         validation=prepared.validation,
         on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)),
         checkpoint=checkpoint,
+        standardized=prepared.transform,
     )
     logits = predict_logits(model, prepared.test.X)
     wall = (time.perf_counter() - t0) / len(seeds)

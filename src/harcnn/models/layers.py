@@ -205,3 +205,12 @@ def bind_generators(model: nn.Module, generators: list[torch.Generator]) -> None
 def member_state(model: nn.Module, r: int) -> dict[str, Tensor]:
     """Member r of a population as the weights of a population of one."""
     return {k: v[r : r + 1].detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def cat_members(images: list[Tensor], members: int) -> Tensor:
+    """Concatenate images `(B, R * c_i, 1, t)` along each member's channels: `(B, R * sum(c_i), 1, t)`,
+    member r's channels still together (a plain `torch.cat` would put all of member 0's first branch
+    beside member 1's)."""
+    batch, _, _, steps = images[0].shape
+    parts = [im.view(batch, members, -1, 1, steps) for im in images]
+    return torch.cat(parts, dim=2).view(batch, -1, 1, steps).contiguous(memory_format=torch.channels_last)

@@ -24,9 +24,11 @@ import torch.nn.functional as F
 from torch import nn
 
 import harcnn
+from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
 from harcnn.models.layers import bind_generators, reset_members
 from harcnn.train.adam import Adam
+from harcnn.train.augment import Augmenter, Mixed
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
 from harcnn.train.recipe import History, Recipe
 from harcnn.train.runtime import flushing_denormals
@@ -52,6 +54,7 @@ def train_population(
     device: torch.device | None = None,
     checkpoint: Path | None = None,
     checkpoint_every: float = 60.0,
+    standardized: Standardize | None = None,
 ) -> History:
     """Initialise member r of `model` from `seeds[r]` and train all members for `recipe.epochs`.
 
@@ -59,16 +62,25 @@ def train_population(
     seconds have passed since the last save (not after the last epoch: the caller stores the result),
     and training resumes from it when it holds the same seeds and recipe. An interruption thus loses
     at most about a minute; saving the multi-head population took 0.1-0.25 s, every epoch 2 s a study.
+    `standardized` is the standardisation `train` went through, so that rotations act on physical axes.
 
     Denormal floats are flushed to zero while it trains (see `train.runtime`), and the thread's
     previous setting is restored when it returns.
     """
     with flushing_denormals():
-        return _train(model, train, seeds, recipe, validation, on_epoch, device or default_device(), checkpoint, checkpoint_every)
+        device = device or default_device()
+        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized)
 
 
-def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every) -> History:
+def _losses(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float) -> torch.Tensor:
+    """Cross-entropy of every member's every window, `(R, B)`."""
+    flat = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none", label_smoothing=label_smoothing)
+    return flat.view(logits.shape[0], -1)
+
+
+def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized) -> History:
     model.to(device)
+    augmenter = Augmenter(recipe, train.channels, *((standardized.mean, standardized.std) if standardized is not None else ()))
     generators = member_generators(seeds, device)
     reset_members(model, generators)
     bind_generators(model, generators)
@@ -92,11 +104,12 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         for step, start in enumerate(range(0, n, recipe.batch_size)):
             index = order[:, start : start + recipe.batch_size]
             targets = y[index]
-            windows = augment(X[index], generators, recipe) if recipe.augments else X[index]
-            logits = model(windows)
-            losses = F.cross_entropy(
-                logits.flatten(0, 1), targets.flatten(), reduction="none", label_smoothing=recipe.label_smoothing
-            ).view(members, -1)
+            batch = augmenter(X[index], targets, generators) if augmenter.active else Mixed(X[index])
+            logits = model(batch.windows)
+            losses = _losses(logits, targets, recipe.label_smoothing)
+            if batch.partner is not None:  # mixup: the loss blended with the partners' as the windows were
+                w = batch.weight[:, None]
+                losses = w * losses + (1 - w) * _losses(logits, batch.partner, recipe.label_smoothing)
             optimizer.set_lr(recipe.lr_at(epoch * steps_per_epoch + step, recipe.epochs * steps_per_epoch))
             optimizer.zero_grad()
             losses.mean(1).sum().backward()
@@ -119,19 +132,6 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         if on_epoch is not None:
             on_epoch(epoch, history)
     return history
-
-
-@torch.no_grad()
-def augment(windows: torch.Tensor, generators: list[torch.Generator], recipe: Recipe) -> torch.Tensor:
-    """Scaled and jittered copies of a population batch `(R, B, c, t)`, member r's draws from its generator."""
-    out = []
-    for x, g in zip(windows, generators):
-        if recipe.scale:
-            x = x * (1 + recipe.scale * torch.randn(x.shape[0], x.shape[1], 1, generator=g, device=x.device, dtype=x.dtype))
-        if recipe.jitter:
-            x = x + recipe.jitter * torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)
-        out.append(x)
-    return torch.stack(out)
 
 
 @torch.no_grad()

@@ -13,8 +13,8 @@ class Recipe:
     Each further ingredient is off by default and earns its place in a study (experiments/):
     `weight_decay` (decoupled, as AdamW), `schedule` ("cosine": linear warmup over a `warmup`
     fraction of the steps, then cosine decay to zero), `label_smoothing`, and augmentation drawn per
-    member from its own generator: `scale` (each window's channels multiplied by N(1, scale)) and
-    `jitter` (N(0, jitter) added to every value).
+    member from its own generator (`scale`, `jitter`, `rotate`, `time_warp`, `mixup`: see
+    `train.augment`).
     """
 
     epochs: int = 10
@@ -27,6 +27,9 @@ class Recipe:
     label_smoothing: float = 0.0
     scale: float = 0.0
     jitter: float = 0.0
+    rotate: float = 0.0
+    time_warp: float = 0.0
+    mixup: float = 0.0
 
     def lr_at(self, step: int, total: int) -> float:
         """The learning rate of step `step` (0-based) of `total`."""
@@ -38,9 +41,9 @@ class Recipe:
         progress = (step - warm) / max(1, total - warm)
         return 0.5 * self.lr * (1 + math.cos(math.pi * progress))
 
-    @property
-    def augments(self) -> bool:
-        return bool(self.scale or self.jitter)
+
+# The ingredients beyond the tutorial's settings; at their defaults they change nothing.
+RECIPE_EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter", "rotate", "time_warp", "mixup")
 
 
 @dataclass

@@ -1,11 +1,12 @@
 """One generic test suite that every registered model must pass."""
 
+import numpy as np
 import pytest
 import torch
 
 from harcnn.errors import HarcnnError
 from harcnn.models import MODELS, build, hyperparameters
-from harcnn.models.layers import PopBatchNorm, bind_generators, reset_members
+from harcnn.models.layers import PopBatchNorm, PopLSTM, bind_generators, reset_members
 from harcnn.train.population import member_generators
 
 
@@ -38,12 +39,20 @@ def test_members_are_independent_models(name):
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_glorot_uniform_weights_and_zero_biases(name):
+def test_keras_initialisation(name):
+    """Glorot-uniform weights and zero biases (LSTMs: orthogonal recurrent weights, forget bias 1), as Keras'."""
     model = build(name, 9, 6, 128, members=1)
     reset_members(model, member_generators([0], torch.device("cpu")))
     norms = {f"{n}.weight" for n, m in model.named_modules() if isinstance(m, PopBatchNorm)}
+    lstms = {n: m for n, m in model.named_modules() if isinstance(m, PopLSTM)}
     for pname, p in model.named_parameters():
-        if pname.endswith("bias"):
+        layer, _, kind = pname.rpartition(".")
+        if layer in lstms and kind == "weight_hh":  # Keras: orthogonal recurrent weights
+            torch.testing.assert_close(p[0].T @ p[0], torch.eye(p.shape[2]))
+        elif layer in lstms and kind == "bias":  # zeros, but 1 for the forget gate
+            h = lstms[layer].hidden
+            assert (p[0, h : 2 * h] == 1).all() and (p[0, :h] == 0).all() and (p[0, 2 * h :] == 0).all()
+        elif pname.endswith("bias"):
             assert (p == 0).all()
         elif pname in norms:
             assert (p == 1).all()
@@ -171,3 +180,35 @@ def test_version_1_model_folders_still_load(tmp_path):
     (old / "model.json").write_text(json.dumps({**json.loads((old / "model.json").read_text()), "format_version": 1}))
     X = torch.randn(5, 3, 32).numpy()
     assert (current.predict_proba(X) == load(old).predict_proba(X)).all()
+
+
+SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 1}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_exports_to_onnx_as_it_predicts(name, tmp_path):
+    """A 2-member ensemble with standardisation: ONNX Runtime gives PyTorch's probabilities."""
+    from harcnn import HARClassifier
+    from harcnn.deploy.onnx import export_onnx, onnx_predict
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(0, 1, (40, 9, 128)).astype(np.float32), np.arange(40) % 3
+    hp = {k: v for k, v in SMALL.items() if k in hyperparameters(name)}
+    clf = HARClassifier(name, epochs=1, batch_size=16, members=2, standardize=True, **hp).fit(X, y)
+    path = export_onnx(clf, tmp_path / "model.onnx")
+    assert np.abs(onnx_predict(path, X) - clf.predict_proba(X)).max() < 1e-5
+
+
+def test_population_lstm_computes_what_torch_lstm_computes():
+    lstm = PopLSTM(2, 5, 7)
+    reset_members(lstm, member_generators([0, 1], torch.device("cpu")))
+    x = torch.randn(2, 3, 11, 5)
+    out = lstm(x)
+    for r in range(2):
+        ref = torch.nn.LSTM(5, 7, batch_first=True)
+        with torch.no_grad():
+            ref.weight_ih_l0.copy_(lstm.weight_ih[r])
+            ref.weight_hh_l0.copy_(lstm.weight_hh[r])
+            ref.bias_ih_l0.copy_(lstm.bias[r])
+            ref.bias_hh_l0.zero_()
+        torch.testing.assert_close(out[r], ref(x[r])[0])

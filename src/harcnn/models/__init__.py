@@ -6,7 +6,7 @@ here; the generic test in tests/test_models.py then checks it.
 
     >>> from harcnn import models
     >>> models.list_models()
-    ['cnn', 'fcn', 'inception', 'multihead', 'resnet']
+    ['cnn', 'convlstm', 'fcn', 'inception', 'multihead', 'resnet']
     >>> net = models.create("cnn", c_in=9, n_classes=6, seq_len=128, filters=32)
 """
 
@@ -18,13 +18,21 @@ import math
 from harcnn.errors import HarcnnError
 from harcnn.models.baselines import BASELINES
 from harcnn.models.cnn import CNN
+from harcnn.models.convlstm import DeepConvLSTM
 from harcnn.models.fcn import FCN
 from harcnn.models.inception import InceptionTime
 from harcnn.models.layers import PopulationModel
 from harcnn.models.multihead import MultiHeadCNN
 from harcnn.models.resnet import ResNet
 
-MODELS: dict[str, type[PopulationModel]] = {"cnn": CNN, "multihead": MultiHeadCNN, "fcn": FCN, "resnet": ResNet, "inception": InceptionTime}
+MODELS: dict[str, type[PopulationModel]] = {
+    "cnn": CNN,
+    "multihead": MultiHeadCNN,
+    "fcn": FCN,
+    "resnet": ResNet,
+    "inception": InceptionTime,
+    "convlstm": DeepConvLSTM,
+}
 MAX_SIZE = 1 << 16  # largest width, kernel or pooling size a hyperparameter may name
 
 

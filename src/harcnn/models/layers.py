@@ -188,7 +188,7 @@ class _LinearProducts(torch.autograd.Function):
 def reset_members(model: nn.Module, generators: list[torch.Generator]) -> None:
     """Initialise every population layer, member r from `generators[r]`, in module order."""
     for module in model.modules():
-        if isinstance(module, (PopConv1d, PopLinear)):
+        if isinstance(module, (PopConv1d, PopLinear, PopLSTM)):
             module.reset_parameters(generators)
         elif isinstance(module, PopBatchNorm):
             module.reset_parameters()  # ones and zeros: the same for every seed
@@ -214,3 +214,47 @@ def cat_members(images: list[Tensor], members: int) -> Tensor:
     batch, _, _, steps = images[0].shape
     parts = [im.view(batch, members, -1, 1, steps) for im in images]
     return torch.cat(parts, dim=2).view(batch, -1, 1, steps).contiguous(memory_format=torch.channels_last)
+
+
+class PopLSTM(nn.Module):
+    """R LSTM layers over sequences `(R, B, t, f_in) -> (R, B, t, hidden)`, Keras' initialisation
+    (Glorot-uniform input weights, orthogonal recurrent weights, zero biases but 1 for the forget
+    gate). Weights are stored `(R, 4 * hidden, ...)` with torch's gate order (input, forget, cell,
+    output); every step is a batched matmul over the members."""
+
+    def __init__(self, members: int, f_in: int, hidden: int):
+        super().__init__()
+        self.hidden = hidden
+        self.weight_ih = nn.Parameter(torch.empty(members, 4 * hidden, f_in))
+        self.weight_hh = nn.Parameter(torch.empty(members, 4 * hidden, hidden))
+        self.bias = nn.Parameter(torch.zeros(members, 4 * hidden))
+
+    def reset_parameters(self, generators: list[torch.Generator]) -> None:
+        members, four_h, f_in = self.weight_ih.shape
+        drawn = torch.empty(members, f_in, four_h, device=self.weight_ih.device)
+        _glorot_uniform_(drawn, f_in, four_h, generators)
+        with torch.no_grad():
+            self.weight_ih.copy_(drawn.transpose(1, 2))
+            for member, generator in zip(self.weight_hh, generators, strict=True):
+                recurrent = torch.empty(self.hidden, four_h, device=member.device)
+                nn.init.orthogonal_(recurrent, generator=generator)
+                member.copy_(recurrent.T)
+            self.bias.zero_()
+            self.bias[:, self.hidden : 2 * self.hidden] = 1.0
+
+    def forward(self, x: Tensor) -> Tensor:
+        members, _, steps, _ = x.shape
+        inputs = torch.baddbmm(self.bias.unsqueeze(1), x.flatten(1, 2), self.weight_ih.transpose(1, 2))
+        inputs = inputs.view(members, -1, steps, 4 * self.hidden)  # -1: ONNX export keeps the batch size dynamic
+        # the state starts at zero, so step 0 has no recurrent term (and no zeros tensor, whose
+        # batch size ONNX export would freeze)
+        i, _, g, o = inputs[:, :, 0].chunk(4, dim=2)
+        c = torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outputs = [h]
+        for s in range(1, steps):
+            i, f, g, o = torch.baddbmm(inputs[:, :, s], h, self.weight_hh.transpose(1, 2)).chunk(4, dim=2)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs, dim=2)

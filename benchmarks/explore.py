@@ -1,9 +1,11 @@
 """Exploration on validation subjects only: train one configuration (2 seeds as one population by
 default) on the training split less 5 held-out subjects (the split every spec with
 `validation_subjects = 5` uses) and print its validation accuracy. The test split is never read.
+With `--folds K`, subject-grouped K-fold cross-validation of the training split instead (the folds
+of `cv_folds = K`): every training subject is validated on once, by a model that never saw it.
 
     python benchmarks/explore.py '{"model": "resnet", "epochs": 20, "rotate": 45}' --tag resnet-rot45
-    python benchmarks/explore.py '{"model": "minirocket"}' --tag minirocket
+    python benchmarks/explore.py '{"model": "minirocket"}' --tag minirocket --folds 5
 
 The JSON holds HARClassifier parameters (recipe and model hyperparameters) and optionally
 "inputs": "demean" (every channel's window mean removed), "body" (the six body channels only) or
@@ -40,42 +42,49 @@ def inputs(windows, kind: str | None):
     return replace(windows, X=np.ascontiguousarray(X, np.float32), channels=channels)
 
 
+def fit_predict(config: dict, fit, X: np.ndarray) -> np.ndarray:
+    """Every member's validation probabilities `(members, n, classes)`."""
+    if config.get("model") == "minirocket":
+        from harcnn.models.baselines import fit_predict_proba
+
+        return fit_predict_proba("minirocket", {}, fit, 0, 2, X)[0][None]
+    from harcnn import HARClassifier
+
+    return HARClassifier(**{**DEFAULTS, **config}).fit_windows(fit).member_proba(X)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="JSON: HARClassifier parameters")
     p.add_argument("--tag", default="")
+    p.add_argument("--folds", type=int, default=0, help="subject-grouped cross-validation with this many folds")
     p.add_argument("--data", type=Path, default=DEFAULT_ZIP)
     p.add_argument("--log", type=Path, default=Path(__file__).parent / "results" / "explore.jsonl")
     a = p.parse_args()
-    from harcnn.data.splits import hold_out_subjects
+    from harcnn.data.splits import hold_out_fold, hold_out_subjects
     from harcnn.data.uci_har import fetch
 
     config = json.loads(a.config)
     kind = config.pop("inputs", None)
-    fit, val = hold_out_subjects(fetch(str(a.data)).train, 5, seed=0)
-    fit, val = inputs(fit, kind), inputs(val, kind)
-    t0 = time.perf_counter()
-    if config.get("model") == "minirocket":
-        from harcnn.models.baselines import fit_predict_proba
-
-        proba = fit_predict_proba("minirocket", {}, fit, 0, 2, val.X)[0][None]
-    else:
-        from harcnn import HARClassifier
-
-        clf = HARClassifier(**{**DEFAULTS, **config}).fit_windows(fit)
-        proba = clf.member_proba(val.X)
+    train = fetch(str(a.data)).train
+    splits = [hold_out_fold(train, a.folds, k) for k in range(a.folds)] if a.folds else [hold_out_subjects(train, 5, seed=0)]
+    t0, probas, labels = time.perf_counter(), [], []
+    for fit, val in splits:
+        probas.append(fit_predict(config, inputs(fit, kind), inputs(val, kind).X))
+        labels.append(val.y)
     wall = time.perf_counter() - t0
-    members = [float((p.argmax(1) == val.y).mean()) for p in proba]
+    proba, y = np.concatenate(probas, axis=1), np.concatenate(labels)  # every validation window once
+    members = [float((p.argmax(1) == y).mean()) for p in proba]
     ensemble = proba.mean(0).argmax(1)
     out = {
         "tag": a.tag,
         "config": config | ({"inputs": kind} if kind else {}),
         "validation": [round(v, 4) for v in members],
         "mean": round(float(np.mean(members)), 4),
-        "ensemble": round(float((ensemble == val.y).mean()), 4),
-        "f1": dict(zip(val.classes, [round(float(v), 3) for v in f1_score(val.y, ensemble, average=None)])),
-        "s_per_model": round(wall / len(members), 1),
-    }
+        "ensemble": round(float((ensemble == y).mean()), 4),
+        "f1": dict(zip(train.classes, [round(float(v), 3) for v in f1_score(y, ensemble, average=None)])),
+        "s_per_model": round(wall / len(members) / len(splits), 1),
+    } | ({"folds": a.folds, "fold_means": [round(float((p.argmax(-1) == v).mean()), 4) for p, v in zip(probas, labels)]} if a.folds else {})
     print(json.dumps(out), flush=True)
     with a.log.open("a") as f:
         f.write(json.dumps(out) + "\n")

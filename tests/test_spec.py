@@ -1,7 +1,9 @@
 """Spec files: grids expand to configurations; every mistake is one error naming file and key."""
 
+import numpy as np
 import pytest
 
+from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import check_against_data, load_spec
 
@@ -25,6 +27,10 @@ def test_grid_expands_and_labels(tmp_path):
     assert len({c.key for c in spec.configs}) == 4
 
 
+CHANNELS = tuple(f"{s}_{a}" for s in ("total_acc", "body_acc", "body_gyro") for a in "xyz")
+UCI_LIKE = WindowSet(np.zeros((21, 9, 128), np.float32), np.arange(21) % 6, np.arange(21), CHANNELS, tuple("abcdef"))
+
+
 def test_shipped_specs_are_valid():
     from pathlib import Path
 
@@ -32,7 +38,7 @@ def test_shipped_specs_are_valid():
     assert {"baseline", "multihead"} <= {p.stem for p in specs}
     for path in specs:
         spec = load_spec(path)
-        check_against_data(spec, 9, 6, 128, 21)
+        check_against_data(spec, UCI_LIKE)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +65,15 @@ def test_bad_specs(tmp_path, text, message):
 def test_kernel_longer_than_input_is_caught_before_training(tmp_path):
     spec = load_spec(write(tmp_path, "[grid]\nkernel = [3, 100]\n"))
     with pytest.raises(HarcnnError, match=r"study.toml: configuration \[kernel=100\]: .*too short"):
-        check_against_data(spec, 9, 6, 128, 21)
+        check_against_data(spec, UCI_LIKE)
+
+
+def test_rotation_without_xyz_channels_is_caught_before_training(tmp_path):
+    spec = load_spec(write(tmp_path, "rotate = 30.0\n"))
+    data = WindowSet(UCI_LIKE.X, UCI_LIKE.y, UCI_LIKE.subject, tuple(f"ch{i}" for i in range(9)), UCI_LIKE.classes)
+    with pytest.raises(HarcnnError, match=r"study.toml: configuration \[study\]: rotate needs x/y/z channel triplets"):
+        check_against_data(spec, data)
+    check_against_data(spec, UCI_LIKE)
 
 
 def test_missing_spec(tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from harcnn.data.windows import Dataset, WindowSet
@@ -67,7 +66,7 @@ def run_study(
     if isinstance(executor, str):
         check_executor(executor)
     data = dataset.train
-    check_against_data(spec, data.n_channels, len(data.classes), data.seq_len, len(np.unique(data.subject)))
+    check_against_data(spec, data)
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])
     made: list[Run] = []
     missing = missing_seeds(spec, dataset, store)

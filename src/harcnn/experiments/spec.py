@@ -22,11 +22,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
 from harcnn.names import check_name
+from harcnn.train.augment import triplets
 from harcnn.train.recipe import RECIPE_EXTRAS, SCHEDULES, Recipe
 
 # Training settings a spec may set, with their types and defaults.
@@ -243,10 +246,17 @@ def _show(value) -> str:
     return "-".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def check_against_data(spec: Spec, c_in: int, n_classes: int, seq_len: int, n_subjects: int) -> None:
+def check_against_data(spec: Spec, train: WindowSet) -> None:
     """Build every configuration once (one member, on the meta device: no memory) so impossible
-    shapes fail before training, and check that the training subjects can be split as asked."""
+    shapes fail before training, and check that the training subjects can be split as asked and
+    that rotations have x/y/z channels to turn."""
+    c_in, n_classes, seq_len, n_subjects = train.n_channels, len(train.classes), train.seq_len, len(np.unique(train.subject))
     for config in spec.configs:
+        if config.rotate and not triplets(train.channels):
+            raise HarcnnError(
+                f"{spec.path}: configuration [{config.label}]: rotate needs x/y/z channel triplets (names ending _x, _y, _z); "
+                f"the channels are {list(train.channels)}"
+            )
         for key, most in (("validation_subjects", n_subjects - 1), ("cv_folds", n_subjects)):
             if getattr(config, key) > most:
                 raise HarcnnError(

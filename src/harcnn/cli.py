@@ -260,7 +260,6 @@ def select(
 ) -> None:
     """Rank a grid on validation subjects only, refit the winner on all training subjects, score it once on the test split."""
     from harcnn.experiments.executors import default_workers
-    from harcnn.experiments.select import METHOD
     from harcnn.experiments.select import select as select_configuration
     from harcnn.experiments.store import Store
 
@@ -270,8 +269,9 @@ def select(
         ranking, refit = select_configuration(
             study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers()
         )
+        method = store.selection(study.name, ds.sha256)["method"]
     width = max(13, *(len(c.config.label) for c in ranking))
-    typer.echo(f"{study.name}: ranked by {METHOD}")
+    typer.echo(f"{study.name}: ranked by {method}")
     typer.echo(f"{'configuration':<{width}}  {'n':>3}  {'validation %':>14}  {'test % (not used)':>17}")
     for c in ranking:
         typer.echo(

@@ -39,7 +39,7 @@ def plan(study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, 
     units = []
     for config, seeds in missing:
         chunk = min(members_per_chunk(config, train), -(-len(seeds) // parts))
-        for fold in sorted({config.fold(s) for s in seeds}, key=lambda f: -1 if f is None else f):
+        for fold in dict.fromkeys(config.fold(s) for s in seeds):
             mine = [s for s in seeds if config.fold(s) == fold]  # a population trains on one fold's subjects
             units += [Unit(study, config, mine[i : i + chunk]) for i in range(0, len(mine), chunk)]
     return units

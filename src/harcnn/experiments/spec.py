@@ -29,7 +29,7 @@ from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
 from harcnn.names import check_name
-from harcnn.train.augment import triplets
+from harcnn.train.augment import Augmenter
 from harcnn.train.recipe import RECIPE_EXTRAS, SCHEDULES, Recipe
 
 # Training settings a spec may set, with their types and defaults.
@@ -252,11 +252,10 @@ def check_against_data(spec: Spec, train: WindowSet) -> None:
     that rotations have x/y/z channels to turn."""
     c_in, n_classes, seq_len, n_subjects = train.n_channels, len(train.classes), train.seq_len, len(np.unique(train.subject))
     for config in spec.configs:
-        if config.rotate and not triplets(train.channels):
-            raise HarcnnError(
-                f"{spec.path}: configuration [{config.label}]: rotate needs x/y/z channel triplets (names ending _x, _y, _z); "
-                f"the channels are {list(train.channels)}"
-            )
+        try:
+            Augmenter(config.recipe, train.channels)  # what training builds: its refusals, before anything trains
+        except HarcnnError as e:
+            raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None
         for key, most in (("validation_subjects", n_subjects - 1), ("cv_folds", n_subjects)):
             if getattr(config, key) > most:
                 raise HarcnnError(

@@ -96,3 +96,25 @@ def test_no_worker_outlives_a_killed_run(tiny_zip, tmp_path):
         assert not [p for p in workers if alive(p)]
     finally:
         run.kill()
+
+
+def test_memory_estimate_keeps_a_resnet_study_in_one_population():
+    """The estimate bounds what training holds (a training batch's activations, not an evaluation
+    batch's): ten ResNet seeds on UCI HAR's shapes fit the default budget, and it grows with the batch."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from harcnn.data.windows import WindowSet
+    from harcnn.experiments.spec import Config
+    from harcnn.experiments.units import member_bytes, members_per_chunk
+
+    n = 7352
+    data = WindowSet(
+        np.zeros((n, 9, 128), np.float32), np.arange(n) % 6, np.ones(n, np.int64), tuple(f"c{i}" for i in range(9)), tuple("abcdef")
+    )
+    config = Config(
+        model="resnet", hparams={"filters": 32}, epochs=1, batch_size=64, lr=1e-3, standardize=True, validation_subjects=0, label="r"
+    )
+    assert members_per_chunk(config, data) >= 10
+    assert member_bytes(replace(config, batch_size=256), data) > 2 * member_bytes(config, data)

@@ -182,7 +182,7 @@ def test_version_1_model_folders_still_load(tmp_path):
     assert (current.predict_proba(X) == load(old).predict_proba(X)).all()
 
 
-SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 1}
+SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 2, "pool": 2}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -212,3 +212,16 @@ def test_population_lstm_computes_what_torch_lstm_computes():
             ref.bias_ih_l0.copy_(lstm.bias[r])
             ref.bias_hh_l0.zero_()
         torch.testing.assert_close(out[r], ref(x[r])[0])
+
+
+def test_resnet_pooling_between_blocks():
+    """`pool` shortens time between blocks (it changes the outputs of the same weights) and keeps
+    any window length working, down to one step."""
+    plain, pooled = build("resnet", 9, 6, 128, members=2).eval(), build("resnet", 9, 6, 128, members=2, pool=2).eval()
+    pooled.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 9, 128)
+    assert not torch.allclose(plain(x), pooled(x))
+    for steps in (1, 5, 300):
+        assert pooled(torch.randn(2, 3, 9, steps)).shape == (2, 3, 6)
+    with pytest.raises(HarcnnError, match="pool must be a whole number"):
+        build("resnet", 9, 6, 128, pool=0)

@@ -1,5 +1,6 @@
 """The command line end to end on a tiny dataset: run (and resume), train, evaluate, data info."""
 
+import csv
 import json
 
 import numpy as np
@@ -51,8 +52,12 @@ def test_run_writes_results_and_resumes_without_duplicates(tiny_zip, spec, tmp_p
 def test_report_tables_and_html(tiny_zip, spec, tmp_path):
     results = tmp_path / "results"
     invoke("run", spec, "--data", tiny_zip, "--results", results, "--repeats", 3, "--no-progress")
+    (results / "tiny" / "runs.csv").unlink()
     out = invoke("report", "--data", tiny_zip, "--results", results)
     assert "tiny: test accuracy" in out and "p MWU" in out and "ref" in out
+    rows = list(csv.DictReader((results / "tiny" / "runs.csv").open()))  # written again by report
+    assert len(rows) == 6 and {r["ensemble_size"] for r in rows} == {"3"}
+    assert all(0 <= float(r["ensemble_accuracy"]) <= 1 and r["val_accuracy"] == "" for r in rows)  # no subjects held out
     page = (results / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 6 and "Per-class F1" in page and "Conv1d" in page
     for name in ("inputs.png", "tiny-boxplot.png", "tiny-curves.png", "tiny-f1.png", "tiny-confusion-0.png"):

@@ -297,9 +297,12 @@ def report(
     results: Annotated[Path, typer.Option(help="Results folder.")] = Path("results"),
     db: Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")] = None,
 ) -> None:
-    """Tables with significance tests per study, and a self-contained HTML report with figures."""
+    """Tables with significance tests per study, each study's files (runs.csv, runs.json, boxplot) and
+    a self-contained HTML report with figures."""
     from harcnn.experiments.store import Store
+    from harcnn.names import safe_filename
     from harcnn.report.html import write_report
+    from harcnn.report.study import write_study_files
     from harcnn.report.tables import format_table, study_rows
 
     path = db or results / "harcnn.db"
@@ -314,6 +317,7 @@ def report(
             info = store.study_info(name)
             rows, reference = study_rows(store.runs(name), info["reference"], info["labels"])
             typer.echo(format_table(name, rows, reference) + "\n")
+            write_study_files(name, store.runs(name), results / safe_filename(name), info["labels"])
         try:
             train_set = _dataset(data).train
         except HarcnnError as e:

@@ -8,15 +8,24 @@ from harcnn.experiments.store import Run
 from harcnn.report.plots import boxplot
 from harcnn.report.tables import group_by_label
 
+COLUMNS = ["study", "label", "seed", "accuracy", "macro_f1", "wall_s", "config_key", "data_sha256"]
+COLUMNS += ["val_accuracy", "ensemble_accuracy", "ensemble_size"]  # empty where a run has none
+
 
 def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] | None = None) -> list[Path]:
+    """runs.csv carries what a selection and an ensemble are judged by (last-epoch validation
+    accuracy, the population ensemble's test accuracy), so that a study's figures survive as a small
+    file beside the store."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "runs.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["study", "label", "seed", "accuracy", "macro_f1", "wall_s", "config_key", "data_sha256"])
+        writer.writerow(COLUMNS)
         for r in runs:
+            val = r.curves.get("val_accuracy")
             writer.writerow(
                 [r.study, r.label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
+                + [f"{val[-1]:.6f}" if val else "", "" if r.ensemble_accuracy is None else f"{r.ensemble_accuracy:.6f}"]
+                + ["" if r.ensemble_size is None else r.ensemble_size]
             )
     (out / "runs.json").write_text(json.dumps([r.__dict__ for r in runs], indent=1))
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}

@@ -58,9 +58,10 @@ def member_bytes(config: Config, data: WindowSet) -> int:
     gradient and Adam's two moments; four times every layer's output for a training batch (kept for
     the backward pass, its gradient, and the copies that concatenations and masks make); and four
     times the largest layer output of an evaluation batch (evaluation keeps only a layer's input,
-    output and a shortcut). Against the peak RSS of 10 members here, that overestimates by 1.2-2x
-    (ResNet: 1.3 GB used, multi-head 1.4, InceptionTime 3.5); the old bound, every activation of an
-    evaluation batch, overestimated ResNet tenfold and split its populations into threes. For a
+    output and a shortcut). Against the peak RSS of a population here (ResNet, 10 members: 1.3 GB;
+    multi-head, 10: 1.4 GB; InceptionTime, 5: 1.8 GB) that overestimates by 1.05-2x; the old bound,
+    every activation of an evaluation batch, overestimated ResNet tenfold and split its populations
+    into threes. For a
     baseline: its features of every training window, twice, in float64."""
     if is_baseline(config.model):
         return 2 * 8 * len(data) * int(config.hparams.get("n_kernels", 10000))

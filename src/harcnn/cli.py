@@ -314,10 +314,10 @@ def report(
         if unknown:
             raise HarcnnError(f"{path}: no runs of study {unknown[0]!r}; it has {store.studies()}")
         for name in names:
-            info = store.study_info(name)
-            rows, reference = study_rows(store.runs(name), info["reference"], info["labels"])
+            info, runs = store.study_info(name), store.runs(name)
+            rows, reference = study_rows(runs, info["reference"], info["labels"])
             typer.echo(format_table(name, rows, reference) + "\n")
-            write_study_files(name, store.runs(name), results / safe_filename(name), info["labels"])
+            write_study_files(name, runs, results / safe_filename(name), info["labels"])
         try:
             train_set = _dataset(data).train
         except HarcnnError as e:

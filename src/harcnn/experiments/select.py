@@ -4,10 +4,11 @@
 (`validation_subjects` in the spec) or in subject-grouped folds (`cv_folds`: member seed s
 validates on fold s % k, so a configuration's members cover every fold alike), ranks the
 configurations by their members' mean validation accuracy at the last epoch, refits the winner on
-all training subjects with fresh seeds, and scores that refit once on the test split. Test accuracies of the candidates are computed and stored too (a
-run is always scored), but ranking reads only the validation curves; a test checks that permuting
-the test labels changes nothing about what is chosen. The store records the choice and the ranking
-it came from (`Store.selection`).
+all training subjects with fresh seeds, and scores that refit once on the test split. Test
+accuracies of the candidates are computed and stored too (a run is always scored), but ranking
+reads only the validation curves; a test checks that permuting the test labels changes nothing
+about what is chosen. The store records the choice and the ranking it came from
+(`Store.selection`).
 """
 
 from __future__ import annotations

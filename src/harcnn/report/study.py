@@ -8,8 +8,20 @@ from harcnn.experiments.store import Run
 from harcnn.report.plots import boxplot
 from harcnn.report.tables import group_by_label
 
-COLUMNS = ["study", "label", "seed", "accuracy", "macro_f1", "wall_s", "config_key", "data_sha256"]
-COLUMNS += ["val_accuracy", "ensemble_accuracy", "ensemble_size"]  # empty where a run has none
+# the last three are empty where a run has none
+COLUMNS = [
+    "study",
+    "label",
+    "seed",
+    "accuracy",
+    "macro_f1",
+    "wall_s",
+    "config_key",
+    "data_sha256",
+    "val_accuracy",
+    "ensemble_accuracy",
+    "ensemble_size",
+]
 
 
 def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] | None = None) -> list[Path]:

@@ -50,10 +50,10 @@ def fails(monkeypatch, capsys, message: str, *args, stdin: str | None = None) ->
         ('name = ""\n', "name must not be empty"),
         (f'name = "{"x" * 300}"\n', "at most 120"),
         ('name = "a\\u0000b"\n', "control character"),
-        ("lr = nan\n", "lr: must be a positive finite number"),
-        ("lr = inf\n", "lr: must be a positive finite number"),
+        ("lr = nan\n", "lr: must be a finite number in (0, 10]"),
+        ("lr = inf\n", "lr: must be a finite number in (0, 10]"),
         ("repeats = 100000000000000000\n", "repeats: must be from 1 to 1000"),
-        ("epochs = 0\n", "epochs: must be from 1"),
+        ("epochs = 0\n", "epochs: must be a whole number from 1"),
         ("[hparams]\nfilters = 0\n", "filters must be a whole number from 1 to 65536"),
         ("[hparams]\nfilters = -3\n", "filters must be a whole number from 1 to 65536"),
         ("[hparams]\nfilters = 1000000000\n", "filters must be a whole number from 1 to 65536"),
@@ -75,7 +75,7 @@ def test_bad_specs_fail_before_training(monkeypatch, capsys, tmp_path, tiny_zip,
 
 
 @pytest.mark.parametrize(
-    "args, message", [(["--repeats", 0], "--repeats must be from 1"), (["--executor", "threads"], "unknown executor 'threads'")]
+    "args, message", [(["--repeats", 0], "--repeats: must be from 1"), (["--executor", "threads"], "unknown executor 'threads'")]
 )
 def test_bad_run_options(monkeypatch, capsys, tmp_path, tiny_zip, args, message):
     spec = tmp_path / "s.toml"
@@ -211,12 +211,12 @@ def test_recordings_in_the_wrong_units_or_too_short(monkeypatch, capsys, tmp_pat
     fails(monkeypatch, capsys, message, "predict", trained, path)
 
 
-@pytest.mark.parametrize("smooth", [0, -1, 2])
+@pytest.mark.parametrize("smooth", [0, -1, 2, 10**9 + 1])
 @pytest.mark.parametrize("stream", [False, True])
 def test_smooth_is_checked_offline_and_streaming(monkeypatch, capsys, tmp_path, trained, smooth, stream):
     csv = write_csv(tmp_path / "phone.csv", synthetic(300))
     args = ["predict", trained, "--stream"] if stream else ["predict", trained, csv]
-    fails(monkeypatch, capsys, "--smooth takes a positive odd number", *args, "--smooth", smooth, stdin="")
+    fails(monkeypatch, capsys, "--smooth takes an odd number of windows from 1", *args, "--smooth", smooth, stdin="")
 
 
 def stream_text(rec, header, columns, rate=50.0):
@@ -379,3 +379,222 @@ def test_names_with_mathtext_or_markup_render_as_written(tmp_path):
     png = plots.confusion(np.array([[3, 1], [0, 4]]), classes, "study $x^$", tmp_path / "c.png")
     assert png.stat().st_size > 1000
     assert plots.boxplot({"$a_": [0.5, 0.6]}, "$", tmp_path / "b.png").stat().st_size > 1000
+
+
+# ---- reliability, round 3 (issue #16) ------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["../../ckpt-escaped", "/tmp/harcnn-ckpt-absolute"])
+def test_checkpoints_of_any_study_name_stay_in_the_results_folder(monkeypatch, capsys, tmp_path, tiny_zip, name):
+    """A real checkpoint write (every epoch, by lowering the interval) for names with ../ and absolute names."""
+    from pathlib import Path
+
+    from harcnn.train import checkpoint, population
+
+    written = []
+    save = checkpoint.save_checkpoint
+
+    def recording_save(path, *args):
+        written.append(Path(path))
+        save(path, *args)
+
+    monkeypatch.setattr(population, "CHECKPOINT_EVERY", 0.0)
+    monkeypatch.setattr(population, "save_checkpoint", recording_save)
+    spec = tmp_path / "s.toml"
+    spec.write_text(f"name = {json.dumps(name)}\n" + SPEC.replace("epochs = 1", "epochs = 3"))
+    results = tmp_path / "work" / "results"
+    results.parent.mkdir()
+    code, text = cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress", "--workers", 1)
+    assert code == 0, text
+    assert written, "no checkpoint was written"
+    assert all(results / ".checkpoints" in p.resolve().parents for p in written), written
+    outside = [p for p in tmp_path.rglob("ckpt-escaped*") if results not in p.parents]
+    assert not Path("/tmp/harcnn-ckpt-absolute").exists() and not outside, outside
+
+
+def test_repeats_must_cover_every_fold(monkeypatch, capsys, tmp_path, tiny_zip):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("repeats = 2", "repeats = 2\ncv_folds = 2"))
+    results = tmp_path / "r"
+    fails(
+        monkeypatch,
+        capsys,
+        "--repeats: must be a multiple of cv_folds (2)",
+        "run",
+        spec,
+        "--data",
+        tiny_zip,
+        "--results",
+        results,
+        "--repeats",
+        3,
+    )
+    assert not results.exists()
+
+
+def test_a_user_study_cannot_take_a_refit_name(monkeypatch, capsys, tmp_path, tiny_zip):
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "rotation-refit"\n' + SPEC)
+    fails(monkeypatch, capsys, "reserved for the refit studies", "run", spec, "--data", tiny_zip, "--results", tmp_path / "r")
+
+
+def windows_npz(path, X=None, y=None, subject=None, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(12, 2, 16)) if X is None else X
+    np.savez(path, X=X, y=np.array(["a", "b", "c"] * 4) if y is None else y, subject=np.arange(12) % 4 if subject is None else subject)
+    return path
+
+
+@pytest.mark.parametrize(
+    "test_arrays, extra, message",
+    [
+        ({"y": np.array(["a", "b", "d"] * 4), "subject": np.arange(12) % 4 + 10}, [], "test class 'd' never occurs in the training split"),
+        ({"subject": np.arange(12) % 4 + 3}, [], "subject 3 is in both the training and the test split"),
+        ({"subject": np.arange(12) % 4 + 10}, ["--test-subjects", "1"], "give either a test file or test subjects, not both"),
+    ],
+    ids=["unseen-class", "shared-subject", "test-subjects-too"],
+)
+def test_a_test_file_must_be_an_honest_test_split(monkeypatch, capsys, tmp_path, test_arrays, extra, message):
+    train = windows_npz(tmp_path / "train.npz")
+    test = windows_npz(tmp_path / "test.npz", seed=1, **test_arrays)
+    out = tmp_path / "d.npz"
+    fails(monkeypatch, capsys, message, "data", "import", train, "--test", test, "--out", out, *extra)
+    assert not out.exists()
+
+
+def test_the_same_windows_as_train_and_test_are_refused(monkeypatch, capsys, tmp_path):
+    train = windows_npz(tmp_path / "train.npz")
+    fails(monkeypatch, capsys, "the test file is the training file", "data", "import", train, "--test", train, "--out", tmp_path / "d.npz")
+    copy = windows_npz(tmp_path / "copy.npz", subject=np.arange(12) % 4 + 10)  # other subjects, same windows
+    fails(
+        monkeypatch,
+        capsys,
+        "12 test window(s) are identical to training windows",
+        "data",
+        "import",
+        train,
+        "--test",
+        copy,
+        "--out",
+        tmp_path / "d.npz",
+    )
+
+
+def test_one_class_is_not_a_dataset(monkeypatch, capsys, tmp_path):
+    source = windows_npz(tmp_path / "w.npz", y=np.array(["a"] * 12))
+    fails(monkeypatch, capsys, "the training split holds one class ('a')", "data", "import", source, "--out", tmp_path / "d.npz")
+
+
+def test_import_never_overwrites_its_source(monkeypatch, capsys, tmp_path):
+    source = windows_npz(tmp_path / "w.npz")
+    before = source.read_bytes()
+    fails(monkeypatch, capsys, "is also an input of this command", "data", "import", source, "--out", source)
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "command, target, message",
+    [
+        ("export", "model.safetensors", "own files; writing it would destroy the model"),
+        ("predict", "model.json", "own files; writing it would destroy the model"),
+        ("export", ".", "is a folder; give a file name"),
+        ("predict", ".", "is a folder; give a file name"),
+        ("evaluate", "model.json", "is a file; give a folder"),
+    ],
+)
+def test_outputs_never_destroy_a_model(monkeypatch, capsys, tmp_path, trained, command, target, message):
+    import shutil
+
+    model = shutil.copytree(trained, tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    args = {
+        "export": ["export", model],
+        "predict": ["predict", model, write_csv(tmp_path / "p.csv", synthetic(300))],
+        "evaluate": ["evaluate", model],
+    }[command]
+    fails(monkeypatch, capsys, message, *args, "--out", model / target if target != "." else tmp_path)
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+
+
+def test_train_checks_its_output_and_options_before_training(monkeypatch, capsys, tmp_path, tiny_zip):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    existing = tmp_path / "a-file"
+    existing.write_text("mine")
+    fails(monkeypatch, capsys, "is a file; give a folder", "train", spec, "--data", tiny_zip, "--out", existing)
+    assert existing.read_text() == "mine"
+    base = ["train", spec, "--data", tiny_zip, "--out", tmp_path / "m"]
+    fails(monkeypatch, capsys, "random_state: must be a whole number", *base, "--seed", 2**64)
+    fails(monkeypatch, capsys, "members: must be a whole number from 1", *base, "--members", 0)
+    rocket = tmp_path / "r.toml"
+    rocket.write_text('model = "minirocket"\nrepeats = 1\n')
+    fails(monkeypatch, capsys, "'minirocket' is a baseline", "train", rocket, "--data", tiny_zip, "--out", tmp_path / "m")
+    huge = tmp_path / "h.toml"
+    huge.write_text('model = "resnet"\nrepeats = 1\nbatch_size = 65536\n[hparams]\nfilters = 65536\n')
+    fails(monkeypatch, capsys, "GiB", "train", huge, "--data", tiny_zip, "--out", tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ('model = "minirocket"\n[hparams]\nn_kernels = 84\n', "minirocket: windows of 8 steps are shorter than its kernels (9 steps)"),
+        ('model = "fcn"\n[hparams]\nkernels = [9, 5]\n', "fcn: kernel 9 is longer than the 8 steps"),
+        ('model = "resnet"\n[hparams]\npool = 9\nkernels = [3]\n', "resnet: pooling by 9 is longer than the 8 steps"),
+        ('model = "inception"\n', "inception: kernel 39 is longer than the 8 steps"),
+    ],
+)
+def test_kernels_and_pooling_longer_than_the_window_fail_before_training(monkeypatch, capsys, tmp_path, spec, message):
+    data = tmp_path / "d.npz"
+    code, text = cli(
+        monkeypatch,
+        capsys,
+        "data",
+        "import",
+        windows_npz(tmp_path / "w.npz", X=np.random.default_rng(0).normal(size=(12, 2, 8))),
+        "--out",
+        data,
+    )
+    assert code == 0, text
+    path = tmp_path / "s.toml"
+    path.write_text("repeats = 1\n" + spec)
+    fails(monkeypatch, capsys, message, "run", path, "--data", data, "--results", tmp_path / "r")
+    assert not (tmp_path / "r" / "harcnn.db").exists() or not Store(tmp_path / "r" / "harcnn.db").studies()
+
+
+def test_int8_export_checks_the_data_it_compares_on(monkeypatch, capsys, tmp_path, tiny_zip):
+    from harcnn import HARClassifier
+
+    rng = np.random.default_rng(0)
+    HARClassifier(epochs=1, batch_size=8, filters=4, dense=8).fit(rng.normal(size=(16, 2, 16)), np.arange(16) % 2).save(tmp_path / "m")
+    fails(
+        monkeypatch, capsys, "give --data the dataset it was trained on", "export", tmp_path / "m", "--quantize", "int8", "--data", tiny_zip
+    )
+    assert not (tmp_path / "m" / "model.onnx").exists()
+
+
+def test_recording_csv_as_spreadsheets_write_it(monkeypatch, capsys, tmp_path, trained):
+    """A byte-order mark, trailing commas, blank lines: read as the user meant; a NaN at its own line number."""
+    rec = synthetic(300)
+    plain = write_csv(tmp_path / "plain.csv", rec)
+    code, expected = cli(monkeypatch, capsys, "predict", trained, plain)
+    assert code == 0, expected
+    lines = plain.read_text().splitlines()
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(line + "," for line in lines).encode() + b"\r\n")
+    code, text = cli(monkeypatch, capsys, "predict", trained, excel)
+    assert code == 0 and text == expected, text
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(lines[0] + "\n")
+    fails(monkeypatch, capsys, "holds 0 sample line(s) after its header", "predict", trained, header_only)
+    gappy = tmp_path / "gappy.csv"
+    body = lines[1:]
+    body[100] = ",".join(["nan"] * 7)
+    gappy.write_text("\n".join([lines[0], "", ""] + body) + "\n")  # header, two blank lines: row 100 is line 104
+    fails(monkeypatch, capsys, "line 104 holds NaN", "predict", trained, gappy)
+
+
+def test_a_stream_with_a_byte_order_mark_keeps_its_timestamps(monkeypatch, capsys, trained):
+    text = stream_text(synthetic(600), True, ["timestamp", "ax", "ay", "az", "gx", "gy", "gz"], 100.0)
+    fails(monkeypatch, capsys, "the timestamps give 100 Hz", "predict", trained, "--stream", stdin="\ufeff" + text)

@@ -1,4 +1,4 @@
-"""MiniRocket (aeon) goes through the same runner, store, tables and report as the CNNs."""
+"""The peers (aeon's MiniRocket, Hydra, MultiRocket-Hydra) go through the same runner, store, tables and report as the CNNs."""
 
 import importlib.util
 
@@ -11,20 +11,21 @@ from harcnn.experiments.store import Store
 
 
 @pytest.mark.slow
-def test_minirocket_beside_a_cnn_in_one_study(tiny_zip, tmp_path):
+@pytest.mark.parametrize("peer", ["minirocket", "hydra", "multirocket-hydra"])
+def test_a_peer_beside_a_cnn_in_one_study(tiny_zip, tmp_path, peer):
     if importlib.util.find_spec("aeon") is None:
         missing('the minirocket baseline needs aeon: pip install "harcnn[rocket]"')
     spec = tmp_path / "side.toml"
-    spec.write_text('repeats = 2\nepochs = 1\nbatch_size = 8\n[grid]\nmodel = ["cnn", "minirocket"]\n')
+    spec.write_text(f'repeats = 2\nepochs = 1\nbatch_size = 8\n[grid]\nmodel = ["cnn", "{peer}"]\n')
     runner = CliRunner()
     results = tmp_path / "r"
     out = runner.invoke(
         app, ["run", str(spec), "--data", str(tiny_zip), "--results", str(results), "--no-progress"], catch_exceptions=False
     )
     assert out.exit_code == 0, out.output
-    assert "model=minirocket" in out.output and "model=cnn" in out.output
+    assert f"model={peer}" in out.output and "model=cnn" in out.output
     with Store(results / "harcnn.db") as store:
-        rocket = [r for r in store.runs("side") if r.config["model"] == "minirocket"]
+        rocket = [r for r in store.runs("side") if r.config["model"] == peer]
     assert len(rocket) == 2 and all(r.wall_s > 0 and r.ensemble_size == 1 for r in rocket)
     assert rocket[0].accuracy > 0.5  # the tiny data set is separable
     report = runner.invoke(app, ["report", "--data", str(tiny_zip), "--results", str(results)], catch_exceptions=False)

@@ -48,8 +48,9 @@ def test_parameters_clone_and_set_params():
     assert twin.get_params() == params and twin is not clf
     twin.set_params(filters=8, epochs=1)
     assert twin.get_params()["filters"] == 8 and twin.epochs == 1 and clf.get_params()["filters"] == 4
-    with pytest.raises(ValueError):
-        twin.set_params(no_such_parameter=1)
+    twin.set_params(no_such_parameter=1)  # scikit-learn's rule: set_params stores, fit checks
+    with pytest.raises(HarcnnError, match="has no hyperparameter 'no_such_parameter'"):
+        twin.fit(*windows()[:2])
 
 
 @pytest.mark.slow
@@ -85,7 +86,7 @@ def test_a_model_from_python_works_with_the_cli(tiny_zip, tmp_path):
 
 
 def test_models_create_and_list_and_plain_windows():
-    assert harcnn.models.list_models() == sorted(harcnn.models.MODELS)
+    assert harcnn.models.list_models() == [*harcnn.models.MODELS, *harcnn.models.BASELINES]
     one = harcnn.models.create("cnn", c_in=3, n_classes=4, seq_len=40)
     assert one(torch.randn(5, 3, 40)).shape == (5, 4)
     three = harcnn.models.create("multihead", c_in=3, n_classes=4, seq_len=40, members=3)

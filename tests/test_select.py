@@ -91,7 +91,7 @@ def test_each_population_trains_on_one_fold(tmp_path, tiny_zip):
     "settings, problem",
     [
         ("cv_folds = 2\nvalidation_subjects = 1", "either cv_folds or validation_subjects"),
-        ("cv_folds = 1", "cv_folds: must be 0"),
+        ("cv_folds = 1", "cv_folds: must be a whole number from 0 to 10000, not 1"),
         ("cv_folds = 3", "repeats: must be a multiple of cv_folds"),
     ],
 )

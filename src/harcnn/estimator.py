@@ -15,100 +15,106 @@ them; `get_params`, `set_params` and `sklearn.base.clone` know them.
 
 from __future__ import annotations
 
-import time
+import inspect
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
-from harcnn.data.splits import hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.models import build, hyperparameters
+from harcnn.models import MODELS, hyperparameters, is_baseline
 from harcnn.models.layers import PopulationModel
 from harcnn.models.saved import ModelMeta, load_model, save_model
-from harcnn.train.population import History, default_device, predict_logits, train_population
-from harcnn.train.recipe import RECIPE_EXTRAS, Recipe
+from harcnn.settings import SETTINGS, Setting, check_settings
+from harcnn.train.fit import fit_population
+from harcnn.train.population import History, default_device, predict_logits
+
+ESTIMATOR = {  # the estimator's own parameters beside the training settings, checked like them
+    "members": Setting(
+        "members", int, 1, "seeds trained together as one population and saved as one ensemble", "estimator", low=1, high=1024
+    ),
+    "random_state": Setting(
+        "random_state", int, 0, "seed of the first member (member r: random_state + r)", "estimator", low=0, high=2**32 - 1025
+    ),
+}
 
 
 class HARClassifier(ClassifierMixin, BaseEstimator):
     """A population of `members` CNNs (registered model `model`) trained on windows `(n, c, t)`.
 
+    Its parameters are `model`, `members`, `random_state`, `verbose`, every training setting of
+    `harcnn.settings` (with the defaults declared there) and the model's hyperparameters. They are
+    checked by `fit`, as a spec's are, never by `__init__` or `set_params` (scikit-learn's rule).
     `validation_subjects=k` holds k subjects of `groups` (drawn with seed 0) out of training, for the
     validation curves in `history_`; the rest train. The input windows' channel names can be given
     to `fit` (`channels=`); a model that should read raw phone recordings needs UCI HAR's nine.
     """
 
-    def __init__(
-        self,
-        model: str = "cnn",
-        epochs: int = 10,
-        batch_size: int = 32,
-        lr: float = 1e-3,
-        members: int = 1,
-        standardize: bool = False,
-        validation_subjects: int = 0,
-        random_state: int = 0,
-        weight_decay: float = 0.0,
-        schedule: str = "constant",
-        warmup: float = 0.0,
-        label_smoothing: float = 0.0,
-        scale: float = 0.0,
-        jitter: float = 0.0,
-        rotate: float = 0.0,
-        time_warp: float = 0.0,
-        mixup: float = 0.0,
-        verbose: bool = False,
-        **hparams,
-    ):
+    def __init__(self, model: str = "cnn", verbose: bool = False, **params):
         self.model = model
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.members = members
-        self.standardize = standardize
-        self.validation_subjects = validation_subjects
-        self.random_state = random_state
-        self.weight_decay = weight_decay
-        self.schedule = schedule
-        self.warmup = warmup
-        self.label_smoothing = label_smoothing
-        self.scale = scale
-        self.jitter = jitter
-        self.rotate = rotate
-        self.time_warp = time_warp
-        self.mixup = mixup
         self.verbose = verbose
-        self.hparams = hparams
+        for name, setting in (ESTIMATOR | SETTINGS).items():
+            setattr(self, name, params.pop(name, setting.default))
+        self._hparams = params  # the model's hyperparameters: which exist depends on `model`
+
+    @classmethod
+    def from_config(cls, config, **params) -> HARClassifier:
+        """The classifier of a study's configuration (`experiments.spec.Config`), its members trained as a study's are."""
+        return cls(model=config.model, **config.settings, **config.hparams, **params)
 
     # -- scikit-learn's parameter protocol, with the model's hyperparameters as parameters too --
 
     def get_params(self, deep: bool = True) -> dict:
-        return {**super().get_params(deep), **self.hparams}
+        return {**super().get_params(deep), **self._hparams}
 
     def set_params(self, **params) -> HARClassifier:
-        model = params.get("model", self.model)
-        known = hyperparameters(model)
-        for key in [k for k in params if k in known or k in self.hparams]:
-            self.hparams = {**self.hparams, key: params.pop(key)}
-        return super().set_params(**params)
+        own = set(super().get_params(deep=False))
+        for key, value in params.items():
+            if key in own:
+                setattr(self, key, value)
+            else:
+                self._hparams = {**self._hparams, key: value}
+        return self
+
+    @property
+    def hparams(self) -> dict:
+        """The model's hyperparameters as given (checked by `fit`)."""
+        return dict(self._hparams)
+
+    def checked_params(self) -> tuple[dict, dict, list[int]]:
+        """The settings, hyperparameters and seeds, each checked as a spec's are (`fit` calls it; the CLI
+        too, before it loads data)."""
+        where = "HARClassifier"
+        if isinstance(self.model, str) and is_baseline(self.model):
+            raise HarcnnError(
+                f"{where}: model: {self.model!r} is a baseline (aeon), not a CNN harcnn trains and saves; compare it in a study (harcnn run)"
+            )
+        if not isinstance(self.model, str) or self.model not in MODELS:
+            raise HarcnnError(f"{where}: model: unknown model {self.model!r}; registered: {sorted(MODELS)}")
+        settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
+        members, first = (ESTIMATOR[k].check(getattr(self, k), where) for k in ("members", "random_state"))
+        known = hyperparameters(self.model)
+        hparams = {k: v.item() if isinstance(v, np.generic) else v for k, v in self._hparams.items()}
+        for key in sorted(set(hparams) - set(known)):
+            raise HarcnnError(f"{where}: model {self.model!r} has no hyperparameter {key!r}; it has {sorted(known)}")
+        return settings, hparams, [first + r for r in range(members)]
 
     # -- training --
 
     def fit(self, X, y, groups=None, channels: list[str] | None = None) -> HARClassifier:
         """Train on windows `X` `(n, c, t)` with labels `y` (names or ids); `groups` are subjects."""
         X = _windows(X, "X")
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise HarcnnError(f"y must hold one label per window ({len(X)}), got shape {y.shape}")
+        y = _labels(y, len(X))
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
-            raise HarcnnError(f"y must hold at least two classes, got {classes.tolist()}")
+            raise HarcnnError(f"y must hold at least two classes, got one class {classes.tolist()}")
         subject = np.zeros(len(X), np.int64) if groups is None else np.asarray(groups)
         if subject.shape != (len(X),):
             raise HarcnnError(f"groups must hold one subject per window ({len(X)}), got shape {subject.shape}")
@@ -116,28 +122,21 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             subject = np.unique(subject.astype(str), return_inverse=True)[1]
         channels = tuple(channels) if channels is not None else tuple(f"ch{i}" for i in range(X.shape[1]))
         train = WindowSet(X, y_index.astype(np.int64), subject.astype(np.int64), channels, tuple(_label(c) for c in classes))
-        return self.fit_windows(train)
+        self.fit_windows(train)
+        self.classes_ = classes  # in y's own type, as scikit-learn's classifiers return them
+        return self
 
     def fit_windows(self, train: WindowSet, validation: WindowSet | None = None) -> HARClassifier:
         """Train on a `WindowSet`, keeping its class order and channel names (what the CLI calls)."""
-        if validation is None and self.validation_subjects:
-            train, validation = hold_out_subjects(train, self.validation_subjects, seed=0)
-        transform = Standardize.fit(train) if self.standardize else None
-        if transform is not None:
-            train, validation = transform(train), validation and transform(validation)
-        seeds = [int(self.random_state) + r for r in range(int(self.members))]
-        net = build(self.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **self.hparams)
-        recipe = Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in RECIPE_EXTRAS})
-        t0 = time.perf_counter()
-        self.history_ = train_population(
-            net, train, seeds, recipe, validation=validation, on_epoch=self._report if self.verbose else None, standardized=transform
+        settings, hparams, seeds = self.checked_params()
+        fitted = fit_population(
+            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report if self.verbose else None
         )
-        self._set_fitted(net.eval(), ModelMeta(
-            model=self.model, hparams=dict(self.hparams), seq_len=train.seq_len, channels=train.channels, classes=train.classes,
-            members=len(seeds), seeds=tuple(seeds), transform=transform.to_json() if transform else None,
-            training={"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "standardize": self.standardize,
-                      "validation_subjects": self.validation_subjects, **{k: getattr(self, k) for k in RECIPE_EXTRAS},
-                      "wall_s": round(time.perf_counter() - t0, 2)},
+        self.history_ = fitted.history
+        self._set_fitted(fitted.net.eval(), ModelMeta(
+            model=self.model, hparams=hparams, seq_len=train.seq_len, channels=train.channels, classes=train.classes,
+            members=len(seeds), seeds=tuple(seeds), transform=fitted.transform.to_json() if fitted.transform else None,
+            training={**settings, "wall_s": round(fitted.wall_s, 2)},
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
         return self
@@ -169,13 +168,17 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             X = ((X - self.transform_.mean[None, :, None]) / self.transform_.std[None, :, None]).astype(np.float32)
         if not len(X):
             return np.zeros((self.meta_.members, 0, len(self.classes_)), np.float32)
-        return torch.softmax(predict_logits(self.net_, X, default_device()), -1).cpu().numpy()
+        proba = torch.softmax(predict_logits(self.net_, X, default_device()), -1).cpu().numpy()
+        if not np.isfinite(proba).all():
+            raise HarcnnError("the model's outputs are NaN or infinite for these windows (windows far outside the training range?)")
+        return proba
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities `(n, n_classes)`, columns in `classes_` order; an ensemble's are its members' mean."""
         return self.member_proba(X).mean(0)
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "net_")
         return self.classes_[self.predict_proba(X).argmax(1)]
 
     # -- persistence --
@@ -194,14 +197,39 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | Path) -> HARClassifier:
         """A fitted classifier from a model folder written by `save` or `harcnn train`."""
         net, meta = load_model(path)
-        t = meta.training
-        clf = cls(
-            model=meta.model, epochs=t.get("epochs", 10), batch_size=t.get("batch_size", 32), lr=t.get("lr", 1e-3),
-            members=meta.members, standardize=meta.transform is not None, validation_subjects=t.get("validation_subjects", 0),
-            random_state=meta.seeds[0], **{k: t[k] for k in RECIPE_EXTRAS if k in t}, **meta.hparams,
-        )  # fmt: skip
+        recorded = {k: meta.training[k] for k in SETTINGS if k in meta.training}
+        clf = cls(model=meta.model, members=meta.members, random_state=meta.seeds[0], **recorded, **meta.hparams)
+        clf.standardize = meta.transform is not None
         clf._set_fitted(net.to(default_device()), meta)
         return clf
+
+
+HARClassifier.__init__.__signature__ = inspect.Signature(  # what `get_params`, `clone` and `help` read
+    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for k, d in (("model", "cnn"), ("verbose", False))]
+    + [
+        inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default, annotation=s.kind)
+        for s in (ESTIMATOR | SETTINGS).values()
+    ]
+    + [inspect.Parameter("hparams", inspect.Parameter.VAR_KEYWORD)]
+)
+
+
+def _labels(y, n: int) -> np.ndarray:
+    """Class labels as scikit-learn takes them: one per window, binary or multiclass, never continuous."""
+    if y is None:
+        raise HarcnnError("HARClassifier requires y to be passed, but the target y is None")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim != 1 or len(y) != n:
+        raise HarcnnError(f"y must hold one label per window ({n}), got shape {y.shape}")
+    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+        raise HarcnnError(f"y: label {int(np.argmax(~np.isfinite(y)))} is NaN or infinite")
+    kind = type_of_target(y, raise_unknown=True)
+    if kind not in ("binary", "multiclass"):
+        raise HarcnnError(f"y must hold class labels, got a {kind} target (for example {y[0]!r}); harcnn classifies, it does not regress")
+    return y
 
 
 def _label(value):
@@ -210,15 +238,29 @@ def _label(value):
 
 
 def _windows(X, name: str) -> np.ndarray:
-    X = np.asarray(X)
+    """`X` as float32 windows `(n, c, t)`; a 2-D `(n, t)` is n univariate series, as aeon reads it.
+    scikit-learn's `check_array` gives its usual messages (sparse, complex, empty, object arrays)."""
+    if X is None:
+        raise HarcnnError(f"{name}: windows are required, got None")
+    try:
+        X = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=False, ensure_min_samples=0, ensure_2d=False)
+    except TypeError as e:
+        raise TypeError(f"{name}: {e}") from None
+    except ValueError as e:
+        raise HarcnnError(f"{name}: {e}") from None
+    if X.ndim == 2:
+        X = X[:, None, :]
     if X.ndim != 3:
-        raise HarcnnError(f"{name} must be windows (n, channels, steps), got shape {X.shape}")
-    if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
-        raise HarcnnError(f"{name} must hold real numbers, got {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float32)
+        raise HarcnnError(
+            f"{name} must be windows (n, channels, steps), or (n, steps) for one channel, got shape {X.shape}. Reshape your data"
+        )
+    if 0 in X.shape[1:]:
+        raise HarcnnError(
+            f"{name} must hold windows of at least one channel and one step: 0 feature(s) (shape={X.shape}) while a minimum of 1 is required"
+        )
     if not np.isfinite(X).all():
         raise HarcnnError(f"{name}: window {int(np.argmax(~np.isfinite(X).reshape(len(X), -1).all(1)))} holds NaN or infinity")
-    return X
+    return np.ascontiguousarray(X)
 
 
 load = HARClassifier.load

@@ -14,6 +14,7 @@ archive ships every dataset.
 from __future__ import annotations
 
 import csv
+import hashlib
 import zipfile
 import zlib
 from pathlib import Path
@@ -110,6 +111,10 @@ def import_windows(
     if test_path is None:
         return _import_one(path, name, test_subjects, test_fraction, seed)
     test_path = Path(test_path)
+    if test_subjects:
+        raise HarcnnError(f"{test_path}: give either a test file or test subjects, not both (the test file is the whole test split)")
+    if path.is_file() and test_path.is_file() and path.samefile(test_path):
+        raise HarcnnError(f"{test_path}: the test file is the training file; a test split must be other windows")
     X, y, subject, channels, classes, split = _read(path)
     Xt, yt, subject_t, channels_t, classes_t, _ = _read(test_path)
     if (channels or None) != (channels_t or None) or classes != classes_t:
@@ -178,8 +183,30 @@ def _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjec
     numbers = subject.astype(np.int64) if np.issubdtype(subject.dtype, np.integer) else subject_index.astype(np.int64) + 1
     full = WindowSet(X, y_index, numbers, channels, labels)
     train_set, test_set = full.take(~test), full.take(test)
+    _check_split(path, train_set, test_set)
     sha = content_sha256(*(getattr(s, k) for s in (train_set, test_set) for k in ("X", "y", "subject")), names=labels + channels)
     return Dataset(check_name(name or path.stem, "dataset name", str(path)), train_set, test_set, sha, str(path))
+
+
+def _check_split(path: Path, train: WindowSet, test: WindowSet) -> None:
+    """A test split that can measure generalisation: two classes or more to learn, no test class
+    unseen in training, no subject on both sides, no test window identical to a training window."""
+    seen = set(np.unique(train.y).tolist())
+    if len(seen) < 2:
+        raise HarcnnError(f"{path}: the training split holds one class ({train.classes[train.y[0]]!r}); a classifier needs two or more")
+    unseen = sorted(set(np.unique(test.y).tolist()) - seen)
+    if unseen:
+        raise HarcnnError(f"{path}: test class {train.classes[unseen[0]]!r} never occurs in the training split")
+    shared = sorted(set(np.unique(train.subject).tolist()) & set(np.unique(test.subject).tolist()))
+    if shared:
+        raise HarcnnError(
+            f"{path}: subject {shared[0]} is in both the training and the test split ({len(shared)} shared); "
+            "a subject's windows must all be on one side"
+        )
+    digests = {hashlib.sha256(w.tobytes()).digest() for w in train.X}
+    copies = [i for i, w in enumerate(test.X) if hashlib.sha256(w.tobytes()).digest() in digests]
+    if copies:
+        raise HarcnnError(f"{path}: {len(copies)} test window(s) are identical to training windows (the first: test window {copies[0]})")
 
 
 def _check_names(path: Path, what: str, names: tuple[str, ...]) -> None:

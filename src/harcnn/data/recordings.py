@@ -138,6 +138,38 @@ GRAVITY_RANGE = (0.5, 2.0)  # median |acceleration| in g: gravity is always in i
 GYRO_MAX = 35.0  # rad/s, about 2000 deg/s: the range of phone and wearable gyroscopes
 
 
+def hapt_windows(source: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """HAPT's raw recordings cut into UCI-HAR-style windows with every labelled class (12): windows,
+    class index, subject, and the class names (by id, as activity_labels.txt names them)."""
+    from harcnn.data.preprocess import channels, window_labels, windows
+
+    names = hapt_activity_labels(source)
+    ids = sorted(names)
+    index = {label: i for i, label in enumerate(ids)}
+    X, y, subject = [], [], []
+    for rec in read_hapt(source):
+        unnamed = sorted({s.label for s in rec.segments} - set(names))
+        if unnamed:
+            raise HarcnnError(f"{source}: labels.txt uses activity id {unnamed[0]} ({rec.name}), which activity_labels.txt does not name")
+        w, starts = windows(channels(rec))
+        labels = window_labels(rec, starts)
+        keep = labels > 0
+        X.append(w[keep])
+        y.append(np.array([index[v] for v in labels[keep]], np.int64))
+        subject.append(np.full(keep.sum(), rec.subject))
+    return np.concatenate(X), np.concatenate(y), np.concatenate(subject), [names[i] for i in ids]
+
+
+def write_hapt_windows(source: str | Path, out: Path) -> str:
+    """`hapt_windows` of `source` as an NPZ in the `data import` format; what it holds, in a line."""
+    from harcnn.data.uci_har import CHANNELS
+
+    X, y, subject, classes = hapt_windows(source)
+    np.savez(out, X=X, y=y, subject=subject, channels=np.array(CHANNELS), classes=np.array(classes))
+    counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))
+    return f"{len(X)} windows from {len(set(subject.tolist()))} subjects: {counts}"
+
+
 def check_rate(rate: float, where: str) -> float:
     """A sampling rate from timestamps must be plausible; else an error naming the likely time unit."""
     if RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
@@ -168,22 +200,30 @@ def check_units(acc: np.ndarray, gyro: np.ndarray, where: str) -> None:
         )
 
 
+def _without_trailing_empty(row: list[str]) -> list[str]:
+    """A CSV row without the empty fields that trailing commas leave (spreadsheets write them)."""
+    while row and not row[-1].strip():
+        row = row[:-1]
+    return row
+
+
 def read_csv(path: str | Path) -> Recording:
     """A recording from a CSV with a header naming `timestamp, ax, ay, az, gx, gy, gz` (any order)."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as Excel writes one, is not part of the header
     except (OSError, UnicodeDecodeError) as e:
         raise HarcnnError(f"{path}: cannot read ({e})") from None
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    header = [h.strip().lower() for h in _without_trailing_empty(next(reader, []))]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise HarcnnError(f"{path}: header lacks column(s) {missing}; expected {', '.join(CSV_COLUMNS)} (a header line is required)")
     index = [header.index(c) for c in CSV_COLUMNS]
-    rows = []
-    for number, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
+    rows, numbers = [], []  # the values, and the file's line number of each row (blank lines are skipped)
+    for row in reader:
+        number, row = reader.line_num, _without_trailing_empty(row)
+        if not row:
             continue
         if len(row) != len(header):
             raise HarcnnError(f"{path}: line {number} has {len(row)} fields, the header has {len(header)}")
@@ -191,24 +231,24 @@ def read_csv(path: str | Path) -> Recording:
             rows.append([float(row[i]) for i in index])
         except ValueError:
             raise HarcnnError(f"{path}: line {number}: a value is not a number: {row}") from None
+        numbers.append(number)
     if len(rows) < 2:
-        raise HarcnnError(f"{path}: needs at least two samples")
+        raise HarcnnError(f"{path}: holds {len(rows)} sample line(s) after its header; a recording needs at least two samples")
     data = np.array(rows)
     if not np.isfinite(data).all():
-        number = int(np.argmax(~np.isfinite(data).all(1))) + 2
-        raise HarcnnError(f"{path}: line {number} holds NaN or infinity")
+        raise HarcnnError(f"{path}: line {numbers[int(np.argmax(~np.isfinite(data).all(1)))]} holds NaN or infinity")
     t = data[:, 0]
     dt = np.diff(t)
     if (dt <= 0).any():
-        number = int(np.argmax(dt <= 0)) + 3
-        raise HarcnnError(f"{path}: line {number}: timestamps must increase strictly ({t[number - 3]} then {t[number - 2]})")
+        i = int(np.argmax(dt <= 0))
+        raise HarcnnError(f"{path}: line {numbers[i + 1]}: timestamps must increase strictly ({t[i]} then {t[i + 1]})")
     step = float(np.median(dt))
     check_rate(1.0 / step, str(path))
     gaps = dt > 1.5 * step
     if gaps.any():
-        number = int(np.argmax(gaps)) + 3
+        i = int(np.argmax(gaps))
         raise HarcnnError(
-            f"{path}: line {number}: gap of {dt[number - 3]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps"
+            f"{path}: line {numbers[i + 1]}: gap of {dt[i]:.3f} s in the timestamps (sampling step {step:.4f} s); split the recording at gaps"
         )
     check_units(data[:, 1:4], data[:, 4:7], str(path))
     return Recording(path.stem, data[:, 1:4], data[:, 4:7], 1.0 / step)

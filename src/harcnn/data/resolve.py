@@ -34,6 +34,17 @@ def load_dataset(ref: str | None = None) -> Dataset:
     return uci_har.load_source(path)
 
 
+def load_or_fetch(ref: str | None, echo) -> Dataset:
+    """`load_dataset(ref)`; with nothing named and nothing cached, UCI HAR fetched from its URL."""
+    try:
+        return load_dataset(ref)
+    except HarcnnError:
+        if ref or os.environ.get("HARCNN_DATA") or uci_har.default_cached() is not None:
+            raise
+    echo(f"no dataset cached yet: fetching UCI HAR from {uci_har.UCI_URL}")
+    return uci_har.fetch()
+
+
 def load_uci_har(source: str | Path | None = None) -> Bunch:
     """UCI HAR as arrays, the way scikit-learn's dataset loaders return them.
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 
@@ -94,3 +95,21 @@ def onnx_predict(path: Path, X: np.ndarray, batch: int = 1024) -> np.ndarray:
         session.run(["probabilities"], {"windows": np.ascontiguousarray(X[i : i + batch], np.float32)})[0] for i in range(0, len(X), batch)
     ]
     return np.concatenate(out)
+
+
+def check_comparable(model: HARClassifier, test: WindowSet, where: Path) -> WindowSet:
+    """`test`, if its windows are what `model` reads (channels, and steps unless any length will do)."""
+    meta = model.meta_
+    if test.channels != tuple(model.channels_) or (test.seq_len != meta.seq_len and not type(model.net_).ANY_LENGTH):
+        raise HarcnnError(
+            f"{where}: the model reads {meta.c_in} channels x {meta.seq_len} steps ({', '.join(model.channels_)}), but the "
+            f"dataset {len(test.channels)} channels x {test.seq_len} steps; give --data the dataset it was trained on"
+        )
+    return test
+
+
+def compare_int8(path: Path, model: HARClassifier, test: WindowSet) -> tuple[Path, dict[str, float]]:
+    """Quantize the export at `path` to int8 beside it; the test accuracy of both."""
+    q = quantize_int8(path, path.with_name(path.stem + ".int8.onnx"))
+    names, truth = np.array([str(c) for c in model.classes_]), np.array(test.classes)[test.y]
+    return q, {name: float((names[onnx_predict(p, test.X).argmax(1)] == truth).mean()) for name, p in (("float32", path), ("int8", q))}

@@ -28,6 +28,10 @@ class RecordingPredictions:
     def __len__(self) -> int:
         return len(self.start_s)
 
+    def table(self) -> str:
+        """One line a window: start, activity, its probability."""
+        return "\n".join(f"{t:7.2f} s  {a!s:<20} {p.max():.3f}" for t, a, p in zip(self.start_s, self.activity, self.proba))
+
     def write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
@@ -44,10 +48,13 @@ def require_raw_channels(model: HARClassifier) -> None:
         )
 
 
+MAX_SMOOTH = 999  # windows: about 21 minutes of a recording at UCI HAR's 1.28 s hop
+
+
 def check_smooth(k: int) -> int:
-    """`k` neighbouring windows to average: a positive odd number (1 = none)."""
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k % 2 == 0:
-        raise HarcnnError(f"--smooth takes a positive odd number of windows (1: no smoothing), got {k!r}")
+    """`k` neighbouring windows to average: a positive odd number (1 = none), at most MAX_SMOOTH."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_SMOOTH or k % 2 == 0:
+        raise HarcnnError(f"--smooth takes an odd number of windows from 1 (no smoothing) to {MAX_SMOOTH}, got {k!r}")
     return k
 
 

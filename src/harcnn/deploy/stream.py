@@ -62,7 +62,7 @@ def read_samples(lines: Iterable[str]) -> Iterator[tuple[float | None, np.ndarra
     """(timestamp or None, `ax..gz`) per sample line; blank lines are skipped."""
     columns = _Columns()
     for number, line in enumerate(lines, start=1):
-        fields = line.replace(",", " ").split()
+        fields = line.removeprefix("\ufeff").replace(",", " ").split()  # a byte-order mark is not part of the first field
         if not fields:
             continue
         if number == 1 and not _numeric(fields[0]):

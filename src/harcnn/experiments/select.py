@@ -22,7 +22,7 @@ import numpy as np
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 from harcnn.experiments.runner import run_study
-from harcnn.experiments.spec import Config, Spec
+from harcnn.experiments.spec import REFIT_SUFFIX, Config, Spec
 from harcnn.experiments.store import Run, Store
 
 METHOD = "mean validation accuracy (last epoch) of the members, on subjects held out of the training split"
@@ -65,7 +65,7 @@ def select(
     ranking = rank(spec, runs)
     winner = ranking[0].config
     refit = Spec(
-        spec.path, f"{spec.name}-refit", f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",
+        spec.path, spec.name + REFIT_SUFFIX, f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",
         spec.repeats, [replace(winner, validation_subjects=0, cv_folds=0, label=winner.label)], None, first_seed=spec.first_seed + REFIT_SEED_OFFSET,
     )  # fmt: skip
     run_study(refit, dataset, store, checkpoints, echo=echo, **run_options)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,66 +27,30 @@ import torch
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
+from harcnn.models.baselines import check_input as check_baseline_input
 from harcnn.names import check_name
+from harcnn.settings import RECIPE, SETTINGS, check_settings
 from harcnn.train.augment import Augmenter
-from harcnn.train.recipe import RECIPE_EXTRAS, SCHEDULES, Recipe
+from harcnn.train.recipe import Recipe
 
-# Training settings a spec may set, with their types and defaults.
-TRAINING = {
-    "epochs": (int, 10),
-    "batch_size": (int, 32),
-    "lr": (float, 1e-3),
-    "standardize": (bool, False),
-    "validation_subjects": (int, 0),
-    "cv_folds": (int, 0),
-    "weight_decay": (float, 0.0),
-    "schedule": (str, "constant"),
-    "warmup": (float, 0.0),
-    "label_smoothing": (float, 0.0),
-    "scale": (float, 0.0),
-    "jitter": (float, 0.0),
-    "rotate": (float, 0.0),
-    "time_warp": (float, 0.0),
-    "mixup": (float, 0.0),
-}
-# Settings added in harcnn 0.3 (the recipe's extras, cross-validation): at their defaults they are
-# left out of a configuration's key, so that the configurations of earlier stores keep their keys.
-OPTIONAL = (*RECIPE_EXTRAS, "cv_folds")
-LIMITS = {"epochs": 100_000, "batch_size": 1 << 16, "validation_subjects": 10_000}
 MAX_REPEATS = 1000
 MAX_CONFIGS = 10_000
-TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *TRAINING}
+TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *SETTINGS}
+REFIT_SUFFIX = "-refit"  # ends the name of a selection's refit study; reserved, so that no user study can collide with one
 
 
-@dataclass(frozen=True)
-class Config:
-    """One point of a study's grid: everything that decides how a member is trained."""
-
-    model: str
-    hparams: dict
-    epochs: int
-    batch_size: int
-    lr: float
-    standardize: bool
-    validation_subjects: int
-    label: str
-    cv_folds: int = 0  # k > 0: member seed s validates on fold s % k of the training subjects
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup: float = 0.0
-    label_smoothing: float = 0.0
-    scale: float = 0.0
-    jitter: float = 0.0
-    rotate: float = 0.0
-    time_warp: float = 0.0
-    mixup: float = 0.0
+class _ConfigMethods:
+    @property
+    def settings(self) -> dict:
+        return {k: getattr(self, k) for k in SETTINGS}
 
     @property
     def recipe(self) -> Recipe:
-        return Recipe(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, **{k: getattr(self, k) for k in RECIPE_EXTRAS})
+        return Recipe(**{k: getattr(self, k) for k in RECIPE})
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "label" and not (k in OPTIONAL and v == TRAINING[k][1])}
+        json_ = {"model": self.model, "hparams": self.hparams}
+        return json_ | {k: v for k, v in self.settings.items() if SETTINGS[k].keyed_at_default or v != SETTINGS[k].default}
 
     @property
     def validates(self) -> bool:
@@ -104,6 +67,16 @@ class Config:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
+Config = make_dataclass(
+    "Config",
+    [("model", str), ("hparams", dict), ("label", str)] + [(s.name, s.kind, field(default=s.default)) for s in SETTINGS.values()],
+    bases=(_ConfigMethods,),
+    frozen=True,
+)
+Config.__module__ = __name__  # for pickling into worker processes
+Config.__doc__ = "One point of a study's grid: the model, its hyperparameters and every training setting (`harcnn.settings`)."
+
+
 @dataclass(frozen=True)
 class Spec:
     path: Path
@@ -117,6 +90,24 @@ class Spec:
     @property
     def seeds(self) -> range:
         return range(self.first_seed, self.first_seed + self.repeats)
+
+    def config(self, label: str | None = None) -> Config:
+        """The configuration labelled `label` (default: the first)."""
+        labels = [c.label for c in self.configs]
+        if label is not None and label not in labels:
+            raise HarcnnError(f"{self.path}: no configuration {label!r}; it has {labels}")
+        return self.configs[labels.index(label) if label is not None else 0]
+
+    def with_repeats(self, repeats: int, what: str = "repeats") -> Spec:
+        """This study with `repeats` seeds, checked as a spec's own `repeats` is (the CLI's `--repeats` too)."""
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= MAX_REPEATS:
+            raise HarcnnError(f"{self.path}: {what}: must be from 1 to {MAX_REPEATS}, got {repeats!r}")
+        for c in self.configs:
+            if c.cv_folds and repeats % c.cv_folds:
+                raise HarcnnError(
+                    f"{self.path}: {what}: must be a multiple of cv_folds ({c.cv_folds}) so that every fold counts alike, got {repeats}"
+                )
+        return replace(self, repeats=repeats)
 
 
 def load_spec(path: str | Path) -> Spec:
@@ -143,6 +134,8 @@ def parse_spec(raw: dict, path: Path) -> Spec:
         if key not in TOP:
             raise fail(key, f"unknown key; a spec may set {sorted(TOP)}")
     name = check_name(raw.get("name", path.stem), "name", f"{path}: name")
+    if name.endswith(REFIT_SUFFIX):
+        raise fail("name", f"names ending in {REFIT_SUFFIX!r} are reserved for the refit studies of `harcnn select`, got {name!r}")
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise fail("description", f"must be text, got {description!r}")
@@ -156,8 +149,6 @@ def parse_spec(raw: dict, path: Path) -> Spec:
         if not isinstance(m, str) or (m not in MODELS and not is_baseline(m)):
             raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}, baselines: {sorted(BASELINES)}")
     repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
-    if not 1 <= repeats <= MAX_REPEATS:
-        raise fail("repeats", f"must be from 1 to {MAX_REPEATS}, got {repeats}")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise fail(f"grid.{key}", "must be a non-empty list of values")
@@ -166,44 +157,45 @@ def parse_spec(raw: dict, path: Path) -> Spec:
         size *= len(values)
     if size > MAX_CONFIGS:
         raise fail("grid", f"has {size} configurations; at most {MAX_CONFIGS}")
-    base = {k: _typed(raw.get(k, default), kind, k, fail) for k, (kind, default) in TRAINING.items()}
+    base = {k: raw[k] for k in SETTINGS if k in raw}
+    check_settings(base, str(path))  # the base alone, so that its errors name the key as written
     configs = []
     for combo in itertools.product(*grid.values()):
         point = dict(zip(grid, combo))
-        settings = {**base, "model": point.get("model", model)}
-        params = dict(hparams)
-        known = hyperparameters(settings["model"])
-        for key, value in point.items():
-            if key in TRAINING:
-                settings[key] = _typed(value, TRAINING[key][0], f"grid.{key}", fail)
-            elif key in known:
-                params[key] = value
-            elif key != "model":
-                raise fail(
-                    f"grid.{key}", f"not a training setting {sorted(TRAINING)} nor a hyperparameter of {settings['model']} {sorted(known)}"
-                )
+        m = point.get("model", model)
+        settings = {**base, **{k: v for k, v in point.items() if k in SETTINGS}}
+        params = {**hparams, **{k: v for k, v in point.items() if k not in SETTINGS and k != "model"}}
+        known = hyperparameters(m)
         for key, value in params.items():
+            where = f"grid.{key}" if key in point else f"hparams.{key}"
             if key not in known:
-                raise fail(f"hparams.{key}", f"model {settings['model']!r} has no such hyperparameter; it has {sorted(known)}")
-            params[key] = _typed(value, type(known[key]), f"hparams.{key}", fail)
+                if key in point:
+                    raise fail(where, f"not a training setting {sorted(SETTINGS)} nor a hyperparameter of {m} {sorted(known)}")
+                raise fail(where, f"model {m!r} has no such hyperparameter; it has {sorted(known)}")
+            params[key] = _typed(value, type(known[key]), where, fail)
             try:
-                check_hyperparameter(settings["model"], key, params[key], known[key])
+                check_hyperparameter(m, key, params[key], known[key])
             except HarcnnError as e:
-                raise fail(f"hparams.{key}" if key not in point else f"grid.{key}", str(e)) from None
-        _check_values(settings, fail)
-        if settings["cv_folds"] and repeats % settings["cv_folds"]:
-            raise fail("repeats", f"must be a multiple of cv_folds ({settings['cv_folds']}) so that every fold counts alike, got {repeats}")
+                raise fail(where, str(e)) from None
+        settings = check_settings(settings, f"{path}: grid" if set(point) & set(SETTINGS) else str(path))
         label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or name
-        configs.append(Config(hparams=params, label=label, **settings))
+        configs.append(Config(model=m, hparams=params, label=label, **settings))
+    labels = [c.label for c in configs]
+    if len(set(labels)) < len(labels):
+        twice = next(x for x in labels if labels.count(x) > 1)
+        raise fail("grid", f"names configuration [{twice}] twice; every value of a grid key must differ")
     reference = raw.get("reference")
-    if reference is not None and reference not in [c.label for c in configs]:
-        raise fail("reference", f"{reference!r} is not one of the configurations {[c.label for c in configs]}")
-    return Spec(path, name, description, repeats, configs, reference)
+    if reference is not None and reference not in labels:
+        raise fail("reference", f"{reference!r} is not one of the configurations {labels}")
+    return Spec(path, name, description, 1, configs, reference).with_repeats(repeats)
 
 
 def _typed(value, kind: type, key: str, fail):
+    """A hyperparameter or spec value as the type of its default (numpy scalars as Python's)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if kind is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list | tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise fail(key, f"must be a list of whole numbers, got {value!r}")
         return tuple(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -211,35 +203,6 @@ def _typed(value, kind: type, key: str, fail):
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise fail(key, f"must be {kind.__name__}, got {value!r}")
     return value
-
-
-def _check_values(settings: dict, fail) -> None:
-    for key in ("epochs", "batch_size"):
-        if not 1 <= settings[key] <= LIMITS[key]:
-            raise fail(key, f"must be from 1 to {LIMITS[key]}, got {settings[key]}")
-    if not math.isfinite(settings["lr"]) or not 0 < settings["lr"] <= 10:
-        raise fail("lr", f"must be a positive finite number (at most 10), got {settings['lr']}")
-    if not 0 <= settings["validation_subjects"] <= LIMITS["validation_subjects"]:
-        raise fail("validation_subjects", f"must be 0 (none) or a number of subjects, got {settings['validation_subjects']}")
-    if settings["cv_folds"] == 1 or not 0 <= settings["cv_folds"] <= LIMITS["validation_subjects"]:
-        raise fail("cv_folds", f"must be 0 (none) or a number of folds from 2, got {settings['cv_folds']}")
-    if settings["cv_folds"] and settings["validation_subjects"]:
-        raise fail("cv_folds", "give either cv_folds or validation_subjects, not both")
-    if settings["schedule"] not in SCHEDULES:
-        raise fail("schedule", f"must be one of {list(SCHEDULES)}, got {settings['schedule']!r}")
-    bounds = {
-        "weight_decay": 1.0,
-        "warmup": 1.0,
-        "label_smoothing": 1.0,
-        "scale": 10.0,
-        "jitter": 10.0,
-        "rotate": 180.0,
-        "time_warp": 1.0,
-        "mixup": 100.0,
-    }
-    for key, high in bounds.items():
-        if not math.isfinite(settings[key]) or not 0 <= settings[key] < high:
-            raise fail(key, f"must be a finite number in [0, {high:g}), got {settings[key]}")
 
 
 def _show(value) -> str:
@@ -261,8 +224,11 @@ def check_against_data(spec: Spec, train: WindowSet) -> None:
                 raise HarcnnError(
                     f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but the training split has {n_subjects} subjects"
                 )
-    for config in (c for c in spec.configs if not is_baseline(c.model)):
+    for config in spec.configs:
         try:
+            if is_baseline(config.model):
+                check_baseline_input(config.model, seq_len)
+                continue
             with torch.device("meta"):
                 build(config.model, c_in, n_classes, seq_len, **config.hparams)
         except (HarcnnError, ValueError) as e:

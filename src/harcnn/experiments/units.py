@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 import harcnn
-from harcnn.data.splits import hold_out_fold, hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
@@ -25,7 +24,10 @@ from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics
 from harcnn.models import build, is_baseline
 from harcnn.models.baselines import fit_predict_proba
-from harcnn.train.population import EVAL_BATCH, predict_logits, train_population
+from harcnn.models.baselines import memory_bytes as baseline_memory_bytes
+from harcnn.names import safe_filename
+from harcnn.train.fit import Split, fit_population, split
+from harcnn.train.population import EVAL_BATCH, predict_logits
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
 
@@ -39,18 +41,15 @@ class Prepared:
     test: WindowSet
     transform: Standardize | None
 
+    @property
+    def split(self) -> Split:
+        return Split(self.train, self.validation, self.transform)
 
-def prepare(config: Config, dataset: Dataset, fold: int | None = None, split_seed: int = 0) -> Prepared:
+
+def prepare(config: Config, dataset: Dataset, fold: int | None = None) -> Prepared:
     """The splits of `config` (for cross-validation: of fold `fold`), standardised on what trains."""
-    train, validation = dataset.train, None
-    if config.validation_subjects:
-        train, validation = hold_out_subjects(train, config.validation_subjects, split_seed)
-    elif config.cv_folds:
-        train, validation = hold_out_fold(train, config.cv_folds, fold, split_seed)
-    transform = Standardize.fit(train) if config.standardize else None
-    if transform is None:
-        return Prepared(train, validation, dataset.test, None)
-    return Prepared(transform(train), validation and transform(validation), transform(dataset.test), transform)
+    s = split(config.settings, dataset.train, fold)
+    return Prepared(s.train, s.validation, s.transform(dataset.test) if s.transform else dataset.test, s.transform)
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
@@ -64,7 +63,7 @@ def member_bytes(config: Config, data: WindowSet) -> int:
     into threes. For a
     baseline: its features of every training window, twice, in float64."""
     if is_baseline(config.model):
-        return 2 * 8 * len(data) * int(config.hparams.get("n_kernels", 10000))
+        return baseline_memory_bytes(config.model, config.hparams, len(data))
     with torch.device("meta"):
         model = build(config.model, data.n_channels, len(data.classes), data.seq_len, **config.hparams)
         sizes = []  # every layer's output for one window
@@ -82,15 +81,15 @@ def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDG
     return 1 if is_baseline(config.model) else max(1, budget // member_bytes(config, data))
 
 
-def check_memory(configs: list[Config], data: WindowSet, workers: int) -> None:
-    """Refuse, before anything trains, a configuration of which one member cannot fit in a worker's share of memory."""
+def check_memory(configs: list[Config], data: WindowSet, workers: int, members: int = 1) -> None:
+    """Refuse, before anything trains, a configuration of which `members` members cannot fit in a worker's share of memory."""
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 1 << 40
     share = total // max(1, workers)
     for config in configs:
-        need = member_bytes(config, data)
+        need = members * member_bytes(config, data)
         if need > share:
             raise HarcnnError(
-                f"configuration [{config.label}]: one member needs about {need / 2**30:.1f} GiB, but each of {workers} "
+                f"configuration [{config.label}]: {members} member(s) need about {need / 2**30:.1f} GiB, but each of {workers} "
                 f"worker(s) has {share / 2**30:.1f} GiB of this machine's {total / 2**30:.1f} GiB; use a smaller model or fewer workers"
             )
 
@@ -105,7 +104,7 @@ class Unit:
 
     @property
     def checkpoint_name(self) -> str:
-        return f"{self.study}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
+        return f"{safe_filename(self.study)}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
 
 
 def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
@@ -117,24 +116,18 @@ def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable
 def train_and_score(
     unit: Unit, prepared: Prepared, data_sha256: str, checkpoint: Path, on_epoch: Callable[[int], None] | None
 ) -> list[Run]:
-    config, seeds, train = unit.config, unit.seeds, prepared.train
+    config, seeds = unit.config, unit.seeds
     if is_baseline(config.model):
         return _baseline_runs(unit, prepared, data_sha256)
-    model = build(config.model, train.n_channels, len(train.classes), train.seq_len, members=len(seeds), **config.hparams)
+    fitted = fit_population(
+        config.model, config.hparams, config.settings, prepared.split, seeds,
+        on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)), checkpoint=checkpoint,
+    )  # fmt: skip
     t0 = time.perf_counter()
-    history = train_population(
-        model,
-        train,
-        seeds,
-        config.recipe,
-        validation=prepared.validation,
-        on_epoch=on_epoch and (lambda epoch, h: on_epoch(epoch)),
-        checkpoint=checkpoint,
-        standardized=prepared.transform,
-    )
-    logits = predict_logits(model, prepared.test.X)
-    wall = (time.perf_counter() - t0) / len(seeds)
-    return _runs(unit, prepared, data_sha256, logits.softmax(-1).cpu().numpy(), [history.member(r) for r in range(len(seeds))], wall)
+    logits = predict_logits(fitted.net, prepared.test.X)
+    wall = (fitted.wall_s + time.perf_counter() - t0) / len(seeds)
+    curves = [fitted.history.member(r) for r in range(len(seeds))]
+    return _runs(unit, prepared, data_sha256, logits.softmax(-1).cpu().numpy(), curves, wall)
 
 
 def _baseline_runs(unit: Unit, prepared: Prepared, data_sha256: str) -> list[Run]:

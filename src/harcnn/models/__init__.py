@@ -5,8 +5,8 @@ models (see `models.layers`). To add a model, write one file with population lay
 here; the generic test in tests/test_models.py then checks it.
 
     >>> from harcnn import models
-    >>> models.list_models()
-    ['cnn', 'convlstm', 'fcn', 'inception', 'multihead', 'resnet']
+    >>> models.list_models(peers=False)
+    ['cnn', 'multihead', 'fcn', 'resnet', 'inception', 'convlstm']
     >>> net = models.create("cnn", c_in=9, n_classes=6, seq_len=128, filters=32)
 """
 
@@ -36,9 +36,18 @@ MODELS: dict[str, type[PopulationModel]] = {
 MAX_SIZE = 1 << 16  # largest width, kernel or pooling size a hyperparameter may name
 
 
-def list_models() -> list[str]:
-    """The registered model names."""
-    return sorted(MODELS)
+def list_models(peers: bool = True) -> list[str]:
+    """The registered model names: the CNN families, then (with `peers`) the aeon peers."""
+    return list(MODELS) + (list(BASELINES) if peers else [])
+
+
+def describe(name: str) -> str:
+    """One line for `harcnn models`: the hyperparameters with their defaults, and what it accepts."""
+    params = ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items())
+    if is_baseline(name):
+        return f'{name}: {params}; a peer (aeon, pip install "harcnn[rocket]"), one seed at a time; windows of at least {BASELINES[name].min_length} steps'
+    length = "windows of any length (global average pooling)" if MODELS[name].ANY_LENGTH else "windows of the length it was built for"
+    return f"{name}: {params}; {length}"
 
 
 def is_baseline(name: str) -> bool:
@@ -48,7 +57,7 @@ def is_baseline(name: str) -> bool:
 
 def hyperparameters(name: str) -> dict[str, object]:
     """The tunable hyperparameters of a model (or baseline) and their defaults."""
-    params = inspect.signature(BASELINES[name] if name in BASELINES else _builder(name)).parameters
+    params = inspect.signature(BASELINES[name].signature if name in BASELINES else _builder(name)).parameters
     fixed = {"self", "c_in", "n_classes", "seq_len", "members"}
     return {k: p.default for k, p in params.items() if k not in fixed}
 

@@ -1,14 +1,20 @@
-"""Non-neural baselines, run through the same runner, store and report as the CNNs.
+"""The peers a user would run instead of a CNN, through the same runner, store and report (aeon, an
+optional extra: `pip install "harcnn[rocket]"`). A peer fits one seed at a time, not as a population.
 
-MiniRocket: Angus Dempster, Daniel F. Schmidt and Geoffrey I. Webb, "MiniRocket: A Very Fast
-(Almost) Deterministic Transform for Time Series Classification", KDD 2021; aeon's implementation
-(`MiniRocketClassifier`: the transform and a ridge classifier with cross-validated regularisation),
-an optional extra: `pip install "harcnn[rocket]"`. It is what a user who wants the best activity
-recogniser from raw windows would run instead of a CNN, so studies can show the two side by side.
-A baseline trains one seed at a time, not as a population.
+- MiniRocket: Dempster, Schmidt and Webb, "MiniRocket: A Very Fast (Almost) Deterministic Transform
+  for Time Series Classification", KDD 2021 (`MiniRocketClassifier`: the transform and a ridge
+  classifier with cross-validated regularisation).
+- Hydra: Dempster, Schmidt and Webb, "Hydra: Competing Convolutional Kernels for Fast and Accurate
+  Time Series Classification", DMKD 2023 (`HydraClassifier`).
+- MultiRocket-Hydra: the same paper's concatenation of MultiRocket and Hydra features
+  (`MultiRocketHydraClassifier`), the strongest peer measured on UCI HAR's windows.
 """
 
 from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,18 +26,54 @@ def minirocket(n_kernels: int = 10000, max_dilations_per_kernel: int = 32) -> No
     """The hyperparameters of MiniRocket (the signature `harcnn models` and specs read)."""
 
 
-BASELINES = {"minirocket": minirocket}
+def hydra(n_kernels: int = 8, n_groups: int = 64) -> None:
+    """The hyperparameters of Hydra and MultiRocket-Hydra: kernels per group and groups per dilation."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    signature: object  # a function whose parameters are the hyperparameters and their defaults
+    estimator: str  # aeon's classifier, "module:Class"
+    min_length: int  # the shortest window its kernels fit
+    features: object  # hyperparameters -> the length of a window's transform (for the memory estimate)
+
+
+BASELINES = {
+    "minirocket": Peer(minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h: h["n_kernels"]),
+    # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
+    "hydra": Peer(hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h: 2 * h["n_kernels"] * h["n_groups"] * 8),
+    "multirocket-hydra": Peer(
+        hydra,
+        "aeon.classification.convolution_based:MultiRocketHydraClassifier",
+        9,
+        lambda h: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
+    ),
+}
+
+
+def check_input(name: str, seq_len: int) -> None:
+    """Refuse, before anything is fitted, windows shorter than the peer's kernels."""
+    if seq_len < BASELINES[name].min_length:
+        raise HarcnnError(f"{name}: windows of {seq_len} steps are shorter than its kernels ({BASELINES[name].min_length} steps)")
+
+
+def memory_bytes(name: str, hparams: dict, n_windows: int) -> int:
+    """Its features of every training window, twice (the transform and the ridge's copy), in float64."""
+    defaults = {k: p.default for k, p in inspect.signature(BASELINES[name].signature).parameters.items()}
+    return 2 * 8 * n_windows * BASELINES[name].features({**defaults, **hparams})
 
 
 def fit_predict_proba(name: str, hparams: dict, train: WindowSet, seed: int, threads: int, *windows: np.ndarray) -> list[np.ndarray]:
-    """Fit baseline `name` with `seed` on `train`; class probabilities `(n, classes)` for each array of `windows`."""
-    try:
-        from aeon.classification.convolution_based import MiniRocketClassifier
-    except ImportError:
-        raise HarcnnError('the minirocket baseline needs aeon: pip install "harcnn[rocket]"') from None
-    if name != "minirocket":
+    """Fit peer `name` with `seed` on `train`; class probabilities `(n, classes)` for each array of `windows`."""
+    if name not in BASELINES:
         raise HarcnnError(f"unknown baseline {name!r}; harcnn has {sorted(BASELINES)}")
-    model = MiniRocketClassifier(**hparams, n_jobs=threads, random_state=seed)
+    module, cls = BASELINES[name].estimator.split(":")
+    try:
+        estimator = getattr(importlib.import_module(module), cls)
+    except ImportError:
+        raise HarcnnError(f'the {name} baseline needs aeon: pip install "harcnn[rocket]"') from None
+    check_input(name, train.seq_len)
+    model = estimator(**hparams, n_jobs=threads, random_state=seed)
     model.fit(train.X.astype(np.float32), train.y)
     out = []
     for X in windows:

@@ -11,6 +11,7 @@ average pooling makes the model accept windows of any length.
 from torch import Tensor, nn
 
 from harcnn.models.layers import PopBatchNorm, PopConv1d, PopLinear, PopulationModel, global_average, to_image
+from harcnn.models.shapes import require_kernels_fit
 
 
 class FCN(PopulationModel):
@@ -18,6 +19,7 @@ class FCN(PopulationModel):
 
     def __init__(self, c_in: int, n_classes: int, seq_len: int, members: int = 1, filters: int = 64, kernels: tuple[int, ...] = (7, 5, 3)):
         super().__init__(members)
+        require_kernels_fit("fcn", seq_len, kernels)
         widths = [filters, 2 * filters, filters][: len(kernels)] + [filters] * max(0, len(kernels) - 3)
         layers, c = [], c_in
         for k, w in zip(kernels, widths):

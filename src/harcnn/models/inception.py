@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from harcnn.models.layers import PopBatchNorm, PopConv1d, PopLinear, PopulationModel, cat_members, global_average, to_image
+from harcnn.models.shapes import require_kernels_fit
 
 
 class _Module(nn.Module):
@@ -47,6 +48,7 @@ class InceptionTime(PopulationModel):
         bottleneck: int = 32,
     ):
         super().__init__(members)
+        require_kernels_fit("inception", seq_len, kernels)
         width = filters * (len(kernels) + 1)
         self.blocks, self.shortcuts = nn.ModuleList(), nn.ModuleList()
         c, c_res = c_in, c_in

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from harcnn.errors import HarcnnError
+
 
 class PopulationModel(nn.Module):
     """Base of every registered model: `members` independent models in one module.
@@ -258,3 +260,19 @@ class PopLSTM(nn.Module):
             h = torch.sigmoid(o) * torch.tanh(c)
             outputs.append(h)
         return torch.stack(outputs, dim=2)
+
+
+def check_finite(model: nn.Module) -> None:
+    """Refuse a population with a weight that is NaN or infinite (training diverged), so that such a
+    model is an error and never a saved model or a stored score."""
+    bad = sorted(
+        {
+            r
+            for p in model.parameters()
+            for r in torch.nonzero(~torch.isfinite(p.detach()).reshape(p.shape[0], -1).all(1)).flatten().tolist()
+        }
+    )
+    if bad:
+        raise HarcnnError(
+            f"training diverged: member(s) {bad} have weights that are NaN or infinite; lower lr, weight_decay or the augmentation"
+        )

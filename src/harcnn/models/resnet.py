@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from harcnn.models.layers import PopBatchNorm, PopConv1d, PopLinear, PopulationModel, global_average, to_image
+from harcnn.models.shapes import require_kernels_fit
 
 
 class _Block(nn.Module):
@@ -55,6 +56,7 @@ class ResNet(PopulationModel):
         pool: int = 1,
     ):
         super().__init__(members)
+        require_kernels_fit("resnet", seq_len, kernels, pool, blocks)
         self.pool = pool
         widths = [filters] + [2 * filters] * (blocks - 1)
         layers, c = [], c_in

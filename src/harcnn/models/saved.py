@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from harcnn.errors import HarcnnError
 from harcnn.models import MODELS, build
-from harcnn.models.layers import PopLinear, PopulationModel
+from harcnn.models.layers import PopLinear, PopulationModel, check_finite
 
 FORMAT = "harcnn-model"
 FORMAT_VERSION = 3  # 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
@@ -136,6 +136,8 @@ def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) ->
     folder = Path(folder)
     if not folder.parent.is_dir():
         raise HarcnnError(f"{folder}: cannot write a model there, the folder {folder.parent} does not exist")
+    if not all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
+        raise HarcnnError(f"{folder}: refusing to save a model whose weights are NaN or infinite (training diverged)")
     folder.mkdir(exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / "model.safetensors")
     (folder / "model.json").write_text(json.dumps(meta.to_json(), indent=1))
@@ -155,9 +157,12 @@ def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
         raise HarcnnError(f"{meta_path}: not valid JSON ({e})") from None
     meta = ModelMeta.from_json(raw, str(meta_path))
     try:
-        model = meta.build()
+        with torch.device("meta"):  # the shapes its fields describe, before anything is allocated
+            shapes = {k: tuple(v.shape) for k, v in meta.build().state_dict().items()}
     except (HarcnnError, ValueError, TypeError) as e:
         raise HarcnnError(f"{meta_path}: the model cannot be built from its fields ({e})") from None
+    _check_weights_file(weights_path, shapes, transposed=raw.get("format_version", 1) == 1)
+    model = meta.build()
     try:
         state = load_file(weights_path)
         if raw.get("format_version", 1) == 1:
@@ -165,7 +170,29 @@ def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
         model.load_state_dict(state)
     except (SafetensorError, RuntimeError, OSError) as e:
         raise HarcnnError(f"{weights_path}: weights do not load into {meta.model} ({str(e).splitlines()[0]})") from None
+    try:
+        check_finite(model)
+    except HarcnnError as e:
+        raise HarcnnError(f"{weights_path}: {e}") from None
     return model.eval(), meta
+
+
+def _check_weights_file(path: Path, shapes: dict[str, tuple[int, ...]], transposed: bool) -> None:
+    """The file's tensors, read from its header only, against what model.json describes: a missing,
+    extra or misshapen tensor is named, and nothing the size of an absurd model.json is allocated."""
+    try:
+        with safe_open(path, "pt") as f:
+            found = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError) as e:
+        raise HarcnnError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0]})") from None
+    for key in sorted(set(shapes) | set(found)):
+        if key not in found:
+            raise HarcnnError(f"{path}: tensor {key!r} is missing (model.json describes it)")
+        if key not in shapes:
+            raise HarcnnError(f"{path}: tensor {key!r} is not part of the model model.json describes")
+        want = shapes[key][:-2] + shapes[key][:-3:-1] if transposed and len(shapes[key]) >= 2 else shapes[key]
+        if found[key] != shapes[key] and found[key] != want:
+            raise HarcnnError(f"{path}: tensor {key!r} has shape {list(found[key])}, model.json describes {list(shapes[key])}")
 
 
 def _dense_weights_transposed(model: PopulationModel, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
 from harcnn.models import is_baseline
 from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.report import plots
+from harcnn.report.study import write_study_files
 from harcnn.report.tables import format_table, group_by_label, study_rows
 
 STYLE = """
@@ -145,3 +147,21 @@ def _model_tables(groups: dict, train: WindowSet) -> str:
             )
         )
     return "".join(parts)
+
+
+def report_store(db: Path, studies: list[str] | None, results: Path, train_set, echo) -> Path:
+    """Every study's table (echoed) and files, then the HTML report; `train_set()` gives the training
+    windows for the input figures, or None."""
+    if not db.is_file():
+        raise HarcnnError(f"{db}: no results store yet; run a study first (harcnn run experiments/baseline.toml)")
+    with Store(db) as store:
+        names = studies or store.studies()
+        unknown = sorted(set(names) - set(store.studies()))
+        if unknown:
+            raise HarcnnError(f"{db}: no runs of study {unknown[0]!r}; it has {store.studies()}")
+        for name in names:
+            info, runs = store.study_info(name), store.runs(name)
+            rows, reference = study_rows(runs, info["reference"], info["labels"])
+            echo(format_table(name, rows, reference) + "\n")
+            write_study_files(name, runs, results / safe_filename(name), info["labels"])
+        return write_report(store, names, results / "report.html", train_set())

@@ -6,6 +6,7 @@ names from users' files (a class called `$x^$`, say) are drawn as written, never
 """
 
 import functools
+import json
 from pathlib import Path
 
 import matplotlib
@@ -133,3 +134,11 @@ def input_histograms(X: np.ndarray, channels: tuple[str, ...], path: Path, overl
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     return path
+
+
+def write_evaluation(metrics: dict, classes: tuple[str, ...], title: str, out: Path) -> tuple[Path, Path]:
+    """`harcnn evaluate`'s files in `out`: the confusion matrix (PNG) and the metrics (JSON)."""
+    out.mkdir(exist_ok=True)
+    png = confusion(np.asarray(metrics["confusion"]), classes, title, out / "confusion.png")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return png, out / "metrics.json"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from harcnn.experiments.store import Run
 from harcnn.report.plots import boxplot
-from harcnn.report.tables import group_by_label
+from harcnn.report.tables import format_table, group_by_label, population_labels, study_rows
 
-# the last three are empty where a run has none
+# the last three are empty where a run has none; a label is unique per configuration and dataset (`population_labels`)
 COLUMNS = [
     "study",
     "label",
@@ -32,10 +32,10 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
     with open(out / "runs.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
-        for r in runs:
+        for r, label in zip(runs, population_labels(runs)):
             val = r.curves.get("val_accuracy")
             writer.writerow(
-                [r.study, r.label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
+                [r.study, label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
                 + [f"{val[-1]:.6f}" if val else "", "" if r.ensemble_accuracy is None else f"{r.ensemble_accuracy:.6f}"]
                 + ["" if r.ensemble_size is None else r.ensemble_size]
             )
@@ -43,3 +43,15 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
     png = boxplot(groups, f"{study}: test accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
     return [out / "runs.csv", out / "runs.json", png]
+
+
+def study_summary(study: str, mine: list[Run], every: list[Run], reference: str | None, order: list[str]) -> str:
+    """The table of this run's configurations (`mine`), and a note on the study's other runs in the store."""
+    rows, reference = study_rows(mine, reference, order)
+    text = format_table(study, rows, reference)
+    if len(every) > len(mine):
+        text += (
+            f"\nnote: the store also holds {len(every) - len(mine)} runs of study {study!r} with another configuration or dataset; "
+            "they are kept apart in runs.csv and the report"
+        )
+    return text

@@ -23,8 +23,7 @@ class Row:
     p_welch: float | None
     p_mannwhitney: float | None
     validation: float | None = None  # mean last-epoch validation accuracy (%), where subjects were held out
-    ensemble: float | None = None  # mean accuracy (%) of the populations' mean-probability ensembles
-    ensemble_size: int | None = None
+    ensembles: tuple[tuple[int, float], ...] = ()  # (members, mean accuracy %) of the mean-probability ensembles, per population size
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
@@ -34,13 +33,18 @@ def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str,
     configuration (a study rerun with a changed spec) or dataset are never pooled. Such labels get
     what tells them apart appended, `[config 1a2b3c]` or `[data 44e906aa]`.
     """
+    groups: dict[str, list[Run]] = {label: [] for label in order or []}
+    for run, label in zip(runs, population_labels(runs)):
+        groups.setdefault(label, []).append(run)
+    return {label: g for label, g in groups.items() if g}
+
+
+def population_labels(runs: list[Run]) -> list[str]:
+    """Each run's label, made unique per (configuration, dataset) as `group_by_label` describes."""
     keys: dict[str, set] = {}
     for run in runs:
         keys.setdefault(run.label, set()).add((run.config_key, run.data_sha256))
-    groups: dict[str, list[Run]] = {label: [] for label in order or []}
-    for run in runs:
-        groups.setdefault(_population_label(run, keys[run.label]), []).append(run)
-    return {label: g for label, g in groups.items() if g}
+    return [_population_label(run, keys[run.label]) for run in runs]
 
 
 def _population_label(run: Run, keys: set) -> str:
@@ -80,28 +84,32 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
     return rows, reference
 
 
-def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, float | None, int | None]:
+def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple[int, float], ...]]:
+    """Mean validation accuracy, and the ensembles' mean accuracy per population size: every member
+    of a population carries its ensemble's accuracy, so the mean over the runs of one size is the
+    mean over the ensembles of that size (ensembles of different sizes are never averaged)."""
     validation = [r.curves["val_accuracy"][-1] for r in runs if r.curves.get("val_accuracy")]
-    ensembles = [r for r in runs if r.ensemble_accuracy is not None]
-    return (
-        100 * float(np.mean(validation)) if validation else None,
-        100 * float(np.mean([r.ensemble_accuracy for r in ensembles])) if ensembles else None,
-        min(r.ensemble_size for r in ensembles) if ensembles else None,
+    sizes = sorted({r.ensemble_size for r in runs if r.ensemble_accuracy is not None and r.ensemble_size})
+    ensembles = tuple(
+        (k, 100 * float(np.mean([r.ensemble_accuracy for r in runs if r.ensemble_size == k and r.ensemble_accuracy is not None])))
+        for k in sizes
     )
+    return (100 * float(np.mean(validation)) if validation else None, ensembles)
 
 
 def format_table(study: str, rows: list[Row], reference: str) -> str:
     width = max(12, *(len(r.label) for r in rows))
     lines = [
         f"{study}: test accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
-        "  val: mean validation accuracy (held-out training subjects); ensemble: accuracy of the populations' mean probabilities / members",
+        "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
+        " ensembles / their members, one figure per population size",
         f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}  {'val':>6}  {'ensemble':>8}",
     ]
     for r in rows:
         p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
         p2 = f"{r.p_mannwhitney:8.3g}" if r.p_mannwhitney is not None else f"{'ref' if r.label == reference else '-':>8}"
         val = f"{r.validation:6.2f}" if r.validation is not None else f"{'-':>6}"
-        ens = f"{r.ensemble:.2f}/{r.ensemble_size}" if r.ensemble is not None else "-"
+        ens = ", ".join(f"{a:.2f}/{k}" for k, a in r.ensembles) or "-"
         lines.append(
             f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
         )

@@ -78,8 +78,20 @@ class Adam:
         if self.fallback is not None:
             self.fallback.step()
             return
-        torch._foreach_add_(self.steps, 1)
-        _fused_step(self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, self.steps, self.lr, self.betas, self.eps)
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]  # as torch.optim.Adam: a weight without a gradient
+        # (an LSTM's recurrent weights when it sees one step) is left as it is
+        steps = [self.steps[i] for i in live]
+        torch._foreach_add_(steps, 1)
+        _fused_step(
+            [self.params[i] for i in live],
+            [self.params[i].grad for i in live],
+            [self.exp_avg[i] for i in live],
+            [self.exp_avg_sq[i] for i in live],
+            steps,
+            self.lr,
+            self.betas,
+            self.eps,
+        )
 
     def state_tensors(self) -> dict[str, Tensor]:
         """Everything that decides later steps, by name."""

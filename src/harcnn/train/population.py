@@ -26,7 +26,7 @@ from torch import nn
 import harcnn
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
-from harcnn.models.layers import bind_generators, reset_members
+from harcnn.models.layers import bind_generators, check_finite, reset_members
 from harcnn.train.adam import Adam
 from harcnn.train.augment import Augmenter, Mixed
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
@@ -38,6 +38,9 @@ EVAL_BATCH = 512
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+CHECKPOINT_EVERY = 60.0  # seconds of training between two checkpoints of a population
 
 
 def member_generators(seeds: list[int], device: torch.device) -> list[torch.Generator]:
@@ -53,13 +56,13 @@ def train_population(
     on_epoch: Callable[[int, History], None] | None = None,
     device: torch.device | None = None,
     checkpoint: Path | None = None,
-    checkpoint_every: float = 60.0,
+    checkpoint_every: float | None = None,
     standardized: Standardize | None = None,
 ) -> History:
     """Initialise member r of `model` from `seeds[r]` and train all members for `recipe.epochs`.
 
     With `checkpoint`, the population's state is saved there after an epoch once `checkpoint_every`
-    seconds have passed since the last save (not after the last epoch: the caller stores the result),
+    (default CHECKPOINT_EVERY) seconds have passed since the last save (not after the last epoch: the caller stores the result),
     and training resumes from it when it holds the same seeds and recipe. An interruption thus loses
     at most about a minute; saving the multi-head population took 0.1-0.25 s, every epoch 2 s a study.
     `standardized` is the standardisation `train` went through, so that rotations act on physical axes.
@@ -69,7 +72,8 @@ def train_population(
     """
     with flushing_denormals():
         device = device or default_device()
-        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized)
+        every = CHECKPOINT_EVERY if checkpoint_every is None else checkpoint_every
+        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, every, standardized)
 
 
 def _losses(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float) -> torch.Tensor:
@@ -131,6 +135,7 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
             saved = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)
+    check_finite(model)
     return history
 
 

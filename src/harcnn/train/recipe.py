@@ -1,36 +1,14 @@
 """Plain data types of training: how to train (`Recipe`) and what came out per epoch (`History`)."""
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 
-SCHEDULES = ("constant", "cosine")
+from harcnn.settings import RECIPE, SETTINGS
+
+ADAM_EPS = 1e-7  # Keras' Adam epsilon, which the tutorial's figures were made with
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """How to train: the tutorial's Keras settings by default (Adam lr 1e-3, eps 1e-7, batch 32).
-
-    Each further ingredient is off by default and earns its place in a study (experiments/):
-    `weight_decay` (decoupled, as AdamW), `schedule` ("cosine": linear warmup over a `warmup`
-    fraction of the steps, then cosine decay to zero), `label_smoothing`, and augmentation drawn per
-    member from its own generator (`scale`, `jitter`, `rotate`, `time_warp`, `mixup`: see
-    `train.augment`).
-    """
-
-    epochs: int = 10
-    batch_size: int = 32
-    lr: float = 1e-3
-    eps: float = 1e-7
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup: float = 0.0
-    label_smoothing: float = 0.0
-    scale: float = 0.0
-    jitter: float = 0.0
-    rotate: float = 0.0
-    time_warp: float = 0.0
-    mixup: float = 0.0
-
+class _RecipeMethods:
     def lr_at(self, step: int, total: int) -> float:
         """The learning rate of step `step` (0-based) of `total`."""
         if self.schedule == "constant":
@@ -42,8 +20,16 @@ class Recipe:
         return 0.5 * self.lr * (1 + math.cos(math.pi * progress))
 
 
-# The ingredients beyond the tutorial's settings; at their defaults they change nothing.
-RECIPE_EXTRAS = ("weight_decay", "schedule", "warmup", "label_smoothing", "scale", "jitter", "rotate", "time_warp", "mixup")
+Recipe = make_dataclass(
+    "Recipe",
+    [(name, SETTINGS[name].kind, field(default=SETTINGS[name].default)) for name in RECIPE] + [("eps", float, field(default=ADAM_EPS))],
+    bases=(_RecipeMethods,),
+    frozen=True,
+)
+Recipe.__module__ = __name__  # for pickling into worker processes
+Recipe.__doc__ = """How to train: the recipe settings of `harcnn.settings` (the tutorial's Keras settings by
+default: Adam lr 1e-3, eps 1e-7, batch 32; every further ingredient off, earning its place in a
+study) and Adam's epsilon. Augmentation is drawn per member from its own generator (`train.augment`)."""
 
 
 @dataclass

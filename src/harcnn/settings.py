@@ -1,0 +1,163 @@
+"""Every training setting declared once: its type, bounds, default and meaning.
+
+The spec parser (`experiments.spec`), the training recipe (`train.recipe`), `HARClassifier`'s
+parameters and the README's settings table are all derived from `SETTINGS`, and every entry point
+(a spec, the estimator, a loaded model's metadata) checks values with `check`, so a value refused in
+a spec is refused everywhere, with the same one-line message. scikit-learn's
+`_parameter_constraints` is the model: constraints as data, one validator.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from harcnn.errors import HarcnnError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: `kind` is int, float, bool or str; numbers lie in [low, high] (`high_open`:
+    high itself excluded; `low_open`: low excluded); text is one of `choices`; `skip` is a value
+    refused inside the range (cv_folds = 1 is not a cross-validation)."""
+
+    name: str
+    kind: type
+    default: object
+    doc: str
+    group: str  # "recipe": how a member trains; "data": what it trains and validates on
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    skip: int | None = None
+    keyed_at_default: bool = True  # False: added after 0.2; left out of a configuration's key at its default
+
+    @property
+    def allowed(self) -> str:
+        """The allowed values, in words (for errors and the README)."""
+        if self.kind is bool:
+            return "true or false"
+        if self.choices:
+            return " or ".join(repr(c) for c in self.choices)
+        if self.kind is int:
+            span = f"a whole number from {self.low:g} to {self.high:g}"
+        else:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            span = f"a finite number in {left}{self.low:g}, {self.high:g}{right}"
+        return span + (f", not {self.skip}" if self.skip is not None else "")
+
+    def check(self, value: object, where: str) -> object:
+        """`value` as this setting's type (numpy scalars accepted, whole floats not), or a one-line error."""
+        fail = HarcnnError(f"{where}: {self.name}: must be {self.allowed}, got {value!r}")
+        if self.kind is bool:
+            if not isinstance(value, bool | np.bool_):
+                raise fail
+            return bool(value)
+        if self.kind is str:
+            if not isinstance(value, str) or value not in self.choices:
+                raise fail
+            return str(value)
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise fail
+        if self.kind is int:
+            if not isinstance(value, numbers.Integral):
+                raise fail
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise fail
+        low_ok = value > self.low if self.low_open else value >= self.low
+        high_ok = value < self.high if self.high_open else value <= self.high
+        if not (low_ok and high_ok) or value == self.skip:
+            raise fail
+        return value
+
+
+def _unit(name: str, doc: str, high: float = 1.0, **kw) -> Setting:
+    """A non-negative float ingredient, off (0) by default."""
+    return Setting(name, float, 0.0, doc, "recipe", low=0.0, high=high, high_open=True, keyed_at_default=False, **kw)
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting("epochs", int, 10, "passes over the training windows", "recipe", low=1, high=100_000),
+        Setting("batch_size", int, 32, "windows per optimiser step", "recipe", low=1, high=1 << 16),
+        Setting("lr", float, 1e-3, "Adam's learning rate (the peak, with a schedule)", "recipe", low=0.0, high=10.0, low_open=True),
+        _unit("weight_decay", "decoupled weight decay, as AdamW"),
+        Setting(
+            "schedule",
+            str,
+            "constant",
+            "learning-rate schedule: cosine is a linear warmup then cosine decay to zero",
+            "recipe",
+            choices=("constant", "cosine"),
+            keyed_at_default=False,
+        ),
+        _unit("warmup", "share of the steps spent warming up (cosine schedule)"),
+        _unit("label_smoothing", "label smoothing of the cross-entropy"),
+        _unit("scale", "augmentation: each window's channels times N(1, scale)", high=10.0),
+        _unit("jitter", "augmentation: N(0, jitter) added to every value", high=10.0),
+        _unit(
+            "rotate",
+            "augmentation: the sensor frame turned by up to this many degrees, the same rotation for every x/y/z triplet of a window",
+            high=180.0,
+        ),
+        _unit("time_warp", "augmentation: smooth random speed changes, N(1, time_warp) at four knots"),
+        _unit("mixup", "augmentation: Beta(mixup, mixup) blends of window pairs and their labels", high=100.0),
+        Setting("standardize", bool, False, "standardise each channel with the training windows' mean and std", "data"),
+        Setting(
+            "validation_subjects", int, 0, "training subjects held out for validation curves and selection", "data", low=0, high=10_000
+        ),
+        Setting(
+            "cv_folds",
+            int,
+            0,
+            "subject-grouped folds of the training split: seed s validates on fold s % k",
+            "data",
+            low=0,
+            high=10_000,
+            skip=1,
+            keyed_at_default=False,
+        ),
+    )
+}
+RECIPE = tuple(name for name, s in SETTINGS.items() if s.group == "recipe")
+DEFAULTS = {name: s.default for name, s in SETTINGS.items()}
+
+
+def check_settings(values: dict, where: str) -> dict:
+    """Every setting of `values` checked and typed, the missing ones at their defaults, and the rules
+    that join two settings; unknown names are an error."""
+    unknown = sorted(set(values) - set(SETTINGS))
+    if unknown:
+        raise HarcnnError(f"{where}: {unknown[0]}: not a training setting; they are {sorted(SETTINGS)}")
+    out = {name: s.check(values[name], where) if name in values else s.default for name, s in SETTINGS.items()}
+    if out["cv_folds"] and out["validation_subjects"]:
+        raise HarcnnError(f"{where}: cv_folds: give either cv_folds or validation_subjects, not both")
+    return out
+
+
+def _toml(value: object) -> str:
+    """A default as a spec writes it."""
+    return (
+        str(value).lower()
+        if isinstance(value, bool)
+        else f'"{value}"'
+        if isinstance(value, str)
+        else f"{value:g}"
+        if isinstance(value, float)
+        else str(value)
+    )
+
+
+def markdown_table() -> str:
+    """The README's table of settings (a test keeps the README equal to it)."""
+    rows = [f"| `{s.name}` | `{_toml(s.default)}` | {s.allowed} | {s.doc} |" for s in SETTINGS.values()]
+    return "\n".join(["| setting | default | allowed | what it does |", "| --- | --- | --- | --- |", *rows])

@@ -1,0 +1,83 @@
+"""The one training path: hold subjects out, standardise, build, train. A study's unit and
+`HARClassifier.fit` both call `fit_population`, so a notebook fit and a study's member with the same
+settings and seeds are the same model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harcnn.data.splits import hold_out_fold, hold_out_subjects
+from harcnn.data.transforms import Standardize
+from harcnn.data.windows import WindowSet
+from harcnn.models import build
+from harcnn.models.layers import PopulationModel
+from harcnn.settings import RECIPE
+from harcnn.train.population import History, train_population
+from harcnn.train.recipe import Recipe
+
+SPLIT_SEED = 0  # the validation subjects (and folds) are drawn with this seed, the same for every member
+
+
+@dataclass(frozen=True)
+class Split:
+    """What a population trains and validates on, after its standardisation (fitted on `train`)."""
+
+    train: WindowSet
+    validation: WindowSet | None
+    transform: Standardize | None
+
+
+def split(settings: dict, train: WindowSet, fold: int | None = None, validation: WindowSet | None = None) -> Split:
+    """Hold out `validation_subjects` (or fold `fold` of `cv_folds`) of `train` unless `validation` is
+    given, then standardise both on what trains, if `standardize`."""
+    if validation is None and settings["validation_subjects"]:
+        train, validation = hold_out_subjects(train, settings["validation_subjects"], SPLIT_SEED)
+    elif validation is None and settings["cv_folds"]:
+        train, validation = hold_out_fold(train, settings["cv_folds"], fold, SPLIT_SEED)
+    transform = Standardize.fit(train) if settings["standardize"] else None
+    if transform is None:
+        return Split(train, validation, None)
+    return Split(transform(train), validation and transform(validation), transform)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    net: PopulationModel
+    history: History
+    transform: Standardize | None
+    wall_s: float  # training time of the whole population
+
+
+def fit_population(
+    model: str,
+    hparams: dict,
+    settings: dict,
+    data: WindowSet | Split,
+    seeds: list[int],
+    validation: WindowSet | None = None,
+    on_epoch: Callable[[int, History], None] | None = None,
+    checkpoint: Path | None = None,
+) -> Fitted:
+    """Train `seeds` of registered `model` as one population with checked `settings` (`harcnn.settings`).
+
+    `data` is the training windows (split here, cross-validation on fold `seeds[0] % cv_folds`) or a
+    `Split` already made."""
+    if isinstance(data, WindowSet):
+        fold = seeds[0] % settings["cv_folds"] if settings["cv_folds"] else None
+        data = split(settings, data, fold, validation)
+    net = build(model, data.train.n_channels, len(data.train.classes), data.train.seq_len, members=len(seeds), **hparams)
+    t0 = time.perf_counter()
+    history = train_population(
+        net,
+        data.train,
+        seeds,
+        Recipe(**{k: settings[k] for k in RECIPE}),
+        validation=data.validation,
+        on_epoch=on_epoch,
+        checkpoint=checkpoint,
+        standardized=data.transform,
+    )
+    return Fitted(net, history, data.transform, time.perf_counter() - t0)

@@ -1,0 +1,129 @@
+"""`HARClassifier` in scikit-learn's conventions: its estimator checks, labels returned in y's own
+type, errors before training, and no model whose weights are not finite."""
+
+import json
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file, save_file
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import harcnn
+from harcnn.errors import HarcnnError
+
+# 2-D data is n univariate series (as aeon reads it); scikit-learn's checks use 1-5 columns, so the
+# checked estimator is an FCN of 1-step kernels, trained long enough to pass the accuracy check.
+CHECKED = harcnn.HARClassifier("fcn", epochs=20, lr=1e-2, filters=8, kernels=(1,))
+N_FEATURES = (
+    "windows are (n, channels, steps) and n_features_in_ counts channels; a 2-D X is one channel of "
+    "X.shape[1] steps, and models with global pooling accept windows of any number of steps"
+)
+EXPECTED = {
+    "check_n_features_in_after_fitting": N_FEATURES,
+    "check_n_features_in": N_FEATURES,
+    "check_classifiers_train": N_FEATURES,
+}
+
+
+@pytest.mark.slow
+@parametrize_with_checks([CHECKED], expected_failed_checks=lambda estimator: EXPECTED)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def windows(n=24, c=2, t=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, c, t)).astype(np.float32), np.arange(n) % 2
+
+
+TINY = dict(epochs=1, batch_size=8, filters=4, dense=8)
+
+
+@pytest.mark.parametrize(
+    "y, kind",
+    [(np.array([1.0, 2.0] * 12), np.floating), (np.array([True, False] * 12), np.bool_), (np.array(["a", "b"] * 12), np.str_)],
+)
+def test_labels_come_back_in_y_own_type(y, kind):
+    X, _ = windows()
+    clf = harcnn.HARClassifier(**TINY).fit(X, y)
+    assert np.issubdtype(clf.predict(X).dtype, kind) and set(clf.predict(X)) <= set(y)
+    assert 0 <= clf.score(X, y) <= 1
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        (np.linspace(0, 1, 24), "got a continuous target"),
+        (np.array([1.0, np.inf] * 12), "label 1 is NaN or infinite"),
+        (np.zeros(24), "at least two classes, got one class"),
+        (None, "requires y to be passed"),
+    ],
+)
+def test_targets_that_are_not_classes_are_refused(y, message):
+    with pytest.raises(HarcnnError, match=message):
+        harcnn.HARClassifier(**TINY).fit(windows()[0], y)
+
+
+def test_predict_before_fit_and_empty_windows():
+    X, y = windows()
+    with pytest.raises(NotFittedError):
+        harcnn.HARClassifier().predict(X)
+    with pytest.raises(HarcnnError, match="at least one channel and one step"):
+        harcnn.HARClassifier(**TINY).fit(X, y).predict(np.zeros((3, 2, 0)))
+
+
+def test_init_and_set_params_store_without_checking():
+    clf = harcnn.HARClassifier(lr=-1, schedule="linear", members=1.7)
+    assert clf.get_params()["lr"] == -1
+    clf.set_params(epochs=0, filters=-3)
+    with pytest.raises(HarcnnError, match="epochs: must be a whole number from 1"):
+        clf.fit(*windows())
+
+
+def test_numpy_scalars_as_a_grid_search_passes_them(tmp_path):
+    X, y = windows()
+    clf = harcnn.HARClassifier(
+        epochs=np.int64(1), lr=np.float32(1e-3), batch_size=8, filters=np.int64(4), dense=8, random_state=np.int64(3)
+    )
+    clf.fit(X, y).save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["hparams"]["filters"] == 4 and meta["training"]["epochs"] == 1 and meta["seeds"] == [3]
+
+
+def test_training_that_diverges_is_an_error_not_a_model():
+    X, y = windows()
+    with pytest.raises(HarcnnError, match="training diverged"):
+        # allowed settings whose product is not: decay multiplies the weights by 1 - lr * wd = -8.9 a step
+        harcnn.HARClassifier(**{**TINY, "epochs": 3, "batch_size": 1}, lr=10.0, weight_decay=0.99).fit(X, y)
+
+
+def test_a_saved_model_with_nan_weights_or_foreign_tensors_does_not_load(tmp_path):
+    X, y = windows()
+    harcnn.HARClassifier(**TINY).fit(X, y).save(tmp_path / "m")
+    weights = tmp_path / "m" / "model.safetensors"
+    state = load_file(weights)
+    key = next(k for k in state if k.endswith("weight"))
+    save_file({**state, key: state[key] * np.nan}, weights)
+    with pytest.raises(HarcnnError, match="model.safetensors: training diverged: member"):
+        harcnn.load(tmp_path / "m")
+    save_file({("renamed." + key if k == key else k): v for k, v in state.items()}, weights)
+    with pytest.raises(HarcnnError, match=f"tensor '{key}' is missing"):
+        harcnn.load(tmp_path / "m")
+
+
+def test_an_absurd_model_json_is_refused_before_allocating(tmp_path):
+    X, y = windows()
+    harcnn.HARClassifier(**TINY).fit(X, y).save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["hparams"].update(filters=65536, dense=65536)  # ~ 10^10 weights were it built
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(HarcnnError, match="has shape .* model.json describes"):
+        harcnn.load(tmp_path / "m")
+
+
+def test_an_lstm_that_sees_one_step_trains():
+    X, y = windows(t=18)  # (18 - 4 convolutions * (5 - 1)) // pool 2 = 1 step
+    clf = harcnn.HARClassifier("convlstm", epochs=1, batch_size=8, filters=4, hidden=4).fit(X, y)
+    assert clf.predict_proba(X).shape == (24, 2)

@@ -529,7 +529,7 @@ def test_train_checks_its_output_and_options_before_training(monkeypatch, capsys
     fails(monkeypatch, capsys, "members: must be a whole number from 1", *base, "--members", 0)
     rocket = tmp_path / "r.toml"
     rocket.write_text('model = "minirocket"\nrepeats = 1\n')
-    fails(monkeypatch, capsys, "'minirocket' is a baseline", "train", rocket, "--data", tiny_zip, "--out", tmp_path / "m")
+    fails(monkeypatch, capsys, "'minirocket' is a peer (aeon)", "train", rocket, "--data", tiny_zip, "--out", tmp_path / "m")
     huge = tmp_path / "h.toml"
     huge.write_text('model = "resnet"\nrepeats = 1\nbatch_size = 65536\n[hparams]\nfilters = 65536\n')
     fails(monkeypatch, capsys, "GiB", "train", huge, "--data", tiny_zip, "--out", tmp_path / "m")

@@ -210,3 +210,12 @@ def test_import_harcnn_is_light():
     code = "import sys, harcnn; print('torch' in sys.modules, harcnn.__version__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", harcnn.__version__]
+
+
+def test_inference_imports_no_training_code():
+    import subprocess
+    import sys
+
+    code = "import sys, harcnn.deploy.predict, harcnn.deploy.stream, harcnn.deploy.onnx; print([m for m in sys.modules if m.startswith('harcnn.train')])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out

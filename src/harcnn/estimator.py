@@ -29,12 +29,11 @@ import harcnn
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.models import MODELS, hyperparameters, is_baseline
+from harcnn.models import hyperparameters, is_population
+from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import PopulationModel
 from harcnn.models.saved import ModelMeta, load_model, save_model
 from harcnn.settings import SETTINGS, Setting, check_settings
-from harcnn.train.fit import fit_population
-from harcnn.train.population import History, default_device, predict_logits
 
 ESTIMATOR = {  # the estimator's own parameters beside the training settings, checked like them
     "members": Setting(
@@ -92,12 +91,15 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         """The settings, hyperparameters and seeds, each checked as a spec's are (`fit` calls it; the CLI
         too, before it loads data)."""
         where = "HARClassifier"
-        if isinstance(self.model, str) and is_baseline(self.model):
+        try:
+            population = is_population(self.model)
+        except HarcnnError as e:
+            raise HarcnnError(f"{where}: model: {e}") from None
+        if not population:
             raise HarcnnError(
-                f"{where}: model: {self.model!r} is a baseline (aeon), not a CNN harcnn trains and saves; compare it in a study (harcnn run)"
+                f"{where}: model: {self.model!r} is a peer (aeon), fitted one seed at a time, not a CNN harcnn trains and saves; "
+                "compare it in a study (harcnn run)"
             )
-        if not isinstance(self.model, str) or self.model not in MODELS:
-            raise HarcnnError(f"{where}: model: unknown model {self.model!r}; registered: {sorted(MODELS)}")
         settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
         members, first = (ESTIMATOR[k].check(getattr(self, k), where) for k in ("members", "random_state"))
         known = hyperparameters(self.model)
@@ -128,6 +130,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
 
     def fit_windows(self, train: WindowSet, validation: WindowSet | None = None) -> HARClassifier:
         """Train on a `WindowSet`, keeping its class order and channel names (what the CLI calls)."""
+        from harcnn.train.fit import fit_population  # training code only where training happens: inference imports none
+
         settings, hparams, seeds = self.checked_params()
         fitted = fit_population(
             self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report if self.verbose else None
@@ -141,7 +145,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         ))  # fmt: skip
         return self
 
-    def _report(self, epoch: int, history: History) -> None:
+    def _report(self, epoch: int, history) -> None:
         line = f"epoch {epoch + 1}/{self.epochs}: train loss {np.mean(history.train_loss[-1]):.4f}, accuracy {np.mean(history.train_accuracy[-1]):.4f}"
         if history.val_accuracy:
             line += f", validation accuracy {np.mean(history.val_accuracy[-1]):.4f}"

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field, make_dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.models import BASELINES, MODELS, build, check_hyperparameter, hyperparameters, is_baseline
-from harcnn.models.baselines import check_input as check_baseline_input
+from harcnn.models import check_hyperparameter, check_input, hyperparameters, require_registered
 from harcnn.names import check_name
 from harcnn.settings import RECIPE, SETTINGS, check_settings
 from harcnn.train.augment import Augmenter
@@ -146,8 +144,10 @@ def parse_spec(raw: dict, path: Path) -> Spec:
             raise fail(key, "must be a table")
     model = raw.get("model", "cnn")
     for m in grid.get("model", [model]):
-        if not isinstance(m, str) or (m not in MODELS and not is_baseline(m)):
-            raise fail("model", f"unknown model {m!r}; registered: {sorted(MODELS)}, baselines: {sorted(BASELINES)}")
+        try:
+            require_registered(m)
+        except HarcnnError as e:
+            raise fail("model", str(e)) from None
     repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
@@ -226,10 +226,6 @@ def check_against_data(spec: Spec, train: WindowSet) -> None:
                 )
     for config in spec.configs:
         try:
-            if is_baseline(config.model):
-                check_baseline_input(config.model, seq_len)
-                continue
-            with torch.device("meta"):
-                build(config.model, c_in, n_classes, seq_len, **config.hparams)
+            check_input(config.model, c_in, n_classes, seq_len, config.hparams)
         except (HarcnnError, ValueError) as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None

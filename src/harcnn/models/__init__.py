@@ -15,13 +15,17 @@ from __future__ import annotations
 import inspect
 import math
 
+import torch
+
 from harcnn.errors import HarcnnError
+from harcnn.models import baselines
 from harcnn.models.baselines import BASELINES
 from harcnn.models.cnn import CNN
 from harcnn.models.convlstm import DeepConvLSTM
 from harcnn.models.fcn import FCN
 from harcnn.models.inception import InceptionTime
 from harcnn.models.layers import PopulationModel
+from harcnn.models.memory import population_member_bytes
 from harcnn.models.multihead import MultiHeadCNN
 from harcnn.models.resnet import ResNet
 
@@ -44,15 +48,46 @@ def list_models(peers: bool = True) -> list[str]:
 def describe(name: str) -> str:
     """One line for `harcnn models`: the hyperparameters with their defaults, and what it accepts."""
     params = ", ".join(f"{k}={v}" for k, v in hyperparameters(name).items())
-    if is_baseline(name):
+    if not is_population(name):
         return f'{name}: {params}; a peer (aeon, pip install "harcnn[rocket]"), one seed at a time; windows of at least {BASELINES[name].min_length} steps'
     length = "windows of any length (global average pooling)" if MODELS[name].ANY_LENGTH else "windows of the length it was built for"
     return f"{name}: {params}; {length}"
 
 
-def is_baseline(name: str) -> bool:
-    """Whether `name` is a non-neural baseline (`models.baselines`), trained one seed at a time."""
-    return name in BASELINES
+def is_population(name: str) -> bool:
+    """Whether `name` trains its seeds together as one population (the CNNs); a peer (aeon) fits one
+    seed at a time. The one place where the two kinds differ is here and in `baselines`."""
+    require_registered(name)
+    return name in MODELS
+
+
+def require_registered(name: object) -> str:
+    if not isinstance(name, str) or (name not in MODELS and name not in BASELINES):
+        raise HarcnnError(f"unknown model {name!r}; registered: {list_models()}")
+    return name
+
+
+def check_input(name: str, c_in: int, n_classes: int, seq_len: int, hparams: dict) -> None:
+    """Refuse, before anything trains, windows the model cannot take: a CNN is built once on the meta
+    device (no memory), a peer's kernels must fit."""
+    if not is_population(name):
+        return baselines.check_input(name, seq_len)
+    with torch.device("meta"):
+        build(name, c_in, n_classes, seq_len, **hparams)
+
+
+def member_bytes(name: str, hparams: dict, c_in: int, n_classes: int, seq_len: int, n_windows: int, batch_size: int) -> int:
+    """Memory one member (one seed) needs to train on `n_windows` windows (`models.memory`, `baselines.memory_bytes`)."""
+    if not is_population(name):
+        return baselines.memory_bytes(name, hparams, n_windows)
+    with torch.device("meta"):
+        model = build(name, c_in, n_classes, seq_len, **hparams)
+    return population_member_bytes(model, c_in, seq_len, n_windows, batch_size)
+
+
+def members_in(name: str, budget: int, per_member: int) -> int:
+    """How many seeds train together in `budget` bytes: a population as many as fit, a peer one."""
+    return max(1, budget // per_member) if is_population(name) else 1
 
 
 def hyperparameters(name: str) -> dict[str, object]:
@@ -84,8 +119,6 @@ def build(name: str, c_in: int, n_classes: int, seq_len: int, members: int = 1, 
 def create(name: str, c_in: int = 9, n_classes: int = 6, seq_len: int = 128, members: int = 1, seed: int = 0, **hparams) -> PopulationModel:
     """A model ready for any training loop: built, member r initialised from seed `seed + r` (Keras'
     initialisers) and its dropout drawing from that member's generator (CPU)."""
-    import torch
-
     from harcnn.models.layers import bind_generators, reset_members
 
     model = build(name, c_in, n_classes, seq_len, members=members, **hparams)
@@ -118,5 +151,5 @@ def check_hyperparameter(model: str, key: str, value, default) -> None:
 
 def _builder(name: str) -> type[PopulationModel]:
     if name not in MODELS:
-        raise HarcnnError(f"unknown model {name!r}; registered: {sorted(MODELS)}")
+        raise HarcnnError(f"unknown model {name!r}; registered: {list_models()}")
     return MODELS[name]

@@ -59,8 +59,7 @@ def check_input(name: str, seq_len: int) -> None:
 
 def memory_bytes(name: str, hparams: dict, n_windows: int) -> int:
     """Its features of every training window, twice (the transform and the ridge's copy), in float64."""
-    defaults = {k: p.default for k, p in inspect.signature(BASELINES[name].signature).parameters.items()}
-    return 2 * 8 * n_windows * BASELINES[name].features({**defaults, **hparams})
+    return 2 * 8 * n_windows * summary_row(name, hparams)["output"][0]
 
 
 def fit_predict_proba(name: str, hparams: dict, train: WindowSet, seed: int, threads: int, *windows: np.ndarray) -> list[np.ndarray]:
@@ -81,3 +80,14 @@ def fit_predict_proba(name: str, hparams: dict, train: WindowSet, seed: int, thr
         proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
         out.append(proba)
     return out
+
+
+def summary_row(name: str, hparams: dict) -> dict:
+    """The peer as a layer table's one row: aeon's classifier and the length of its transform."""
+    defaults = {k: p.default for k, p in inspect.signature(BASELINES[name].signature).parameters.items()}
+    return {
+        "layer": name,
+        "type": BASELINES[name].estimator.split(":")[1] + " (aeon)",
+        "output": (BASELINES[name].features({**defaults, **hparams}),),
+        "params": 0,
+    }

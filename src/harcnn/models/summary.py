@@ -3,11 +3,14 @@
 import torch
 from torch import nn
 
-from harcnn.models import build
+from harcnn.models import baselines, build, is_population
 
 
 def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -> list[dict]:
-    """One row per leaf layer of a single model, in call order, shapes without the batch and member axes."""
+    """One row per leaf layer of a single model, in call order, shapes without the batch and member axes;
+    a peer (aeon) is one row: its transform's features, no trained parameters but the ridge's."""
+    if not is_population(name):
+        return [baselines.summary_row(name, hparams)]
     model = build(name, c_in, n_classes, seq_len, **hparams).eval()
     rows: list[dict] = []
 

@@ -16,7 +16,6 @@ import numpy as np
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
-from harcnn.models import is_baseline
 from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.report import plots
@@ -132,11 +131,6 @@ def _model_tables(groups: dict, train: WindowSet) -> str:
     parts = ["<h3>Models</h3>"]
     for label, g in groups.items():
         config = g[0].config
-        if is_baseline(config["model"]):
-            parts.append(
-                f"<p><b>[{html.escape(label)}]</b> {html.escape(config['model'])} (aeon), {html.escape(str(config['hparams']))}</p>"
-            )
-            continue
         layers = layer_table(config["model"], train.n_channels, len(train.classes), train.seq_len, **config["hparams"])
         total = sum(layer["params"] for layer in layers)
         parts.append(f"<p><b>[{html.escape(label)}]</b> {html.escape(config['model'])}, {total:,} parameters</p>")

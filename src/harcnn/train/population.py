@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -26,19 +25,13 @@ from torch import nn
 import harcnn
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
+from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import bind_generators, check_finite, reset_members
 from harcnn.train.adam import Adam
 from harcnn.train.augment import Augmenter, Mixed
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
 from harcnn.train.recipe import History, Recipe
 from harcnn.train.runtime import flushing_denormals
-
-EVAL_BATCH = 512
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
 
 CHECKPOINT_EVERY = 60.0  # seconds of training between two checkpoints of a population
 
@@ -137,16 +130,3 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
             on_epoch(epoch, history)
     check_finite(model)
     return history
-
-
-@torch.no_grad()
-def predict_logits(model: nn.Module, X: np.ndarray, device: torch.device | None = None) -> torch.Tensor:
-    """Logits of every member for every window, `(R, n, n_classes)`, in large batches."""
-    device = device or next(model.parameters()).device
-    model.eval()
-    members = next(model.parameters()).shape[0]
-    chunks = []
-    for start in range(0, len(X), EVAL_BATCH):
-        x = torch.from_numpy(np.ascontiguousarray(X[start : start + EVAL_BATCH])).to(device)
-        chunks.append(model(x.expand(members, *x.shape)))
-    return torch.cat(chunks, dim=1)

@@ -3,41 +3,17 @@ the problem (exit status 2), stores nothing wrong, loses nothing stored and writ
 the results folder."""
 
 import csv
-import io
 import json
-import sys
 import zipfile
 
 import numpy as np
 import pytest
 
-from harcnn.cli import main
 from harcnn.experiments.store import Store
+from helpers import cli, fails
 from test_recordings import synthetic, write_csv
 
 SPEC = 'model = "cnn"\nrepeats = 2\nepochs = 1\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n'
-
-
-def cli(monkeypatch, capsys, *args, stdin: str | None = None) -> tuple[int, str]:
-    """Run `harcnn ARGS` as the console script does; (exit status, stderr + stdout)."""
-    monkeypatch.setattr(sys, "argv", ["harcnn", *map(str, args)])
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = 0
-    try:
-        main()
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.err + out.out
-
-
-def fails(monkeypatch, capsys, message: str, *args, stdin: str | None = None) -> str:
-    code, text = cli(monkeypatch, capsys, *args, stdin=stdin)
-    assert code == 2, text
-    assert "Traceback" not in text and message in text, text
-    assert len([line for line in text.splitlines() if line.startswith("error:")]) == 1, text
-    return text
 
 
 # ---- specs: names, bounds, types -----------------------------------------------------------------

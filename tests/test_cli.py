@@ -5,19 +5,11 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from harcnn import load
 from harcnn.cli import app
 from harcnn.experiments.store import Store
-
-runner = CliRunner()
-
-
-def invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
+from helpers import invoke, runner
 
 
 @pytest.fixture

@@ -9,12 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from harcnn.cli import app
 from harcnn.experiments.store import Store
-
-runner = CliRunner()
+from helpers import invoke
 
 
 @pytest.fixture
@@ -24,12 +21,6 @@ def grid_spec(tmp_path):
     return path
 
 
-def run_cli(*args):
-    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def runs_by_key(db):
     with Store(db) as store:
         return {(r.label, r.seed): r.accuracy for r in store.runs("grid")}
@@ -37,8 +28,8 @@ def runs_by_key(db):
 
 @pytest.mark.slow
 def test_worker_processes_give_the_same_runs_as_one_process(tiny_zip, grid_spec, tmp_path):
-    run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "one", "--no-progress")
-    run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "two", "--workers", 2, "--no-progress")
+    invoke("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "one", "--no-progress")
+    invoke("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "two", "--workers", 2, "--no-progress")
     one, two = runs_by_key(tmp_path / "one" / "harcnn.db"), runs_by_key(tmp_path / "two" / "harcnn.db")
     assert len(one) == 4 and one.keys() == two.keys()
     for key in one:
@@ -48,7 +39,7 @@ def test_worker_processes_give_the_same_runs_as_one_process(tiny_zip, grid_spec,
 @pytest.mark.ray
 @pytest.mark.slow
 def test_ray_executor_on_a_local_instance(tiny_zip, grid_spec, tmp_path):
-    out = run_cli("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "ray", "--executor", "ray", "--workers", 2, "--no-progress")
+    out = invoke("run", grid_spec, "--data", tiny_zip, "--results", tmp_path / "ray", "--executor", "ray", "--workers", 2, "--no-progress")
     assert "filters=4" in out
     assert len(runs_by_key(tmp_path / "ray" / "harcnn.db")) == 4
 

@@ -4,21 +4,13 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from harcnn.cli import app
 from harcnn.data.importer import import_windows
 from harcnn.data.resolve import load_dataset
 from harcnn.errors import HarcnnError
+from helpers import invoke, runner
 from test_recordings import synthetic, write_csv
-
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    result = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):

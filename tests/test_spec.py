@@ -1,5 +1,7 @@
 """Spec files: grids expand to configurations; every mistake is one error naming file and key."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,18 @@ def test_rotation_without_xyz_channels_is_caught_before_training(tmp_path):
 def test_missing_spec(tmp_path):
     with pytest.raises(HarcnnError, match="no such spec file"):
         load_spec(tmp_path / "nope.toml")
+
+
+def test_set_overrides_are_checked_as_the_spec_own_keys(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text('model = "cnn"\nepochs = 10\n[grid]\nlr = [0.001, 0.01]\n')
+    spec = load_spec(path, ["epochs=3", 'schedule="cosine"'])
+    assert {c.epochs for c in spec.configs} == {3} and {c.schedule for c in spec.configs} == {"cosine"}
+    for item, message in [
+        ("epochs=0", "study.toml: epochs: must be a whole number from 1"),
+        ("filters=8", "'filters' is not a training setting"),
+        ("lr=0.1", "varies lr in its grid"),
+        ("schedule=cosine", "is not a TOML value"),
+    ]:
+        with pytest.raises(HarcnnError, match=re.escape(message)):
+            load_spec(path, [item])

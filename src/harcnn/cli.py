@@ -28,6 +28,7 @@ ResultsOpt = Annotated[Path, typer.Option(help="Folder for the store and per-stu
 DbOpt = Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")]
 RepeatsOpt = Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")]
 ProgressOpt = Annotated[bool, typer.Option(help="Show a progress bar.")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a training setting of the spec: KEY=VALUE (repeatable).")]
 WorkersOpt = Annotated[
     int,
     typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU)."),
@@ -51,11 +52,11 @@ def _dataset(ref: str | None, fetch_if_missing: bool = False):
     return load_or_fetch(ref, typer.echo) if fetch_if_missing else load_dataset(ref)
 
 
-def _study(spec: Path, repeats: int | None):
-    """The spec, with `--repeats` applied (checked like the spec's own)."""
+def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
+    """The spec, with `--set` and `--repeats` applied (checked like the spec's own keys)."""
     from harcnn.experiments.spec import load_spec
 
-    study = load_spec(spec)
+    study = load_spec(spec, overrides or [])
     return study if repeats is None else study.with_repeats(repeats, "--repeats")
 
 
@@ -132,6 +133,7 @@ def run(
     results: ResultsOpt = Path("results"),
     db: DbOpt = None,
     repeats: RepeatsOpt = None,
+    overrides: SetOpt = None,
     progress: ProgressOpt = True,
     workers: WorkersOpt = 0,
     executor: Annotated[
@@ -145,7 +147,7 @@ def run(
     from harcnn.experiments.store import Store
     from harcnn.names import safe_filename
 
-    study = _study(spec, repeats)
+    study = _study(spec, repeats, overrides)
     ds = _dataset(data, fetch_if_missing=True)
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
@@ -170,6 +172,7 @@ def select(
     results: ResultsOpt = Path("results"),
     db: DbOpt = None,
     repeats: RepeatsOpt = None,
+    overrides: SetOpt = None,
     progress: ProgressOpt = True,
     workers: WorkersOpt = 0,
 ) -> None:
@@ -179,7 +182,7 @@ def select(
     from harcnn.experiments.store import Store
     from harcnn.report.text import selection_summary
 
-    study = _study(spec, repeats)
+    study = _study(spec, repeats, overrides)
     ds = _dataset(data, fetch_if_missing=True)
     with Store(db or results / "harcnn.db") as store:
         ranking, refit = select_configuration(
@@ -218,16 +221,16 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of the first member.")] = 0,
     members: Annotated[int, typer.Option(help="Train this many seeds (SEED, SEED+1, ...) and save them as one ensemble.")] = 1,
     config: Annotated[Optional[str], typer.Option(help="Label of the grid configuration to train.")] = None,
+    overrides: SetOpt = None,
 ) -> None:
     """Train one model (or an ensemble of --members seeds) and save it (safetensors + JSON)."""
     from harcnn.estimator import HARClassifier
-    from harcnn.experiments.spec import load_spec
     from harcnn.experiments.units import check_memory
     from harcnn.metrics import evaluate
     from harcnn.outputs import check_output_folder
 
     check_output_folder(out, (spec,))
-    chosen = load_spec(spec).config(config)
+    chosen = _study(spec, None, overrides).config(config)
     clf = HARClassifier.from_config(chosen, members=members, random_state=seed, verbose=True)
     clf.checked_params()
     ds = _dataset(data, fetch_if_missing=True)

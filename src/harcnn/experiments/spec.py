@@ -108,8 +108,10 @@ class Spec:
         return replace(self, repeats=repeats)
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read and check a spec file; every problem names the file and the key."""
+def load_spec(path: str | Path, overrides: list[str] = ()) -> Spec:
+    """Read and check a spec file; every problem names the file and the key. `overrides` are training
+    settings as `KEY=VALUE` (TOML values: `epochs=5`, `schedule="cosine"`), the CLI's `--set`,
+    applied to the spec before it is checked, so they are checked exactly as the spec's own keys."""
     path = Path(path)
     if path.is_dir():
         raise HarcnnError(f"{path}: is a folder; give a spec file (TOML), e.g. experiments/baseline.toml")
@@ -121,6 +123,17 @@ def load_spec(path: str | Path) -> Spec:
         raise HarcnnError(f"{path}: cannot read the spec ({e.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise HarcnnError(f"{path}: not valid TOML ({e})") from None
+    for item in overrides:
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in SETTINGS:
+            raise HarcnnError(f"--set {item}: {key!r} is not a training setting; they are {sorted(SETTINGS)}")
+        if key in raw.get("grid", {}):
+            raise HarcnnError(f"--set {item}: {path} varies {key} in its grid; edit the grid instead")
+        try:
+            raw[key] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise HarcnnError(f'--set {item}: {value!r} is not a TOML value (text needs quotes: schedule="cosine")') from None
     return parse_spec(raw, path)
 
 

@@ -127,3 +127,19 @@ def test_an_lstm_that_sees_one_step_trains():
     X, y = windows(t=18)  # (18 - 4 convolutions * (5 - 1)) // pool 2 = 1 step
     clf = harcnn.HARClassifier("convlstm", epochs=1, batch_size=8, filters=4, hidden=4).fit(X, y)
     assert clf.predict_proba(X).shape == (24, 2)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"members": 1.7}, "members: must be a whole number from 1 to 1024, got 1.7"),
+        ({"members": 0}, "members: must be a whole number from 1"),
+        ({"random_state": -1}, "random_state: must be a whole number from 0"),
+        ({"model": "lstm"}, "unknown model 'lstm'"),
+        ({"model": "minirocket"}, "'minirocket' is a peer (aeon)"),
+    ],
+)
+def test_estimator_parameters_are_checked_before_training(params, message):
+    with pytest.raises(HarcnnError) as e:
+        harcnn.HARClassifier(**{**TINY, **params}).fit(*windows())
+    assert message in str(e.value)

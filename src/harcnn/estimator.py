@@ -169,7 +169,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         if X.shape[1] != want[0] or (X.shape[2] != want[1] and not any_length):
             raise HarcnnError(f"the model expects windows of shape (n, {want[0]}, {want[1]}), got {X.shape}")
         if self.transform_ is not None:
-            X = ((X - self.transform_.mean[None, :, None]) / self.transform_.std[None, :, None]).astype(np.float32)
+            X = self.transform_.apply(X)
         if not len(X):
             return np.zeros((self.meta_.members, 0, len(self.classes_)), np.float32)
         proba = torch.softmax(predict_logits(self.net_, X, default_device()), -1).cpu().numpy()

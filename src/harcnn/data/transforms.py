@@ -10,6 +10,11 @@ from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 
 
+def standardize(x, mean, std):
+    """The one formula, for numpy arrays and torch tensors alike: `mean` and `std` shaped `(1, c, 1)`."""
+    return (x - mean) / std
+
+
 @dataclass(frozen=True)
 class Standardize:
     """Per-channel zero mean and unit variance.
@@ -32,9 +37,12 @@ class Standardize:
             raise HarcnnError(f"cannot standardise: channel {channel!r} is constant in the training windows")
         return cls(mean.astype(np.float32), std.astype(np.float32))
 
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        """Windows `(n, c, t)` standardised, float32 (training, the estimator's predictions)."""
+        return standardize(X, self.mean[None, :, None], self.std[None, :, None]).astype(np.float32)
+
     def __call__(self, windows: WindowSet) -> WindowSet:
-        X = (windows.X - self.mean[None, :, None]) / self.std[None, :, None]
-        return WindowSet(X.astype(np.float32), windows.y, windows.subject, windows.channels, windows.classes)
+        return WindowSet(self.apply(windows.X), windows.y, windows.subject, windows.channels, windows.classes)
 
     def to_json(self) -> dict:
         return {"standardize": {"mean": self.mean.tolist(), "std": self.std.tolist()}}

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from harcnn.data.transforms import standardize
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
@@ -34,7 +35,7 @@ class Exported(nn.Module):
         self.register_buffer("std", torch.from_numpy(np.asarray(std, np.float32)).view(1, c, 1))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        x = ((x - self.mean) / self.std).unsqueeze(0)
+        x = standardize(x, self.mean, self.std).unsqueeze(0)
         logits = self.model.forward_members(x.expand(self.model.members, -1, -1, -1))  # (members, batch, classes)
         return logits.mean(0), torch.softmax(logits, -1).mean(0)
 

@@ -21,7 +21,9 @@ from safetensors.torch import load_file, save_file
 from harcnn.errors import HarcnnError
 from harcnn.models import MODELS, build
 from harcnn.models.layers import PopLinear, PopulationModel, check_finite
+from harcnn.outputs import MODEL_FILES, check_output_folder
 
+META_FILE, WEIGHTS_FILE = MODEL_FILES
 FORMAT = "harcnn-model"
 FORMAT_VERSION = 3  # 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
 
@@ -134,20 +136,19 @@ def _check_transform(transform: object, channels: int, fail) -> None:
 
 def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) -> Path:
     folder = Path(folder)
-    if not folder.parent.is_dir():
-        raise HarcnnError(f"{folder}: cannot write a model there, the folder {folder.parent} does not exist")
+    check_output_folder(folder)
     if not all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
         raise HarcnnError(f"{folder}: refusing to save a model whose weights are NaN or infinite (training diverged)")
     folder.mkdir(exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / "model.safetensors")
-    (folder / "model.json").write_text(json.dumps(meta.to_json(), indent=1))
+    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / WEIGHTS_FILE)
+    (folder / META_FILE).write_text(json.dumps(meta.to_json(), indent=1))
     return folder
 
 
 def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
     """The population and its metadata from a model folder (any format version)."""
     folder = Path(folder)
-    meta_path, weights_path = folder / "model.json", folder / "model.safetensors"
+    meta_path, weights_path = folder / META_FILE, folder / WEIGHTS_FILE
     for p in (meta_path, weights_path):
         if not p.is_file():
             raise HarcnnError(f"{folder}: not a harcnn model folder (missing {p.name})")

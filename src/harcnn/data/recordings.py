@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from harcnn.data.archive import Archive
 from harcnn.data.textfiles import parse_matrix
 from harcnn.errors import HarcnnError
 
@@ -53,21 +53,12 @@ class Recording:
 
 
 class _Tree:
-    """Files of a folder or a zip (any top folder), by base name."""
+    """Files of a folder or a zip (any top folder), by base name (`data.archive`)."""
 
     def __init__(self, path: Path):
         self.path = path
-        if path.is_dir():
-            self._files = {p.name: p for p in path.rglob("*") if p.is_file()}
-            self._zip = None
-        elif path.is_file():
-            try:
-                self._zip = zipfile.ZipFile(path)
-            except (zipfile.BadZipFile, OSError) as e:
-                raise HarcnnError(f"{path}: not a readable zip file ({e})") from None
-            self._files = {Path(n).name: n for n in self._zip.namelist() if not n.endswith("/") and "__MACOSX" not in n}
-        else:
-            raise HarcnnError(f"{path}: no such file or folder")
+        self._archive = Archive(path)
+        self._files = self._archive.by_base_name()
 
     def names(self) -> list[str]:
         return sorted(self._files)
@@ -75,12 +66,7 @@ class _Tree:
     def read(self, name: str) -> bytes:
         if name not in self._files:
             raise HarcnnError(f"{self.path}: missing {name}")
-        if self._zip is None:
-            return self._files[name].read_bytes()
-        try:
-            return self._zip.read(self._files[name])
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise HarcnnError(f"{self.path}: {name} is corrupt ({e})") from None
+        return self._archive.read(self._files[name])
 
 
 HAPT_FILE = re.compile(r"acc_exp(\d+)_user(\d+)\.txt")

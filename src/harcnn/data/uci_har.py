@@ -9,17 +9,16 @@ by the source's sha256; a cheap fingerprint (size, mtime) tells when the source 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import urllib.parse
 import urllib.request
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from harcnn.data.archive import Archive
 from harcnn.data.textfiles import parse_integers, parse_matrix
 from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
 from harcnn.errors import HarcnnError
@@ -38,59 +37,31 @@ MARKER = "train/y_train.txt"
 
 
 class _Files:
-    """Read-only access to the dataset's files by path relative to the `UCI HAR Dataset` folder."""
+    """Read-only access to the dataset's files by path relative to the `UCI HAR Dataset` folder, in a
+    folder, a zip, or a zip inside a zip (`data.archive`)."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._zip: zipfile.ZipFile | None = None
-        self._prefix = ""
-        if path.is_dir():
-            root = path if (path / MARKER).is_file() else path / "UCI HAR Dataset"
-            if not (root / MARKER).is_file():
-                raise HarcnnError(f"{path}: no {MARKER} here or in 'UCI HAR Dataset/'; is this the UCI HAR folder?")
-            self._root = root
-        elif path.is_file():
-            self._zip = _open_zip(path)
-            names = self._zip.namelist()
-            prefixes = [n[: -len(MARKER)] for n in names if n.endswith(MARKER) and "__MACOSX" not in n]
+        archive = Archive(path)
+        prefixes = [n[: -len(MARKER)] for n in archive.ending(MARKER)]
+        if not prefixes and not archive.is_zip:
+            raise HarcnnError(f"{path}: no {MARKER} here or in 'UCI HAR Dataset/'; is this the UCI HAR folder?")
+        if not prefixes:
+            nested = archive.ending("UCI HAR Dataset.zip")
+            if not nested:
+                raise HarcnnError(f"{path}: the zip holds neither {MARKER} nor a nested 'UCI HAR Dataset.zip'")
+            archive = archive.nested(nested[0])
+            prefixes = [n[: -len(MARKER)] for n in archive.ending(MARKER)]
             if not prefixes:
-                nested = [n for n in names if n.endswith("UCI HAR Dataset.zip") and "__MACOSX" not in n]
-                if not nested:
-                    raise HarcnnError(f"{path}: the zip holds neither {MARKER} nor a nested 'UCI HAR Dataset.zip'")
-                self._zip = _open_zip(io.BytesIO(self._read_member(nested[0])), f"{path}!{nested[0]}")
-                names = self._zip.namelist()
-                prefixes = [n[: -len(MARKER)] for n in names if n.endswith(MARKER) and "__MACOSX" not in n]
-                if not prefixes:
-                    raise HarcnnError(f"{path}!{nested[0]}: no {MARKER} inside")
-            self._prefix = prefixes[0]
-        else:
-            raise HarcnnError(f"{path}: no such file or folder")
+                raise HarcnnError(f"{archive.label}: no {MARKER} inside")
+        self._archive, self._prefix = archive, min(prefixes, key=len)
+        self._names = set(archive.names)
 
     def read(self, rel: str) -> bytes:
-        if self._zip is None:
-            file = self._root / rel
-            if not file.is_file():
-                raise HarcnnError(f"{self.path}: missing file {rel}")
-            return file.read_bytes()
         name = self._prefix + rel
-        try:
-            self._zip.getinfo(name)
-        except KeyError:
-            raise HarcnnError(f"{self.path}: missing file {rel} in the zip") from None
-        return self._read_member(name)
-
-    def _read_member(self, name: str) -> bytes:
-        try:
-            return self._zip.read(name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError) as e:
-            raise HarcnnError(f"{self.path}: {name} in the zip is corrupt ({e})") from None
-
-
-def _open_zip(file, label=None) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise HarcnnError(f"{label or file}: not a readable zip file, corrupt or truncated ({e})") from None
+        if name not in self._names:
+            raise HarcnnError(f"{self.path}: missing file {rel}" + (" in the zip" if self._archive.is_zip else ""))
+        return self._archive.read(name)
 
 
 def parse(path: Path) -> Dataset:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harcnn.data.uci_har import CHANNELS, STEPS
+from harcnn.data.sensors import CHANNELS, STEPS
 
 CLASSES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STANDING", "LAYING"]
 REQUIRE_ALL = os.environ.get("HARCNN_REQUIRE_ALL") == "1"

@@ -287,7 +287,7 @@ def predict(
     ] = False,
 ) -> None:
     """Activities of a raw phone recording, one row per 2.56 s window (every 1.28 s)."""
-    from harcnn.data.preprocess import RATE, STEPS
+    from harcnn.data.sensors import RATE, STEPS
     from harcnn.deploy.predict import check_smooth, predict_recording
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file

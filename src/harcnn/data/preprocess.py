@@ -21,11 +21,8 @@ import numpy as np
 from scipy import signal
 
 from harcnn.data.recordings import Recording
-from harcnn.data.uci_har import CHANNELS, STEPS
+from harcnn.data.sensors import CHANNELS, RATE, STEP, STEPS
 from harcnn.errors import HarcnnError
-
-RATE = 50.0
-STEP = STEPS // 2
 
 
 @dataclass(frozen=True)

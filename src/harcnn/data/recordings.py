@@ -17,11 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.archive import Archive
+from harcnn.data.sensors import CHANNELS, CSV_COLUMNS, GRAVITY_RANGE, GYRO_MAX, RATE, RATE_RANGE
 from harcnn.data.textfiles import parse_matrix
 from harcnn.errors import HarcnnError
-
-HAPT_RATE = 50.0
-CSV_COLUMNS = ("timestamp", "ax", "ay", "az", "gx", "gy", "gz")
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ def read_hapt(path: str | Path) -> list[Recording]:
                 raise HarcnnError(f"{path}: labels.txt segment {row.tolist()} lies outside {name} ({len(acc)} samples)")
         # labels.txt counts samples from 1, both ends included
         segments = tuple(Segment(int(r[2]), int(r[3]) - 1, int(r[4])) for r in rows)
-        recordings.append(Recording(f"exp{exp:02d}_user{user:02d}", acc, gyro, HAPT_RATE, user, segments))
+        recordings.append(Recording(f"exp{exp:02d}_user{user:02d}", acc, gyro, RATE, user, segments))
     if not recordings:
         raise HarcnnError(f"{path}: no acc_expXX_userYY.txt files: is this the HAPT RawData folder?")
     return recordings
@@ -116,12 +114,6 @@ def hapt_activity_labels(path: str | Path) -> dict[int, str]:
     if not names:
         raise HarcnnError(f"{where}: no activity names")
     return names
-
-
-# Plausible physical ranges, to catch recordings in other units before they are predicted on.
-RATE_RANGE = (5.0, 1000.0)  # Hz
-GRAVITY_RANGE = (0.5, 2.0)  # median |acceleration| in g: gravity is always in it
-GYRO_MAX = 35.0  # rad/s, about 2000 deg/s: the range of phone and wearable gyroscopes
 
 
 def hapt_windows(source: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -148,8 +140,6 @@ def hapt_windows(source: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 def write_hapt_windows(source: str | Path, out: Path) -> str:
     """`hapt_windows` of `source` as an NPZ in the `data import` format; what it holds, in a line."""
-    from harcnn.data.uci_har import CHANNELS
-
     X, y, subject, classes = hapt_windows(source)
     np.savez(out, X=X, y=y, subject=subject, channels=np.array(CHANNELS), classes=np.array(classes))
     counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))

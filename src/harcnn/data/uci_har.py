@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.archive import Archive
+from harcnn.data.sensors import CHANNELS, STEPS
 from harcnn.data.textfiles import parse_integers, parse_matrix
 from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
 from harcnn.errors import HarcnnError
@@ -26,9 +27,6 @@ from harcnn.paths import harcnn_home
 
 NAME = "uci-har"
 UCI_URL = "https://archive.ics.uci.edu/static/public/240/human+activity+recognition+using+smartphones.zip"
-SIGNALS = ("total_acc", "body_acc", "body_gyro")
-CHANNELS = tuple(f"{s}_{axis}" for s in SIGNALS for axis in "xyz")
-STEPS = 128
 OFFICIAL_TEST_SUBJECTS = (2, 4, 9, 10, 12, 13, 18, 20, 24)
 # sha256 of the parsed arrays of the original release (see `content_sha256`): a match means the
 # windows, labels and subjects are exactly the published ones, however they were packaged.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.preprocess import RATE, STEPS, channels, windows
+from harcnn.data.preprocess import channels, windows
 from harcnn.data.recordings import Recording, read_csv
-from harcnn.data.uci_har import CHANNELS
+from harcnn.data.sensors import CHANNELS, RATE, STEPS
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from harcnn.data.preprocess import RATE, STEPS, Stream
-from harcnn.data.recordings import CSV_COLUMNS, check_rate, check_units
+from harcnn.data.preprocess import Stream
+from harcnn.data.recordings import check_rate, check_units
+from harcnn.data.sensors import CSV_COLUMNS, RATE, STEPS
 from harcnn.deploy.predict import check_smooth, require_raw_channels
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier

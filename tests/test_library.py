@@ -212,6 +212,7 @@ def test_import_harcnn_is_light():
     assert out == ["False", harcnn.__version__]
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: 8 s
 def test_inference_imports_no_training_code():
     import subprocess
     import sys

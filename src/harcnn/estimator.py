@@ -104,8 +104,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         members, first = (ESTIMATOR[k].check(getattr(self, k), where) for k in ("members", "random_state"))
         known = hyperparameters(self.model)
         hparams = {k: v.item() if isinstance(v, np.generic) else v for k, v in self._hparams.items()}
-        for key in sorted(set(hparams) - set(known)):
-            raise HarcnnError(f"{where}: model {self.model!r} has no hyperparameter {key!r}; it has {sorted(known)}")
+        unknown = sorted(set(hparams) - set(known))
+        if unknown:
+            raise HarcnnError(f"{where}: model {self.model!r} has no hyperparameter {unknown[0]!r}; it has {sorted(known)}")
         return settings, hparams, [first + r for r in range(members)]
 
     # -- training --

@@ -28,7 +28,7 @@ class Setting:
     kind: type
     default: object
     doc: str
-    group: str  # "recipe": how a member trains; "data": what it trains and validates on
+    group: str  # "recipe": how a member trains; "data": what it trains and validates on; "estimator": HARClassifier's own
     low: float | None = None
     high: float | None = None
     low_open: bool = False

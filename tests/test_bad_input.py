@@ -574,3 +574,22 @@ def test_recording_csv_as_spreadsheets_write_it(monkeypatch, capsys, tmp_path, t
 def test_a_stream_with_a_byte_order_mark_keeps_its_timestamps(monkeypatch, capsys, trained):
     text = stream_text(synthetic(600), True, ["timestamp", "ax", "ay", "az", "gx", "gy", "gz"], 100.0)
     fails(monkeypatch, capsys, "the timestamps give 100 Hz", "predict", trained, "--stream", stdin="\ufeff" + text)
+
+
+def test_an_npz_in_the_tutorial_layout_is_refused_or_transposed_as_asked(monkeypatch, capsys, tmp_path):
+    X = np.random.default_rng(0).normal(size=(12, 16, 2))  # (samples, timesteps, features)
+    source = windows_npz(tmp_path / "w.npz", X=X)
+    out = tmp_path / "d.npz"
+    fails(
+        monkeypatch,
+        capsys,
+        "look like (n, steps, channels), the tutorial's layout (16 channels of 2 steps)",
+        "data",
+        "import",
+        source,
+        "--out",
+        out,
+    )
+    assert not out.exists()
+    code, text = cli(monkeypatch, capsys, "data", "import", source, "--out", out, "--layout", "ntc")
+    assert code == 0 and "windows of 2 channels x 16 steps" in text, text

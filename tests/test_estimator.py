@@ -143,3 +143,18 @@ def test_estimator_parameters_are_checked_before_training(params, message):
     with pytest.raises(HarcnnError) as e:
         harcnn.HARClassifier(**{**TINY, **params}).fit(*windows())
     assert message in str(e.value)
+
+
+def test_the_tutorial_layout_is_recognised_not_trained_on():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 32, 3)).astype(np.float32)  # (samples, timesteps, features), as Keras takes them
+    y = np.arange(24) % 2
+    with pytest.raises(HarcnnError, match=r"look like \(n, steps, channels\), the tutorial's layout \(32 channels of 3 steps\)"):
+        harcnn.HARClassifier(**TINY).fit(X, y)
+    with pytest.raises(HarcnnError, match="4 channel names count its last axis"):
+        harcnn.HARClassifier(**TINY).fit(rng.normal(size=(24, 3, 4)), y, channels=["ax", "ay", "az", "gx"])
+    clf = harcnn.HARClassifier(**TINY, layout="ntc").fit(X, y)
+    assert clf.n_features_in_ == 3 and clf.predict_proba(X).shape == (24, 2)
+    assert np.array_equal(
+        clf.predict_proba(X), harcnn.HARClassifier(**TINY).fit(X.transpose(0, 2, 1), y).predict_proba(X.transpose(0, 2, 1))
+    )

@@ -92,6 +92,7 @@ def data_import(
     test_fraction: Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")] = 0.25,
     seed: int = 0,
     test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format.")] = None,
+    layout: Annotated[str, typer.Option(help="Axes of an NPZ's X: nct (n, channels, steps), ntc (n, steps, channels), auto.")] = "auto",
 ) -> None:
     """Bring your own windowed dataset in: any number of channels, steps and classes."""
     from harcnn.data.importer import import_windows
@@ -100,7 +101,9 @@ def data_import(
     from harcnn.report.text import dataset_line
 
     check_output_file(out, (source, test), suffix=".npz")
-    ds = import_windows(source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test)
+    ds = import_windows(
+        source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test, layout=layout
+    )
     save_npz(out, ds)
     typer.echo(f"{dataset_line(ds)}\nwrote {out}; use it with --data {out}")
 

@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
 from harcnn.data.transforms import Standardize
-from harcnn.data.windows import WindowSet
+from harcnn.data.windows import LAYOUTS, WindowSet, channels_first
 from harcnn.errors import HarcnnError
 from harcnn.models import hyperparameters, is_population
 from harcnn.models.inference import default_device, predict_logits
@@ -41,6 +41,14 @@ ESTIMATOR = {  # the estimator's own parameters beside the training settings, ch
     ),
     "random_state": Setting(
         "random_state", int, 0, "seed of the first member (member r: random_state + r)", "estimator", low=0, high=2**32 - 1025
+    ),
+    "layout": Setting(
+        "layout",
+        str,
+        "auto",
+        "axes of a 3-D X: 'nct' (n, channels, steps), 'ntc' (n, steps, channels), 'auto' refuses the ambiguous",
+        "estimator",
+        choices=LAYOUTS,
     ),
 }
 
@@ -113,7 +121,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, groups=None, channels: list[str] | None = None) -> HARClassifier:
         """Train on windows `X` `(n, c, t)` with labels `y` (names or ids); `groups` are subjects."""
-        X = _windows(X, "X")
+        X = _windows(X, "X", self.layout, channels)
         y = _labels(y, len(X))
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -164,7 +172,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     def member_proba(self, X) -> np.ndarray:
         """Every member's class probabilities, `(members, n, n_classes)`."""
         check_is_fitted(self, "net_")
-        X = _windows(X, "X")
+        X = _windows(X, "X", self.layout)
         want = (self.meta_.c_in, self.meta_.seq_len)
         any_length = type(self.net_).ANY_LENGTH
         if X.shape[1] != want[0] or (X.shape[2] != want[1] and not any_length):
@@ -242,7 +250,7 @@ def _label(value):
     return int(value) if isinstance(value, np.integer | int) and not isinstance(value, bool) else str(value)
 
 
-def _windows(X, name: str) -> np.ndarray:
+def _windows(X, name: str, layout: str = "nct", channels=None) -> np.ndarray:
     """`X` as float32 windows `(n, c, t)`; a 2-D `(n, t)` is n univariate series, as aeon reads it.
     scikit-learn's `check_array` gives its usual messages (sparse, complex, empty, object arrays)."""
     if X is None:
@@ -263,6 +271,7 @@ def _windows(X, name: str) -> np.ndarray:
         raise HarcnnError(
             f"{name} must hold windows of at least one channel and one step: 0 feature(s) (shape={X.shape}) while a minimum of 1 is required"
         )
+    X = channels_first(X, ESTIMATOR["layout"].check(layout, "HARClassifier"), name, channels and tuple(channels))
     if not np.isfinite(X).all():
         raise HarcnnError(f"{name}: window {int(np.argmax(~np.isfinite(X).reshape(len(X), -1).all(1)))} holds NaN or infinity")
     return np.ascontiguousarray(X)

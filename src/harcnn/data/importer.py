@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.windows import Dataset, WindowSet, content_sha256
+from harcnn.data.windows import Dataset, WindowSet, channels_first, content_sha256
 from harcnn.errors import HarcnnError
 from harcnn.names import check_name
 
@@ -101,6 +101,7 @@ def import_windows(
     test_fraction: float = 0.25,
     seed: int = 0,
     test_path: Path | None = None,
+    layout: str = "auto",
 ) -> Dataset:
     """Read, check and split a user's windows into a harcnn `Dataset`.
 
@@ -109,14 +110,14 @@ def import_windows(
     """
     path = Path(path)
     if test_path is None:
-        return _import_one(path, name, test_subjects, test_fraction, seed)
+        return _import_one(path, name, test_subjects, test_fraction, seed, layout)
     test_path = Path(test_path)
     if test_subjects:
         raise HarcnnError(f"{test_path}: give either a test file or test subjects, not both (the test file is the whole test split)")
     if path.is_file() and test_path.is_file() and path.samefile(test_path):
         raise HarcnnError(f"{test_path}: the test file is the training file; a test split must be other windows")
-    X, y, subject, channels, classes, split = _read(path)
-    Xt, yt, subject_t, channels_t, classes_t, _ = _read(test_path)
+    X, y, subject, channels, classes, split = _read(path, layout)
+    Xt, yt, subject_t, channels_t, classes_t, _ = _read(test_path, layout)
     if (channels or None) != (channels_t or None) or classes != classes_t:
         raise HarcnnError(f"{test_path}: its channel or class names differ from {path}'s")
     for file, windows in ((path, X), (test_path, Xt)):
@@ -140,14 +141,18 @@ def import_windows(
     return _to_dataset(path, name, *arrays, channels, classes, split, None, 0.25, 0)
 
 
-def _read(path: Path):
+def _read(path: Path, layout: str):
+    """The arrays of a user's file; an NPZ's X in `layout` (`windows.channels_first`), a long CSV's as its columns say."""
     if not path.is_file():
         raise HarcnnError(f"{path}: no such file")
-    return read_npz(path) if path.suffix == ".npz" else read_long_csv(path)
+    if path.suffix != ".npz":
+        return read_long_csv(path)
+    X, y, subject, channels, classes, split = read_npz(path)
+    return channels_first(X, layout, str(path), channels), y, subject, channels, classes, split
 
 
-def _import_one(path: Path, name, test_subjects, test_fraction, seed) -> Dataset:
-    X, y, subject, channels, classes, split = _read(path)
+def _import_one(path: Path, name, test_subjects, test_fraction, seed, layout) -> Dataset:
+    X, y, subject, channels, classes, split = _read(path, layout)
     return _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
 
 

@@ -69,6 +69,30 @@ class Dataset:
             raise HarcnnError(f"{self.source}: train and test differ in channels or classes")
 
 
+LAYOUTS = ("auto", "nct", "ntc")  # of a 3-D array of windows; harcnn's own is (n, channels, steps)
+
+
+def channels_first(X: np.ndarray, layout: str, where: str, channels: tuple[str, ...] | None = None) -> np.ndarray:
+    """Windows `(n, c, t)` from a 3-D array in `layout`: "nct" as given (aeon's layout), "ntc"
+    transposed (Keras' and the tutorial's `(samples, timesteps, features)`), "auto" as given unless it
+    looks like "ntc" (more channels than steps, or channel names that count the last axis), which is
+    refused with how to say which it is: taken the wrong way round it trains, on nonsense."""
+    if layout not in LAYOUTS:
+        raise HarcnnError(f"{where}: layout must be one of {list(LAYOUTS)}, got {layout!r}")
+    if layout == "ntc" and X.ndim == 3:
+        return X.transpose(0, 2, 1)
+    if layout == "auto" and X.ndim == 3:
+        n, c, t = X.shape
+        named_last = channels is not None and len(channels) == t != c
+        if named_last or c > t:
+            why = f"{len(channels)} channel names count its last axis" if named_last else f"{c} channels of {t} steps"
+            raise HarcnnError(
+                f"{where}: windows of shape {X.shape} look like (n, steps, channels), the tutorial's layout ({why}); harcnn reads "
+                "(n, channels, steps): give layout 'ntc' (--layout ntc) to have them transposed, or 'nct' if they are (n, channels, steps)"
+            )
+    return X
+
+
 def content_sha256(*arrays: np.ndarray, names: tuple[str, ...] = ()) -> str:
     """A checksum of array contents, independent of how they were packaged (zip, folder, npz)."""
     h = hashlib.sha256()

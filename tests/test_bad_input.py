@@ -593,3 +593,18 @@ def test_an_npz_in_the_tutorial_layout_is_refused_or_transposed_as_asked(monkeyp
     assert not out.exists()
     code, text = cli(monkeypatch, capsys, "data", "import", source, "--out", out, "--layout", "ntc")
     assert code == 0 and "windows of 2 channels x 16 steps" in text, text
+
+
+def test_a_continuous_target_is_not_sixty_four_classes(monkeypatch, capsys, tmp_path):
+    y = np.array([f"{v:.3f}" for v in np.random.default_rng(0).uniform(0, 1, 12)])  # a measurement, written as text
+    source = windows_npz(tmp_path / "w.npz", y=y)
+    fails(
+        monkeypatch,
+        capsys,
+        "the labels look like a continuous target (12 distinct numbers",
+        "data",
+        "import",
+        source,
+        "--out",
+        tmp_path / "d.npz",
+    )

@@ -235,6 +235,7 @@ def _split_mask(path: Path, split: np.ndarray, n: int) -> np.ndarray:
 def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> tuple[tuple[str, ...], np.ndarray]:
     if classes is None:
         labels = tuple(str(v) for v in np.unique(y.astype(str)))
+        _refuse_continuous(path, labels)
         return labels, np.searchsorted(np.array(labels), y.astype(str)).astype(np.int64)
     if np.issubdtype(y.dtype, np.integer):
         bad = (y < 0) | (y >= len(classes))
@@ -248,6 +249,20 @@ def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> 
     if unknown:
         raise HarcnnError(f"{path}: unknown label {unknown[0]!r}; classes are {list(classes)}")
     return classes, np.array([lookup[v] for v in y.astype(str)], np.int64)
+
+
+def _refuse_continuous(path: Path, labels: tuple[str, ...]) -> None:
+    """Labels that are all numbers, some of them fractional, are a measurement, not classes (scikit-learn's
+    `type_of_target` "continuous"): harcnn classifies, so they are refused instead of becoming one class each."""
+    try:
+        values = np.array([float(v) for v in labels])
+    except ValueError:
+        return  # names: classes
+    if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+        raise HarcnnError(
+            f"{path}: the labels look like a continuous target ({len(labels)} distinct numbers, e.g. {labels[0]!r}); "
+            "harcnn needs class labels (names or whole numbers)"
+        )
 
 
 def _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed) -> np.ndarray:

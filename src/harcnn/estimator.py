@@ -250,7 +250,7 @@ def _label(value):
     return int(value) if isinstance(value, np.integer | int) and not isinstance(value, bool) else str(value)
 
 
-def _windows(X, name: str, layout: str = "nct", channels=None) -> np.ndarray:
+def _windows(X, name: str, layout: str, channels=None) -> np.ndarray:
     """`X` as float32 windows `(n, c, t)`; a 2-D `(n, t)` is n univariate series, as aeon reads it.
     scikit-learn's `check_array` gives its usual messages (sparse, complex, empty, object arrays)."""
     if X is None:
@@ -271,7 +271,7 @@ def _windows(X, name: str, layout: str = "nct", channels=None) -> np.ndarray:
         raise HarcnnError(
             f"{name} must hold windows of at least one channel and one step: 0 feature(s) (shape={X.shape}) while a minimum of 1 is required"
         )
-    X = channels_first(X, ESTIMATOR["layout"].check(layout, "HARClassifier"), name, channels and tuple(channels))
+    X = channels_first(X, layout, name, channels and tuple(channels))
     if not np.isfinite(X).all():
         raise HarcnnError(f"{name}: window {int(np.argmax(~np.isfinite(X).reshape(len(X), -1).all(1)))} holds NaN or infinity")
     return np.ascontiguousarray(X)

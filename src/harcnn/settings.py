@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -129,6 +129,13 @@ SETTINGS: dict[str, Setting] = {
     )
 }
 RECIPE = tuple(name for name, s in SETTINGS.items() if s.group == "recipe")
+
+
+def dataclass_fields(names: tuple[str, ...] = tuple(SETTINGS)) -> list[tuple]:
+    """`make_dataclass` fields for `names`, typed and defaulted as declared (`Config`, `Recipe`)."""
+    return [(n, SETTINGS[n].kind, field(default=SETTINGS[n].default)) for n in names]
+
+
 DEFAULTS = {name: s.default for name, s in SETTINGS.items()}
 
 

@@ -20,15 +20,13 @@ class Archive:
     def __init__(self, path: Path, _zip: zipfile.ZipFile | None = None, _label: str | None = None):
         self.path, self.label = Path(path), _label or str(path)
         self._zip = _zip
-        if _zip is not None:
-            self.names = [n for n in _zip.namelist() if not n.endswith("/") and "__MACOSX" not in n]
-        elif self.path.is_dir():
+        if _zip is None and self.path.is_dir():
             self.names = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file())
-        elif self.path.is_file():
-            self._zip = _open_zip(self.path, self.label)
-            self.names = [n for n in self._zip.namelist() if not n.endswith("/") and "__MACOSX" not in n]
-        else:
+            return
+        if _zip is None and not self.path.is_file():
             raise HarcnnError(f"{self.path}: no such file or folder")
+        self._zip = _zip or _open_zip(self.path, self.label)
+        self.names = [n for n in self._zip.namelist() if not n.endswith("/") and "__MACOSX" not in n]
 
     @property
     def is_zip(self) -> bool:

@@ -27,7 +27,7 @@ from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import check_hyperparameter, check_input, hyperparameters, require_registered
 from harcnn.names import check_name
-from harcnn.settings import RECIPE, SETTINGS, check_settings
+from harcnn.settings import SETTINGS, check_settings, dataclass_fields
 from harcnn.train.augment import Augmenter
 from harcnn.train.recipe import Recipe
 
@@ -44,7 +44,7 @@ class _ConfigMethods:
 
     @property
     def recipe(self) -> Recipe:
-        return Recipe(**{k: getattr(self, k) for k in RECIPE})
+        return Recipe.from_settings(self.settings)
 
     def to_json(self) -> dict:
         json_ = {"model": self.model, "hparams": self.hparams}
@@ -67,7 +67,7 @@ class _ConfigMethods:
 
 Config = make_dataclass(
     "Config",
-    [("model", str), ("hparams", dict), ("label", str)] + [(s.name, s.kind, field(default=s.default)) for s in SETTINGS.values()],
+    [("model", str), ("hparams", dict), ("label", str)] + dataclass_fields(),
     bases=(_ConfigMethods,),
     frozen=True,
 )

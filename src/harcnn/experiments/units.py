@@ -16,7 +16,6 @@ import torch
 
 import harcnn
 from harcnn import models
-from harcnn.data.transforms import Standardize
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config
@@ -29,23 +28,16 @@ MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chun
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A configuration's data: what it trains on, validates on and is tested on, after its transform."""
+class Prepared(Split):
+    """A configuration's `Split` and its test windows, after the same transform."""
 
-    train: WindowSet
-    validation: WindowSet | None
     test: WindowSet
-    transform: Standardize | None
-
-    @property
-    def split(self) -> Split:
-        return Split(self.train, self.validation, self.transform)
 
 
 def prepare(config: Config, dataset: Dataset, fold: int | None = None) -> Prepared:
     """The splits of `config` (for cross-validation: of fold `fold`), standardised on what trains."""
     s = split(config.settings, dataset.train, fold)
-    return Prepared(s.train, s.validation, s.transform(dataset.test) if s.transform else dataset.test, s.transform)
+    return Prepared(s.train, s.validation, s.transform, s.transform(dataset.test) if s.transform else dataset.test)
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
@@ -95,7 +87,7 @@ def train_and_score(
 ) -> list[Run]:
     config = unit.config
     proba, curves, wall = fit_predict_proba(
-        config.model, config.hparams, config.settings, prepared.split, unit.seeds, prepared.test.X, on_epoch=on_epoch, checkpoint=checkpoint
+        config.model, config.hparams, config.settings, prepared, unit.seeds, prepared.test.X, on_epoch=on_epoch, checkpoint=checkpoint
     )
     return _runs(unit, prepared, data_sha256, proba, curves, wall)
 

@@ -92,7 +92,9 @@ def members_in(name: str, budget: int, per_member: int) -> int:
 
 def hyperparameters(name: str) -> dict[str, object]:
     """The tunable hyperparameters of a model (or baseline) and their defaults."""
-    params = inspect.signature(BASELINES[name].signature if name in BASELINES else _builder(name)).parameters
+    if name in BASELINES:
+        return BASELINES[name].defaults
+    params = inspect.signature(_builder(name)).parameters
     fixed = {"self", "c_in", "n_classes", "seq_len", "members"}
     return {k: p.default for k, p in params.items() if k not in fixed}
 

@@ -37,6 +37,11 @@ class Peer:
     min_length: int  # the shortest window its kernels fit
     features: object  # hyperparameters -> the length of a window's transform (for the memory estimate)
 
+    @property
+    def defaults(self) -> dict:
+        """Its hyperparameters and their defaults."""
+        return {k: p.default for k, p in inspect.signature(self.signature).parameters.items()}
+
 
 BASELINES = {
     "minirocket": Peer(minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h: h["n_kernels"]),
@@ -84,10 +89,9 @@ def fit_predict_proba(name: str, hparams: dict, train: WindowSet, seed: int, thr
 
 def summary_row(name: str, hparams: dict) -> dict:
     """The peer as a layer table's one row: aeon's classifier and the length of its transform."""
-    defaults = {k: p.default for k, p in inspect.signature(BASELINES[name].signature).parameters.items()}
     return {
         "layer": name,
         "type": BASELINES[name].estimator.split(":")[1] + " (aeon)",
-        "output": (BASELINES[name].features({**defaults, **hparams}),),
+        "output": (BASELINES[name].features({**BASELINES[name].defaults, **hparams}),),
         "params": 0,
     }

@@ -137,8 +137,6 @@ def _check_transform(transform: object, channels: int, fail) -> None:
 def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) -> Path:
     folder = Path(folder)
     check_output_folder(folder)
-    if not all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
-        raise HarcnnError(f"{folder}: refusing to save a model whose weights are NaN or infinite (training diverged)")
     folder.mkdir(exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / WEIGHTS_FILE)
     (folder / META_FILE).write_text(json.dumps(meta.to_json(), indent=1))

@@ -19,7 +19,6 @@ from harcnn.models import build, is_population
 from harcnn.models.baselines import fit_predict_proba as peer_fit_predict_proba
 from harcnn.models.inference import predict_logits
 from harcnn.models.layers import PopulationModel
-from harcnn.settings import RECIPE
 from harcnn.train.population import History, train_population
 from harcnn.train.recipe import Recipe
 
@@ -79,7 +78,7 @@ def fit_population(
         net,
         data.train,
         seeds,
-        Recipe(**{k: settings[k] for k in RECIPE}),
+        Recipe.from_settings(settings),
         validation=data.validation,
         on_epoch=on_epoch,
         checkpoint=checkpoint,

@@ -55,8 +55,8 @@ def train_population(
     """Initialise member r of `model` from `seeds[r]` and train all members for `recipe.epochs`.
 
     With `checkpoint`, the population's state is saved there after an epoch once `checkpoint_every`
-    (default CHECKPOINT_EVERY) seconds have passed since the last save (not after the last epoch: the caller stores the result),
-    and training resumes from it when it holds the same seeds and recipe. An interruption thus loses
+    (default CHECKPOINT_EVERY) seconds have passed since the last save (not after the last epoch: the
+    caller stores the result), and training resumes from it when it holds the same seeds and recipe. An interruption thus loses
     at most about a minute; saving the multi-head population took 0.1-0.25 s, every epoch 2 s a study.
     `standardized` is the standardisation `train` went through, so that rotations act on physical axes.
 

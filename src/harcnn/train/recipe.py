@@ -3,12 +3,17 @@
 import math
 from dataclasses import dataclass, field, make_dataclass
 
-from harcnn.settings import RECIPE, SETTINGS
+from harcnn.settings import RECIPE, dataclass_fields
 
 ADAM_EPS = 1e-7  # Keras' Adam epsilon, which the tutorial's figures were made with
 
 
 class _RecipeMethods:
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Recipe":
+        """The recipe part of checked training settings (`harcnn.settings`)."""
+        return cls(**{k: settings[k] for k in RECIPE})
+
     def lr_at(self, step: int, total: int) -> float:
         """The learning rate of step `step` (0-based) of `total`."""
         if self.schedule == "constant":
@@ -22,7 +27,7 @@ class _RecipeMethods:
 
 Recipe = make_dataclass(
     "Recipe",
-    [(name, SETTINGS[name].kind, field(default=SETTINGS[name].default)) for name in RECIPE] + [("eps", float, field(default=ADAM_EPS))],
+    dataclass_fields(RECIPE) + [("eps", float, field(default=ADAM_EPS))],
     bases=(_RecipeMethods,),
     frozen=True,
 )

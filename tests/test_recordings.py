@@ -1,97 +1,208 @@
-"""Raw recordings (HAPT files, CSV) and the raw-signal preprocessing."""
+"""Recordings (long CSV, per-trial files, HAPT) and the pipeline that cuts them into windows."""
+
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from harcnn.data.preprocess import RATE, Stream, channels, resample, window_labels, windows
-from harcnn.data.recordings import Recording, Segment, read_csv, read_hapt
+from harcnn.data.pipeline import UCI_HAR, Pipeline, decide_units, window_labels
+from harcnn.data.preprocess import RATE, Stream, uci_har_channels
+from harcnn.data.recordings import Layout, Recording, read_hapt, read_long_csv, read_recording, read_sources
 from harcnn.errors import HarcnnError
 
 
-def synthetic(n=1000, rate=50.0, seed=0) -> Recording:
+@dataclass
+class Phone:
+    """A synthetic phone recording: acc (g, gravity on z) and gyro (rad/s) at `rate`."""
+
+    acc: np.ndarray
+    gyro: np.ndarray
+    rate: float
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+    def recording(self, labels=None) -> Recording:
+        t = np.arange(len(self)) / self.rate
+        return Recording("phone", t, np.c_[self.acc, self.gyro], ("ax", "ay", "az", "gx", "gy", "gz"), ("",) * 6, labels, "1")
+
+
+def synthetic(n=1000, rate=50.0, seed=0) -> Phone:
     rng = np.random.default_rng(seed)
     t = np.arange(n) / rate
     acc = np.stack([np.sin(2 * np.pi * 2 * t), np.cos(2 * np.pi * 1.5 * t), 1 + 0.1 * np.sin(t)], 1) + rng.normal(0, 0.01, (n, 3))
     gyro = rng.normal(0, 0.1, (n, 3))
-    return Recording("synthetic", acc, gyro, rate, 1, (Segment(1, 100, 500), Segment(7, 500, 560), Segment(4, 560, 1000)))
+    return Phone(acc, gyro, rate)
 
 
-def write_csv(path, rec: Recording, header="timestamp,ax,ay,az,gx,gy,gz"):
+def write_csv(path, rec: Phone, header="timestamp,ax,ay,az,gx,gy,gz"):
     t = np.arange(len(rec)) / rec.rate
     rows = np.column_stack([t, rec.acc, rec.gyro])
     path.write_text(header + "\n" + "\n".join(",".join(f"{v:.6f}" for v in r) for r in rows) + "\n")
     return path
 
 
-def test_channels_shapes_and_body_is_total_minus_gravity():
+def test_uci_har_channels_body_is_total_minus_gravity():
     rec = synthetic()
-    x = channels(rec)
+    x = uci_har_channels(np.c_[rec.acc, rec.gyro])
     assert x.shape == (1000, 9)
     # gravity (~1 g on z) goes to total_acc and stays out of body_acc once the filter has settled
     assert abs(x[500:, 2].mean() - 1) < 0.05 and abs(x[500:, 5].mean()) < 0.05
-    w, starts = windows(x)
-    assert w.shape == (14, 9, 128) and starts.tolist() == list(range(0, 14 * 64, 64))
+    X, starts, _ = UCI_HAR.windows([rec.recording()])
+    assert X.shape == (14, 9, 128) and np.allclose(starts, np.arange(14) * 1.28)
 
 
 def test_stream_equals_offline_one_sample_later():
     """Causal median = centred median one sample later; the Butterworths are the same forward filters."""
     rec = synthetic(2000)
-    offline = channels(rec)
-    stream = Stream(RATE)
+    offline = uci_har_channels(np.c_[rec.acc, rec.gyro])
+    stream = Stream()
     got = []
     for chunk in np.array_split(np.arange(2000), 37):  # uneven chunks
-        got += stream.push(rec.acc[chunk], rec.gyro[chunk])
+        got += stream.push(np.c_[rec.acc, rec.gyro][chunk])
     assert [s for s, _ in got] == list(range(0, 2000 - 127, 64))
     start, window = got[5]
     np.testing.assert_allclose(window[:, 1:], offline[start : start + 127].T, atol=2e-3)
 
 
-def test_resample_to_50_hz():
-    rec = synthetic(2000, rate=100.0)
-    assert resample(rec.acc, 100.0).shape == (1000, 3)
-    assert channels(rec).shape == (1000, 9)
+def test_resampling_keeps_the_signal_and_its_duration():
+    slow, fast = synthetic(1000, rate=50.0), synthetic(2000, rate=100.0)
+    pipeline = Pipeline(("ax", "ay", "az", "gx", "gy", "gz"), ("g",) * 3 + ("rad/s",) * 3, window=50, hop=50)
+    k, values, _ = pipeline.regular(fast.recording().with_units(pipeline.units))
+    assert len(k) == 1000 and k[0] == 0 and (np.diff(k) == 1).all()
+    same, _, _ = pipeline.regular(slow.recording().with_units(pipeline.units))
+    assert len(same) == 1000
+    t = k / 50.0  # the 2 Hz sine on x, low-passed at 20 Hz and resampled, is still the sine
+    assert np.abs(values[50:-50, 0] - np.sin(2 * np.pi * 2 * t[50:-50])).max() < 0.05
 
 
-def test_window_labels_majority_and_full_cover():
-    rec = synthetic()
-    starts = np.array([0, 64, 128, 448, 512, 576])
-    assert window_labels(rec, starts).tolist() == [0, 1, 1, 0, 4, 4]  # 448: no segment covers half
-    assert window_labels(rec, starts, min_cover=1.0).tolist() == [0, 0, 1, 0, 0, 4]
+def test_irregular_repeated_and_gappy_timestamps():
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.uniform(0, 20, 2200))  # ~110 Hz, irregular
+    t[100] = t[99]  # a repeated timestamp
+    t[1200:] += 5.0  # a 5 s gap: no window may span it
+    values = np.c_[np.zeros((2200, 2)), np.ones(2200), np.zeros((2200, 3))] + rng.normal(0, 0.01, (2200, 6))
+    rec = Recording("r", t, values, ("ax", "ay", "az", "gx", "gy", "gz"), ("g",) * 3 + ("rad/s",) * 3, np.array(["a"] * 2200), "s1")
+    pipeline = Pipeline(rec.channels, rec.units, window=100, hop=50)
+    k, _, _ = pipeline.regular(rec)
+    assert (np.diff(k) > 1).sum() == 1  # one hole, at the gap
+    X, starts, labels = pipeline.windows([rec])
+    ends = starts + 2.0
+    gap_start, gap_end = t[1199] - t[0], t[1200] - t[0]
+    assert len(X) > 10 and not ((starts < gap_start) & (ends > gap_end)).any()
+    assert set(labels.tolist()) == {"a"}
 
 
-def test_csv_round_trip_and_errors(tmp_path):
-    rec = synthetic(300)
-    back = read_csv(write_csv(tmp_path / "r.csv", rec))
-    assert back.rate == pytest.approx(50.0) and np.allclose(back.acc, rec.acc, atol=1e-5)
-    with pytest.raises(HarcnnError, match=r"header lacks column\(s\) \['gz'\]"):
-        read_csv(write_csv(tmp_path / "h.csv", rec, header="timestamp,ax,ay,az,gx,gy,gyro_z"))
-    bad = tmp_path / "order.csv"
-    lines = (tmp_path / "r.csv").read_text().splitlines()
-    lines[5], lines[6] = lines[6], lines[5]
-    bad.write_text("\n".join(lines))
-    with pytest.raises(HarcnnError, match=r"line 7: timestamps must increase strictly \(0.1 then 0.08\)"):
-        read_csv(bad)
-    gap = tmp_path / "gap.csv"
-    gap.write_text("\n".join((tmp_path / "r.csv").read_text().splitlines()[:50] + (tmp_path / "r.csv").read_text().splitlines()[60:]))
-    with pytest.raises(HarcnnError, match="line 51: gap of 0.220 s"):
-        read_csv(gap)
-    short = tmp_path / "short.csv"
-    short.write_text("timestamp,ax,ay,az,gx,gy,gz\n0,1,2,3,4,5\n")
-    with pytest.raises(HarcnnError, match="line 2 has 6 fields"):
-        read_csv(short)
+def test_window_labels_by_policy():
+    labels = np.array(["a"] * 10 + ["b"] * 3 + [""] * 7)
+    starts = np.array([0, 4, 10])  # all a; a 6 + b 3 + 1 unlabelled; b 3 + 7 unlabelled
+    assert window_labels(labels, starts, 10, "majority").tolist() == ["a", "a", ""]  # no label carries half the last: left out
+    assert window_labels(labels, starts, 10, "centre").tolist() == ["a", "a", ""]
+    assert window_labels(labels, starts, 10, "drop").tolist() == ["a", "", ""]
+    assert (
+        window_labels(labels, np.array([6]), 10, "centre").tolist()
+        == ["b"]
+        != window_labels(labels, np.array([6]), 10, "majority").tolist()
+    )
+
+
+def test_long_csv_with_subjects_recordings_and_time_in_milliseconds(tmp_path):
+    rows = ["time,acc_x,acc_y,acc_z,label,subject,recording"]
+    for subject in ("m1", "f2"):
+        for i in range(200):
+            rows.append(f"{1657544418000 + 20 * i},0.0,0.0,9.81,{'walk' if i < 100 else 'sit'},{subject},{subject}-a")
+    recordings = read_long_csv("\n".join(rows).encode(), "long.csv")
+    assert [r.key for r in recordings] == [("m1", "m1-a"), ("f2", "f2-a")]
+    assert recordings[0].channels == ("acc_x", "acc_y", "acc_z") and np.allclose(np.diff(recordings[0].time), 0.02, atol=1e-6)
+    [decided] = decide_units(recordings[:1])
+    assert decided.units == ("m/s^2",) * 3
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("ax,ay,az\n1,2,3\n", "no time column (timestamp or time)"),
+        ("timestamp,ax,ay\n0,1,2\n0.02,1,2\n", "lacks channel column(s) ['az']"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n0.02,1,2\n", "line 3 has 3 fields"),
+        ("timestamp,ax,ay,az\n0.04,1,2,3\n0.02,1,2,3\n", "line 3: time goes backwards"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n0.02,1,x,3\n", "line 3: a time or channel value is not a number"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n", "holds 1 sample line(s)"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n0.5,1,2,3\n1.0,1,2,3\n", "no time unit (s, ms, us, ns) gives a sampling rate"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n0.02,nan,2,3\n", "line 3 holds NaN"),
+    ],
+)
+def test_long_csv_errors_name_the_line(tmp_path, text, message):
+    path = tmp_path / "r.csv"
+    path.write_text(text)
+    with pytest.raises(HarcnnError, match=None) as error:
+        read_recording(path, ("ax", "ay", "az"))
+    assert message in str(error.value) and str(path) in str(error.value)
+
+
+def test_units_recognised_declared_or_refused():
+    rec = synthetic(1000)
+    moving = rec.recording()
+    in_si = Recording("si", moving.time, np.c_[rec.acc * 9.80665, np.degrees(rec.gyro) * 40], moving.channels, ("",) * 6, None, "1")
+    [found] = decide_units([in_si])
+    assert found.units == ("m/s^2",) * 3 + ("deg/s",) * 3
+    still = Recording("still", moving.time, np.c_[np.tile([0, 0, 1.0], (1000, 1)), rec.gyro * 0.01], moving.channels, ("",) * 6)
+    with pytest.raises(
+        HarcnnError, match=r"cannot tell the units of gyro channel 'gx' from the signal; give them: --units gyro=rad/s\|deg/s"
+    ):
+        decide_units([still])
+    [declared] = decide_units([Recording("still", still.time, still.values, still.channels, ("g",) * 3 + ("deg/s",) * 3)])
+    assert declared.units[3:] == ("deg/s",) * 3
+    odd = Recording("odd", moving.time, np.c_[rec.acc * 1e3 * 7, rec.gyro], moving.channels, ("",) * 6)
+    with pytest.raises(HarcnnError, match="cannot tell the units of acc channel 'ax'"):
+        decide_units([odd])
+
+
+def test_two_devices_join_on_their_timestamps():
+    """The watch starts 0.3 s after the phone: joined, a step at t = 5 s lines up in both."""
+    t_phone, t_watch = np.arange(0, 10, 0.01), np.arange(0.3, 10, 0.0123)
+
+    def rec(t, device):
+        step = (t >= 5).astype(float)
+        values = np.c_[step, np.zeros(len(t)), np.ones(len(t))]
+        return Recording(device, t, values, ("ax", "ay", "az"), ("g",) * 3, np.array(["a"] * len(t)), "s1", "r1", device)
+
+    channels = ("sp:ax", "sp:ay", "sp:az", "sw:ax", "sw:ay", "sw:az")
+    pipeline = Pipeline(channels, ("g",) * 6, window=50, hop=25, devices=("sp", "sw"))
+    k, values, labels = pipeline.joined([rec(t_phone, "sp"), rec(t_watch, "sw")])
+    assert k[0] == 15 and values.shape[1] == 6  # 0.3 s at 50 Hz: where both have samples
+    rise = lambda column: k[np.argmax(values[:, column] > 0.5)] / 50  # noqa: E731
+    assert abs(rise(0) - rise(3)) <= 0.02 and abs(rise(0) - 5) <= 0.02
+
+
+def test_sources_patterns_and_per_trial_labels(tmp_path):
+    for subject in ("s1", "s2"):
+        for activity in ("walk", "sit"):
+            folder = tmp_path / subject / activity
+            folder.mkdir(parents=True)
+            write_csv(folder / "trial_1.csv", synthetic(300, seed=len(activity)))
+    recordings = read_sources([tmp_path], r"(?P<subject>s\d)/(?P<label>\w+)/trial_(?P<recording>\d+)\.csv$")
+    assert sorted((r.subject, str(r.labels[0])) for r in recordings) == [("s1", "sit"), ("s1", "walk"), ("s2", "sit"), ("s2", "walk")]
+    with pytest.raises(HarcnnError, match="group 'person' means nothing to harcnn"):
+        read_sources([tmp_path], r"(?P<person>s\d)")
+    with pytest.raises(HarcnnError, match=r"none of the 4 file\(s\) matches the pattern"):
+        read_sources([tmp_path], r"nothing")
+    with pytest.raises(HarcnnError, match=r"gz"):
+        read_sources([tmp_path], r"\.csv$", Layout(channels=("ax", "gz", "gq")))
 
 
 def test_unequal_acc_and_gyro_lengths_in_hapt_files(tmp_path):
     folder = tmp_path / "HAPT-RawData"
     folder.mkdir()
     (folder / "labels.txt").write_text("1 1 5 1 100\n")
+    (folder / "activity_labels.txt").write_text("5 STANDING\n")
     (folder / "acc_exp01_user01.txt").write_text("0.1 0.2 0.9\n" * 120)
     (folder / "gyro_exp01_user01.txt").write_text("0.0 0.0 0.0\n" * 119)
     with pytest.raises(HarcnnError, match="acc_exp01_user01.txt has 120 samples but gyro_exp01_user01.txt has 119"):
         read_hapt(folder)
     (folder / "gyro_exp01_user01.txt").write_text("0.0 0.0 0.0\n" * 120)
     [rec] = read_hapt(folder)
-    assert rec.subject == 1 and rec.segments == (Segment(5, 0, 100),) and len(rec) == 120
+    assert rec.subject == "01" and len(rec) == 120 and rec.labels[:100].tolist() == ["STANDING"] * 100 and rec.labels[100] == ""
+    assert np.allclose(np.diff(rec.time), 1 / RATE)
 
 
 def test_data_windows_command_cuts_labelled_hapt_windows(tmp_path):
@@ -113,3 +224,4 @@ def test_data_windows_command_cuts_labelled_hapt_windows(tmp_path):
     with np.load(out) as z:
         assert z["X"].shape[1:] == (9, 128) and z["classes"].tolist()[11] == "C12"
         assert set(z["y"].tolist()) == {0, 3, 11} and set(z["subject"].tolist()) == {1, 2}
+        assert "uci-har" in str(z["pipeline"])

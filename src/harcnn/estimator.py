@@ -26,6 +26,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
+from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import LAYOUTS, WindowSet, channels_first
 from harcnn.errors import HarcnnError
@@ -61,7 +62,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     checked by `fit`, as a spec's are, never by `__init__` or `set_params` (scikit-learn's rule).
     `validation_subjects=k` holds k subjects of `groups` (drawn with seed 0) out of training, for the
     validation curves in `history_`; the rest train. The input windows' channel names can be given
-    to `fit` (`channels=`); a model that should read raw phone recordings needs UCI HAR's nine.
+    to `fit` (`channels=`); a model trained with `fit_windows` on windows cut from recordings keeps
+    their `Pipeline`, which `harcnn predict` applies to new recordings.
     """
 
     def __init__(self, model: str = "cnn", verbose: bool = False, **params):
@@ -149,7 +151,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self._set_fitted(fitted.net.eval(), ModelMeta(
             model=self.model, hparams=hparams, seq_len=train.seq_len, channels=train.channels, classes=train.classes,
             members=len(seeds), seeds=tuple(seeds), transform=fitted.transform.to_json() if fitted.transform else None,
-            training={**settings, "wall_s": round(fitted.wall_s, 2)},
+            training={**settings, "wall_s": round(fitted.wall_s, 2)}, pipeline=train.pipeline and train.pipeline.to_json(),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
         return self
@@ -166,6 +168,15 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self.channels_ = meta.channels
         self.n_features_in_ = meta.c_in
         self.transform_ = Standardize.from_json(meta.transform)
+
+    @property
+    def pipeline_(self) -> Pipeline | None:
+        """How recordings become this model's windows: as trained (`data recordings`, UCI HAR, HAPT);
+        UCI HAR's for a model of its nine channels saved before models recorded it; else None."""
+        check_is_fitted(self, "net_")
+        if self.meta_.pipeline is not None:
+            return Pipeline.from_json(self.meta_.pipeline, "model.json")
+        return UCI_HAR if tuple(self.channels_) == UCI_HAR.output_channels else None
 
     # -- prediction --
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import zipfile
 import zlib
 from pathlib import Path
@@ -138,7 +139,7 @@ def import_windows(
     integer = np.issubdtype(subject.dtype, np.integer) and np.issubdtype(subject_t.dtype, np.integer)
     subjects = both([subject, subject_t]) if integer else both([subject.astype(str), subject_t.astype(str)])
     arrays = (both([X, Xt]), both([y, yt]), subjects)
-    return _to_dataset(path, name, *arrays, channels, classes, split, None, 0.25, 0)
+    return to_dataset(path, name, *arrays, channels, classes, split, None, 0.25, 0)
 
 
 def _read(path: Path, layout: str):
@@ -153,10 +154,32 @@ def _read(path: Path, layout: str):
 
 def _import_one(path: Path, name, test_subjects, test_fraction, seed, layout) -> Dataset:
     X, y, subject, channels, classes, split = _read(path, layout)
-    return _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
+    ds = to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
+    pipeline = _pipeline(path)
+    if pipeline is not None and pipeline.output_channels != ds.train.channels:
+        raise HarcnnError(
+            f"{path}: its pipeline makes channels {list(pipeline.output_channels)}, its windows have {list(ds.train.channels)}"
+        )
+    return ds.with_pipeline(pipeline)
 
 
-def _to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
+def _pipeline(path: Path):
+    """The pipeline an NPZ records (`data windows` writes one), else None: windows cut elsewhere."""
+    from harcnn.data.pipeline import Pipeline
+
+    if path.suffix != ".npz":
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if "pipeline" not in z.files:
+            return None
+        raw = str(z["pipeline"])
+    try:
+        return Pipeline.from_json(json.loads(raw), f"{path}: pipeline")
+    except ValueError as e:
+        raise HarcnnError(f"{path}: pipeline is not valid JSON ({e})") from None
+
+
+def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
     if X.ndim != 3:
         raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")
     n, c, t = X.shape

@@ -15,12 +15,10 @@ median of the last three samples, which is the same signal one sample (20 ms) la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 from scipy import signal
 
-from harcnn.data.recordings import Recording
 from harcnn.data.sensors import CHANNELS, RATE, STEP, STEPS
 from harcnn.errors import HarcnnError
 
@@ -42,14 +40,6 @@ class Filters:
         return signal.butter(self.gravity_order, self.gravity_cutoff, fs=rate, output="sos")
 
 
-def resample(x: np.ndarray, rate: float, target: float = RATE) -> np.ndarray:
-    """Resample `(n, c)` signals to `target` Hz with a polyphase filter (SciPy's resample_poly)."""
-    if abs(rate - target) < 1e-6 * target:
-        return x
-    ratio = Fraction(target / rate).limit_denominator(1000)
-    return signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=0)
-
-
 class _ForwardFilters:
     """The noise and gravity Butterworth filters run forwards, with state carried between calls."""
 
@@ -68,13 +58,11 @@ class _ForwardFilters:
         return np.concatenate([total, total - gravity, denoised[:, 3:]], axis=1)
 
 
-def channels(recording: Recording, filters: Filters = Filters()) -> np.ndarray:
-    """The nine UCI HAR channels `(n, 9)` of a whole recording, resampled to 50 Hz."""
-    acc, gyro = resample(recording.acc, recording.rate), resample(recording.gyro, recording.rate)
-    if len(acc) < filters.median:
-        raise HarcnnError(f"{recording.name}: {len(acc)} samples at 50 Hz is too short to filter")
-    med = signal.medfilt(np.concatenate([acc, gyro], axis=1), (filters.median, 1))
-    return _ForwardFilters(filters)(med)
+def uci_har_channels(x: np.ndarray, rate: float = RATE, filters: Filters = Filters()) -> np.ndarray:
+    """UCI HAR's nine channels `(n, 9)` of a regularly sampled `(n, 6)` acc (g) and gyro (rad/s)."""
+    if len(x) < filters.median:
+        raise HarcnnError(f"{len(x)} samples are too short to filter")
+    return _ForwardFilters(filters, rate)(signal.medfilt(x, (filters.median, 1)))
 
 
 def windows(x: np.ndarray, size: int = STEPS, step: int = STEP) -> tuple[np.ndarray, np.ndarray]:
@@ -87,18 +75,20 @@ def windows(x: np.ndarray, size: int = STEPS, step: int = STEP) -> tuple[np.ndar
 
 
 class Stream:
-    """Causal preprocessing of samples as they arrive; emits a window every `step` samples.
+    """Causal preprocessing of samples as they arrive; emits a window every `step` samples. With
+    `uci_har`, the `(n, 6)` acc and gyro samples become UCI HAR's nine channels (causal median, the
+    forward filters); else samples pass as they are.
 
     Memory is bounded: filter states and the last `size` samples, whatever the stream's length.
     """
 
-    def __init__(self, rate: float = RATE, filters: Filters = Filters(), size: int = STEPS, step: int = STEP):
-        if abs(rate - RATE) > 1e-6:
-            raise HarcnnError(f"streaming expects {RATE:g} Hz samples, got {rate:g} Hz; resample upstream")
+    def __init__(
+        self, size: int = STEPS, step: int = STEP, width: int = 6, uci_har: bool = True, rate: float = RATE, filters: Filters = Filters()
+    ):
         self.filters, self.size, self.step = filters, size, step
-        self._filters = _ForwardFilters(filters)
+        self._filters = _ForwardFilters(filters, rate) if uci_har else None
         self._history: np.ndarray | None = None  # the last samples, for the causal median filter
-        self._buffer = np.zeros((0, len(CHANNELS)), np.float32)
+        self._buffer = np.zeros((0, len(CHANNELS) if uci_har else width), np.float32)
         self.samples_seen = 0
         self._emitted = 0
 
@@ -116,30 +106,17 @@ class Stream:
         """How many more samples complete the next window."""
         return self.size + self._emitted * self.step - self.samples_seen
 
-    def push(self, acc: np.ndarray, gyro: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        """Feed `(n, 3)` acc (g) and gyro (rad/s); returns (start sample, window `(9, size)`) pairs."""
-        if len(acc) == 0:
+    def push(self, block: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Feed samples `(n, width)` in the model's units; returns (start sample, window `(c, size)`) pairs."""
+        if len(block) == 0:
             return []
-        block = self._filters(self._median(np.concatenate([acc, gyro], axis=1))).astype(np.float32)
-        self._buffer = np.concatenate([self._buffer, block])
-        self.samples_seen += len(acc)
+        if self._filters is not None:
+            block = self._filters(self._median(block))
+        self._buffer = np.concatenate([self._buffer, block.astype(np.float32)])
+        self.samples_seen += len(block)
         out = []
         while len(self._buffer) >= self.size:
             out.append((self._emitted * self.step, self._buffer[: self.size].T.copy()))
             self._emitted += 1
             self._buffer = self._buffer[self.step :]
         return out
-
-
-def window_labels(recording: Recording, starts: np.ndarray, size: int = STEPS, min_cover: float = 0.5) -> np.ndarray:
-    """Per window, the label of the segment covering most of it (0 where none covers `min_cover`)."""
-    labels = np.zeros(len(starts), np.int64)
-    best = np.zeros(len(starts))
-    scale = recording.rate / RATE  # segments count samples at the recording's own rate
-    for seg in recording.segments:
-        lo, hi = seg.start / scale, seg.end / scale
-        cover = np.clip(np.minimum(hi, starts + size) - np.maximum(lo, starts), 0, None)
-        better = cover > best
-        labels[better], best[better] = seg.label, cover[better]
-    labels[best < min_cover * size] = 0
-    return labels

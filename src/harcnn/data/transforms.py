@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class Standardize:
         return standardize(X, self.mean[None, :, None], self.std[None, :, None]).astype(np.float32)
 
     def __call__(self, windows: WindowSet) -> WindowSet:
-        return WindowSet(self.apply(windows.X), windows.y, windows.subject, windows.channels, windows.classes)
+        return replace(windows, X=self.apply(windows.X))
 
     def to_json(self) -> dict:
         return {"standardize": {"mean": self.mean.tolist(), "std": self.std.tolist()}}

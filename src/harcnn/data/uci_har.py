@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.archive import Archive
+from harcnn.data.pipeline import UCI_HAR
 from harcnn.data.sensors import CHANNELS, STEPS
 from harcnn.data.textfiles import parse_integers, parse_matrix
 from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
@@ -87,7 +88,7 @@ def parse(path: Path) -> Dataset:
             X[:, c, :] = values
         sets[split] = WindowSet(X, y - 1, subject, CHANNELS, classes)
     sha = content_sha256(*(getattr(sets[s], k) for s in ("train", "test") for k in ("X", "y", "subject")), names=classes)
-    return Dataset(NAME, sets["train"], sets["test"], sha, str(path))
+    return Dataset(NAME, sets["train"], sets["test"], sha, str(path)).with_pipeline(UCI_HAR)
 
 
 def _same_rows(path: Path, rel: str, n: int, rel_ref: str, n_ref: int) -> None:
@@ -191,7 +192,7 @@ def _read_cache(npz: Path) -> Dataset | None:
     if not npz.is_file():
         return None
     try:
-        return load_npz(npz)
+        return load_npz(npz).with_pipeline(UCI_HAR)  # caches of harcnn 0.6 and older do not record it
     except HarcnnError:
         npz.unlink(missing_ok=True)
         return None

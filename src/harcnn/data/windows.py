@@ -7,13 +7,18 @@ are 0-based class indices so that they index `classes` directly.
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harcnn.errors import HarcnnError
+
+if TYPE_CHECKING:
+    from harcnn.data.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class WindowSet:
     subject: np.ndarray  # (n,) int64
     channels: tuple[str, ...]
     classes: tuple[str, ...]
+    pipeline: Pipeline | None = None  # how they were cut from recordings, where they were (`data.pipeline`)
 
     def __post_init__(self) -> None:
         n = len(self.X)
@@ -48,7 +54,7 @@ class WindowSet:
 
     def take(self, index: np.ndarray) -> WindowSet:
         """The windows at `index` (integer indices or a boolean mask), names unchanged."""
-        return WindowSet(self.X[index], self.y[index], self.subject[index], self.channels, self.classes)
+        return replace(self, X=self.X[index], y=self.y[index], subject=self.subject[index])
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=len(self.classes))
@@ -63,10 +69,19 @@ class Dataset:
     test: WindowSet
     sha256: str
     source: str
+    subject_names: tuple[str, ...] = ()  # subject k's name is subject_names[k - 1] where the ids were text
 
     def __post_init__(self) -> None:
         if (self.train.channels, self.train.classes) != (self.test.channels, self.test.classes):
             raise HarcnnError(f"{self.source}: train and test differ in channels or classes")
+
+    def subject_name(self, number: int) -> str:
+        return self.subject_names[number - 1] if 0 < number <= len(self.subject_names) else str(number)
+
+    def with_pipeline(self, pipeline: Pipeline | None, subject_names: tuple[str, ...] = ()) -> Dataset:
+        return replace(
+            self, train=replace(self.train, pipeline=pipeline), test=replace(self.test, pipeline=pipeline), subject_names=subject_names
+        )
 
 
 LAYOUTS = ("auto", "nct", "ntc")  # of a 3-D array of windows; harcnn's own is (n, channels, steps)
@@ -117,6 +132,8 @@ def save_npz(path, ds: Dataset) -> None:
         channels=np.array(ds.train.channels),
         classes=np.array(ds.train.classes),
         meta=np.array([ds.name, ds.sha256, ds.source]),
+        pipeline=np.array(json.dumps(ds.train.pipeline.to_json() if ds.train.pipeline else None)),
+        subject_names=np.array(ds.subject_names, dtype=str),
     )
 
 
@@ -129,6 +146,11 @@ def load_npz(path) -> Dataset:
             sets = {
                 split: WindowSet(z[f"{split}_X"], z[f"{split}_y"], z[f"{split}_subject"], channels, classes) for split in ("train", "test")
             }
+            pipeline = json.loads(str(z["pipeline"])) if "pipeline" in z.files else None  # files of harcnn 0.6 and older have none
+            subject_names = tuple(z["subject_names"].tolist()) if "subject_names" in z.files else ()
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise HarcnnError(f"{path}: not a harcnn dataset file, or a damaged one ({e})") from None
-    return Dataset(name, sets["train"], sets["test"], sha, source)
+    from harcnn.data.pipeline import Pipeline
+
+    pipeline = Pipeline.from_json(pipeline, f"{path}: pipeline") if pipeline is not None else None
+    return Dataset(name, sets["train"], sets["test"], sha, source).with_pipeline(pipeline, subject_names)

@@ -1,4 +1,4 @@
-"""Activities of a whole raw recording, one row per window (the same forward filters as streaming, centred median)."""
+"""Activities of whole recordings, one row per window, through the pipeline the model was trained with."""
 
 from __future__ import annotations
 
@@ -8,44 +8,61 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.preprocess import channels, windows
-from harcnn.data.recordings import Recording, read_csv
-from harcnn.data.sensors import CHANNELS, RATE, STEPS
+from harcnn.data.pipeline import Pipeline, for_model
+from harcnn.data.recordings import Recording, read_recording
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 
 
 @dataclass(frozen=True)
 class RecordingPredictions:
-    """One row per window: start and end in seconds, the activity, and the class probabilities."""
+    """One row per window: start and end in seconds, the activity, the class probabilities, and the
+    recording's own label of the window where it has labels ("" where it has none)."""
 
     start_s: np.ndarray
     end_s: np.ndarray
     activity: np.ndarray
     proba: np.ndarray  # (windows, classes), columns in `classes` order
     classes: tuple
+    truth: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.start_s)
 
     def table(self) -> str:
-        """One line a window: start, activity, its probability."""
-        return "\n".join(f"{t:7.2f} s  {a!s:<20} {p.max():.3f}" for t, a, p in zip(self.start_s, self.activity, self.proba))
+        """One line a window: start, activity, its probability (and the recording's label)."""
+        truth = self.truth if self.truth is not None else [""] * len(self)
+        return "\n".join(
+            f"{t:7.2f} s  {a!s:<20} {p.max():.3f}" + (f"  (labelled {y})" if y else "")
+            for t, a, p, y in zip(self.start_s, self.activity, self.proba, truth)
+        )
+
+    def accuracy(self) -> float | None:
+        """Share of the labelled windows predicted as labelled, None without labels."""
+        if self.truth is None or not (self.truth != "").any():
+            return None
+        labelled = self.truth != ""
+        return float((self.activity[labelled].astype(str) == self.truth[labelled]).mean())
 
     def write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["start_s", "end_s", "activity", *[f"p_{c}" for c in self.classes]])
-            for start, end, activity, p in zip(self.start_s, self.end_s, self.activity, self.proba):
-                writer.writerow([f"{start:.2f}", f"{end:.2f}", activity, *[f"{v:.4f}" for v in p]])
+            extra = ["label"] if self.truth is not None else []
+            writer.writerow(["start_s", "end_s", "activity", *[f"p_{c}" for c in self.classes], *extra])
+            for i, (start, end, activity, p) in enumerate(zip(self.start_s, self.end_s, self.activity, self.proba)):
+                writer.writerow([f"{start:.2f}", f"{end:.2f}", activity, *[f"{v:.4f}" for v in p], *([self.truth[i]] if extra else [])])
 
 
-def require_raw_channels(model: HARClassifier) -> None:
-    if tuple(model.channels_) != CHANNELS:
+def model_pipeline(model: HARClassifier) -> Pipeline:
+    """The model's pipeline, or an error saying why a model without one cannot read recordings."""
+    pipeline = model.pipeline_
+    if pipeline is None:
         raise HarcnnError(
-            f"this model reads channels {list(model.channels_)}; predicting from raw recordings needs a model "
-            f"trained on UCI HAR's nine channels {list(CHANNELS)}"
+            f"this model reads windows of channels {list(model.channels_)} that were not cut from recordings by harcnn, so it "
+            "records no pipeline to cut new recordings with; predict on windows (harcnn evaluate, HARClassifier.predict), "
+            "or train on a dataset made by `harcnn data recordings`"
         )
+    return pipeline
 
 
 MAX_SMOOTH = 999  # windows: about 21 minutes of a recording at UCI HAR's 1.28 s hop
@@ -66,17 +83,38 @@ def smooth(proba: np.ndarray, k: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, k, axis=0).mean(-1)
 
 
-def predict_recording(model: HARClassifier, recording: Recording | str | Path, smooth_over: int = 1) -> RecordingPredictions:
-    """Activities of a raw recording (a `Recording`, or a CSV `timestamp,ax,ay,az,gx,gy,gz` in s, g, rad/s)."""
-    require_raw_channels(model)
+def read_for_model(model: HARClassifier, paths: list[str | Path]) -> tuple[list[Recording], list[str]]:
+    """The recording files (one per device the model joins, in its order) read with the model's
+    columns, in the units their samples show; and notes on units converted."""
+    pipeline = model_pipeline(model)
+    devices = pipeline.devices or ("",)
+    if len(paths) != len(devices):
+        want = f"one per device it joins ({', '.join(devices)}), in that order" if pipeline.devices else "one"
+        raise HarcnnError(f"this model reads recordings of columns {list(pipeline.columns(devices[0]))}: give {want}, got {len(paths)}")
+    recordings, notes = [], []
+    for path, device in zip(paths, devices):
+        recording, more = for_model(read_recording(path, pipeline.columns(device)), pipeline, device)
+        recordings.append(recording)
+        notes += more
+    return recordings, notes
+
+
+def predict_recording(
+    model: HARClassifier, recordings: list[Recording | str | Path] | Recording | str | Path, smooth_over: int = 1
+) -> RecordingPredictions:
+    """Activities of a recording (files, or `Recording`s in the model's units) through the model's pipeline."""
     check_smooth(smooth_over)
-    if not isinstance(recording, Recording):
-        recording = read_csv(recording)
-    X, starts = windows(channels(recording))
+    pipeline = model_pipeline(model)
+    if not isinstance(recordings, list):
+        recordings = [recordings]
+    if not all(isinstance(r, Recording) for r in recordings):
+        recordings, _ = read_for_model(model, recordings)
+    X, starts, truth = pipeline.windows(recordings)
     if not len(X):
         raise HarcnnError(
-            f"{recording.name}: {len(recording)} samples at 50 Hz are shorter than one window ({STEPS} samples, {STEPS / RATE:.2f} s)"
+            f"{recordings[0].name}: {len(recordings[0])} samples are shorter than one window "
+            f"({pipeline.window} samples at {pipeline.rate:g} Hz, {pipeline.window / pipeline.rate:.2f} s)"
         )
     proba = smooth(model.predict_proba(X), smooth_over)
     activity = model.classes_[proba.argmax(1)]
-    return RecordingPredictions(starts / RATE, (starts + STEPS) / RATE, activity, proba, tuple(model.classes_.tolist()))
+    return RecordingPredictions(starts, starts + pipeline.window / pipeline.rate, activity, proba, tuple(model.classes_.tolist()), truth)

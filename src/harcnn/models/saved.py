@@ -42,6 +42,7 @@ class ModelMeta:
     transform: dict | None = None  # `Standardize.to_json()`, or None
     training: dict = field(default_factory=dict)  # how it was trained (recipe, spec, wall time)
     data: dict | None = None  # the dataset it was trained on: name, sha256, source
+    pipeline: dict | None = None  # `data.pipeline.Pipeline.to_json()`: how recordings become its windows, where known
     test_accuracy: float | None = None  # recorded by `harcnn train`, for information only
     harcnn_version: str = ""
     torch_version: str = ""
@@ -107,12 +108,19 @@ class ModelMeta:
                 raise fail(key, "must be an object")
         if raw.get("data") is not None and not isinstance(raw["data"], dict):
             raise fail("data", "must be an object or null")
+        pipeline = raw.get("pipeline")
+        if pipeline is not None:
+            from harcnn.data.pipeline import Pipeline
+
+            made = Pipeline.from_json(pipeline, where)
+            if list(made.output_channels) != channels:
+                raise fail("pipeline", f"makes channels {list(made.output_channels)}, the model reads {channels}")
         accuracy = raw.get("test_accuracy")
         if accuracy is not None and (not isinstance(accuracy, int | float) or not 0 <= accuracy <= 1):
             raise fail("test_accuracy", f"must be a fraction in [0, 1] or null, got {accuracy!r}")
         return cls(
             model=raw["model"], hparams=raw["hparams"], seq_len=raw["seq_len"], channels=tuple(channels), classes=tuple(classes),
-            members=members, seeds=tuple(seeds), transform=transform, training=raw.get("training", {}), data=raw.get("data"),
+            members=members, seeds=tuple(seeds), transform=transform, training=raw.get("training", {}), data=raw.get("data"), pipeline=pipeline,
             test_accuracy=accuracy, harcnn_version=str(raw.get("harcnn_version", "")), torch_version=str(raw.get("torch_version", "")),
         )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""The `harcnn` command: data, run, train, evaluate, models."""
+"""The `harcnn` command: run, select, report, train, evaluate, predict, export, models (`data` in `cli.data`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from harcnn.cli.data import data_app
+from harcnn.cli.options import DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError
 
 app = typer.Typer(
@@ -17,22 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Human activity recognition with 1D CNNs: data, repeated experiments, models.",
 )
-data_app = typer.Typer(no_args_is_help=True, help="Get, check and inspect datasets.")
 app.add_typer(data_app, name="data")
-
-# options several commands share, declared once
-DataOpt = Annotated[
-    Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")
-]
-ResultsOpt = Annotated[Path, typer.Option(help="Folder for the store and per-study files.")]
-DbOpt = Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")]
-RepeatsOpt = Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")]
-ProgressOpt = Annotated[bool, typer.Option(help="Show a progress bar.")]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a training setting of the spec: KEY=VALUE (repeatable).")]
-WorkersOpt = Annotated[
-    int,
-    typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU)."),
-]
 
 
 def main() -> None:
@@ -46,78 +33,12 @@ def main() -> None:
         sys.exit(2)
 
 
-def _dataset(ref: str | None, fetch_if_missing: bool = False):
-    from harcnn.data.resolve import load_dataset, load_or_fetch
-
-    return load_or_fetch(ref, typer.echo) if fetch_if_missing else load_dataset(ref)
-
-
 def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
     """The spec, with `--set` and `--repeats` applied (checked like the spec's own keys)."""
     from harcnn.experiments.spec import load_spec
 
     study = load_spec(spec, overrides or [])
     return study if repeats is None else study.with_repeats(repeats, "--repeats")
-
-
-@data_app.command("fetch")
-def data_fetch(
-    source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None,
-) -> None:
-    """Fetch, verify, parse and cache UCI HAR; it becomes the default dataset."""
-    from harcnn.data import uci_har
-
-    t0 = time.perf_counter()
-    ds = uci_har.fetch(source)
-    typer.echo(
-        f"cached {ds.name} from {ds.source} in {time.perf_counter() - t0:.1f} s (content sha256 {ds.sha256[:16]})\ncache: {uci_har.cache_location()}"
-    )
-
-
-@data_app.command("info")
-def data_info(data: DataOpt = None) -> None:
-    """Shapes, class counts and subjects per split, channel order, cache location."""
-    from harcnn.data import uci_har
-    from harcnn.report.text import dataset_summary
-
-    typer.echo(dataset_summary(_dataset(data), uci_har.cache_location()))
-
-
-@data_app.command("import")
-def data_import(
-    source: Annotated[Path, typer.Argument(help="Your windows: NPZ (X, y[, subject, channels, classes]) or long-format CSV.")],
-    out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
-    name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the file name).")] = None,
-    test_subjects: Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")] = None,
-    test_fraction: Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")] = 0.25,
-    seed: int = 0,
-    test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format.")] = None,
-    layout: Annotated[str, typer.Option(help="Axes of an NPZ's X: nct (n, channels, steps), ntc (n, steps, channels), auto.")] = "auto",
-) -> None:
-    """Bring your own windowed dataset in: any number of channels, steps and classes."""
-    from harcnn.data.importer import import_windows
-    from harcnn.data.windows import save_npz
-    from harcnn.outputs import check_output_file
-    from harcnn.report.text import dataset_line
-
-    check_output_file(out, (source, test), suffix=".npz")
-    ds = import_windows(
-        source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test, layout=layout
-    )
-    save_npz(out, ds)
-    typer.echo(f"{dataset_line(ds)}\nwrote {out}; use it with --data {out}")
-
-
-@data_app.command("windows")
-def data_windows(
-    source: Annotated[Path, typer.Argument(help="HAPT RawData zip or folder (acc/gyro files and labels.txt).")],
-    out: Annotated[Path, typer.Option(help="NPZ of labelled windows in the `data import` format.")],
-) -> None:
-    """Cut labelled raw recordings into UCI-HAR-style windows with every labelled class (HAPT: 12)."""
-    from harcnn.data.recordings import write_hapt_windows
-    from harcnn.outputs import check_output_file
-
-    typer.echo(write_hapt_windows(source, check_output_file(out, (source,), suffix=".npz")) + f"\nwrote {out}")
 
 
 @app.command()
@@ -151,7 +72,7 @@ def run(
     from harcnn.names import safe_filename
 
     study = _study(spec, repeats, overrides)
-    ds = _dataset(data, fetch_if_missing=True)
+    ds = dataset(data, fetch_if_missing=True)
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
         options = dict(progress=progress, workers=workers or default_workers(), executor=executor, address=address)
@@ -186,7 +107,7 @@ def select(
     from harcnn.report.text import selection_summary
 
     study = _study(spec, repeats, overrides)
-    ds = _dataset(data, fetch_if_missing=True)
+    ds = dataset(data, fetch_if_missing=True)
     with Store(db or results / "harcnn.db") as store:
         ranking, refit = select_configuration(
             study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers()
@@ -208,7 +129,7 @@ def report(
 
     def train_set():
         try:
-            return _dataset(data).train
+            return dataset(data).train
         except HarcnnError as e:
             typer.secho(f"note: no dataset, so no input histograms or layer tables ({e})", fg="yellow", err=True)
 
@@ -236,7 +157,7 @@ def train(
     chosen = _study(spec, None, overrides).config(config)
     clf = HARClassifier.from_config(chosen, members=members, random_state=seed, verbose=True)
     clf.checked_params()
-    ds = _dataset(data, fetch_if_missing=True)
+    ds = dataset(data, fetch_if_missing=True)
     check_memory([chosen], ds.train, workers=1, members=members)
     clf.fit_windows(ds.train)
     accuracy = evaluate(clf, ds.test)["accuracy"]
@@ -266,7 +187,7 @@ def evaluate(
     if out is not None:
         check_output_folder(out, (model,))
     clf = load(model)
-    ds = _dataset(data)
+    ds = dataset(data)
     test = ds.test
     if (clf.meta_.data or {}).get("sha256") != ds.sha256:
         typer.secho("note: this dataset differs from the one the model was trained on (or that is not recorded)", fg="yellow", err=True)
@@ -282,37 +203,50 @@ def evaluate(
 @app.command()
 def predict(
     model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
-    recording: Annotated[Optional[Path], typer.Argument(help="Raw recording: CSV (timestamp,ax,ay,az,gx,gy,gz; g and rad/s).")] = None,
+    recordings: Annotated[
+        Optional[list[Path]], typer.Argument(help="Recording CSV with the model's columns (one per device a joined model reads).")
+    ] = None,
     out: Annotated[Optional[Path], typer.Option(help="CSV of predictions (default: print them).")] = None,
+    plot: Annotated[
+        Optional[Path], typer.Option(help="PNG timeline: signals, predicted activities, probabilities, labels, time per activity.")
+    ] = None,
     smooth: Annotated[int, typer.Option(help="Average probabilities over this many neighbouring windows (odd).")] = 1,
-    stream: Annotated[
-        bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every 64 samples.")
-    ] = False,
+    stream: Annotated[bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every hop.")] = False,
 ) -> None:
-    """Activities of a raw phone recording, one row per 2.56 s window (every 1.28 s)."""
-    from harcnn.data.sensors import RATE, STEPS
-    from harcnn.deploy.predict import check_smooth, predict_recording
+    """Activities of a recording, one row per window, through the pipeline the model was trained with."""
+    from harcnn.deploy.predict import check_smooth, model_pipeline, predict_recording, read_for_model
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file
 
     check_smooth(smooth)
-    if out is not None:
-        check_output_file(out, (model, recording))
+    for target, suffix in ((out, None), (plot, ".png")):
+        if target is not None:
+            check_output_file(target, (model, *(recordings or [])), suffix=suffix)
     clf = load(model)
     if stream:
         from harcnn.deploy.stream import predict_stream
 
+        span = model_pipeline(clf).window / model_pipeline(clf).rate
         for start, activity, p in predict_stream(clf, sys.stdin, k=smooth):
-            typer.echo(f"{start / RATE:.2f},{(start + STEPS) / RATE:.2f},{activity},{p.max():.3f}")
+            typer.echo(f"{start:.2f},{start + span:.2f},{activity},{p.max():.3f}")
             sys.stdout.flush()
         return
-    if recording is None:
+    if not recordings:
         raise HarcnnError("give a RECORDING file, or --stream to read samples from stdin")
-    predictions = predict_recording(clf, recording, smooth)
+    read, notes = read_for_model(clf, recordings)
+    for note in notes:
+        typer.secho(note, fg="yellow", err=True)
+    predictions = predict_recording(clf, read, smooth)
+    if plot is not None:
+        from harcnn.report.timeline import plot_timeline
+
+        typer.echo(f"wrote {plot_timeline(predictions, read, model_pipeline(clf), plot, f'{model.name}: {recordings[0].name}')}")
+    accuracy = predictions.accuracy()
+    summary = f"{len(predictions)} windows" + (f"; {100 * accuracy:.2f}% as the recording labels them" if accuracy is not None else "")
     if out is None:
-        return typer.echo(predictions.table())
+        return typer.echo(f"{predictions.table()}\n{summary}")
     predictions.write_csv(out)
-    typer.echo(f"wrote {len(predictions)} window predictions to {out}")
+    typer.echo(f"wrote {len(predictions)} window predictions to {out} ({summary})")
 
 
 @app.command()
@@ -334,7 +268,7 @@ def export(
         raise HarcnnError(f"unknown quantization {quantize!r}; supported: int8")
     target = check_output_file(out or model / "model.onnx", (model,), suffix=".onnx")
     clf = load(model)
-    test = check_comparable(clf, _dataset(data).test, model) if quantize else None  # before anything is written
+    test = check_comparable(clf, dataset(data).test, model) if quantize else None  # before anything is written
     path = export_onnx(clf, target)
     typer.echo(f"wrote {path} and {path}.json")
     if quantize:

@@ -1,0 +1,147 @@
+"""`harcnn data`: get, check, import and cut datasets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from harcnn.cli.options import DataOpt, TestFractionOpt, TestSubjectsOpt, dataset
+from harcnn.errors import HarcnnError
+
+data_app = typer.Typer(no_args_is_help=True, help="Get, check, import and cut datasets.")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None,
+) -> None:
+    """Fetch, verify, parse and cache UCI HAR; it becomes the default dataset."""
+    from harcnn.data import uci_har
+
+    t0 = time.perf_counter()
+    ds = uci_har.fetch(source)
+    typer.echo(
+        f"cached {ds.name} from {ds.source} in {time.perf_counter() - t0:.1f} s (content sha256 {ds.sha256[:16]})\ncache: {uci_har.cache_location()}"
+    )
+
+
+@data_app.command("info")
+def data_info(data: DataOpt = None) -> None:
+    """Shapes, class counts and subjects per split, channel order, cache location."""
+    from harcnn.data import uci_har
+    from harcnn.report.text import dataset_summary
+
+    typer.echo(dataset_summary(dataset(data), uci_har.cache_location()))
+
+
+@data_app.command("import")
+def data_import(
+    source: Annotated[Path, typer.Argument(help="Your windows: NPZ (X, y[, subject, channels, classes]) or long-format CSV.")],
+    out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
+    name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the file name).")] = None,
+    test_subjects: TestSubjectsOpt = None,
+    test_fraction: TestFractionOpt = 0.25,
+    seed: int = 0,
+    test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format.")] = None,
+    layout: Annotated[str, typer.Option(help="Axes of an NPZ's X: nct (n, channels, steps), ntc (n, steps, channels), auto.")] = "auto",
+) -> None:
+    """Bring your own windowed dataset in: any number of channels, steps and classes."""
+    from harcnn.data.importer import import_windows
+    from harcnn.data.windows import save_npz
+    from harcnn.outputs import check_output_file
+    from harcnn.report.text import dataset_line
+
+    check_output_file(out, (source, test), suffix=".npz")
+    ds = import_windows(
+        source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test, layout=layout
+    )
+    save_npz(out, ds)
+    typer.echo(f"{dataset_line(ds)}\nwrote {out}; use it with --data {out}")
+
+
+@data_app.command("windows")
+def data_windows(
+    source: Annotated[Path, typer.Argument(help="HAPT RawData zip or folder (acc/gyro files and labels.txt).")],
+    out: Annotated[Path, typer.Option(help="NPZ of labelled windows in the `data import` format.")],
+) -> None:
+    """Cut labelled raw recordings into UCI-HAR-style windows with every labelled class (HAPT: 12)."""
+    from harcnn.data.recording_windows import write_hapt_windows
+    from harcnn.outputs import check_output_file
+
+    typer.echo(write_hapt_windows(source, check_output_file(out, (source,), suffix=".npz")) + f"\nwrote {out}")
+
+
+@data_app.command("recordings")
+def data_recordings(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Long CSV files, or folders and zips of them (time column, channels, label[, subject, recording]).")
+    ],
+    out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
+    window: Annotated[float, typer.Option(help="Window length in seconds.")] = 2.56,
+    overlap: Annotated[float, typer.Option(help="Share of a window the next one overlaps, in [0, 1).")] = 0.5,
+    rate: Annotated[float, typer.Option(help="Sampling rate (Hz) everything is resampled to.")] = 50.0,
+    pattern: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Regular expression the files' paths must match; groups (?P<subject>), (?P<recording>), (?P<device>), (?P<label>) name them."
+        ),
+    ] = None,
+    channels: Annotated[
+        Optional[str],
+        typer.Option(help="Comma-separated channel columns to use (default: every column but time, label, subject, recording)."),
+    ] = None,
+    units: Annotated[
+        Optional[str],
+        typer.Option(help="Units where the signal cannot tell: acc=g|m/s^2|milli-g, gyro=rad/s|deg/s, or CHANNEL=UNIT (comma-separated)."),
+    ] = None,
+    time_unit: Annotated[Optional[str], typer.Option(help="Time column unit: s, ms, us, ns (default: recognised from the step).")] = None,
+    labels: Annotated[str, typer.Option(help="A window across a label change gets: majority, centre, or drop (left out).")] = "majority",
+    filter: Annotated[
+        str, typer.Option(help="none, or uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
+    ] = "none",
+    max_gap: Annotated[float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")] = 1.0,
+    test_subjects: TestSubjectsOpt = None,
+    test_fraction: TestFractionOpt = 0.25,
+    seed: int = 0,
+    name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the output file's name).")] = None,
+) -> None:
+    """Cut labelled recordings into windows: any sensors, rates, units and layouts; devices joined on time."""
+    from harcnn.data.recording_windows import recordings_dataset, summary
+    from harcnn.data.recordings import Layout
+    from harcnn.data.windows import save_npz
+    from harcnn.outputs import check_output_file
+
+    check_output_file(out, tuple(sources), suffix=".npz")
+    layout = Layout(tuple(channels.split(",")) if channels else None, _pairs(units, "--units"), time_unit)
+    subjects = test_subjects.split(",") if test_subjects else None
+    ds, windows = recordings_dataset(
+        sources,
+        window,
+        overlap,
+        rate,
+        layout,
+        pattern,
+        subjects,
+        test_fraction,
+        seed,
+        name or out.stem,
+        labels=labels,
+        filter=filter,
+        max_gap=max_gap,
+    )
+    save_npz(out, ds)
+    typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")
+
+
+def _pairs(text: str | None, option: str) -> dict[str, str] | None:
+    """`a=b,c=d` as a dictionary."""
+    if not text:
+        return None
+    pairs = [item.partition("=") for item in text.split(",")]
+    bad = next((k for k, eq, v in pairs if not eq or not k.strip() or not v.strip()), None)
+    if bad is not None:
+        raise HarcnnError(f"{option} {text!r}: give KEY=VALUE pairs separated by commas, e.g. acc=m/s^2,gyro=rad/s")
+    return {k.strip(): v.strip() for k, _, v in pairs}

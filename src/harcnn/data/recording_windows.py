@@ -1,0 +1,145 @@
+"""Labelled recordings to a harcnn dataset: units decided, devices joined, windows cut by a
+`Pipeline`, the test split whole subjects (named, or a seeded share, as `data import` draws it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harcnn.data.importer import to_dataset
+from harcnn.data.pipeline import DEVICE_SEPARATOR, UCI_HAR, Pipeline, decide_units
+from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hapt, read_sources
+from harcnn.data.windows import Dataset
+from harcnn.errors import HarcnnError
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Windows cut from recordings, before the split: what `summary` reports."""
+
+    X: np.ndarray
+    labels: np.ndarray
+    subjects: np.ndarray
+    recordings: int
+    unlabelled: int  # windows left out: unlabelled, or across a label change under the policy "drop"
+
+
+def trials(recordings: list[Recording], devices: tuple[str, ...]) -> list[list[Recording]]:
+    """The recordings in groups that become windows together: one each, or one per device of every trial."""
+    if not devices:
+        return [[r] for r in recordings]
+    groups: dict[tuple[str, str], dict[str, Recording]] = {}
+    for r in recordings:
+        if r.device in groups.setdefault(r.key, {}):
+            raise HarcnnError(f"{r.name}: a second {r.device!r} file for subject {r.subject!r} trial {r.recording!r}")
+        groups[r.key][r.device] = r
+    for key, group in groups.items():
+        missing = [d for d in devices if d not in group]
+        if missing:
+            raise HarcnnError(
+                f"{next(iter(group.values())).name}: subject {key[0]!r} trial {key[1]!r} has no {missing[0]!r} file to join; "
+                "every trial needs a file of each device"
+            )
+    return [[group[d] for d in devices] for group in groups.values()]
+
+
+def cut(recordings: list[Recording], pipeline: Pipeline) -> Cut:
+    """Every trial's labelled windows, with its subject."""
+    X, labels, subjects, dropped = [], [], [], 0
+    groups = trials(recordings, pipeline.devices)
+    for group in groups:
+        if group[0].labels is None:
+            raise HarcnnError(
+                f"{group[0].name}: no labels: give a label column, or take the label from the path with --pattern '(?P<label>...)'"
+            )
+        if not group[0].subject:
+            raise HarcnnError(
+                f"{group[0].name}: no subject: give a subject column, or take it from the path with --pattern '(?P<subject>...)'; "
+                "the test split and the per-subject figures are made of whole subjects"
+            )
+        x, _, y = pipeline.windows(group)
+        keep = y != ""
+        dropped += int((~keep).sum())
+        X.append(x[keep])
+        labels.append(y[keep])
+        subjects.append(np.full(int(keep.sum()), group[0].subject))
+    if not sum(len(x) for x in X):
+        raise HarcnnError(
+            f"{recordings[0].name}: no labelled window of {pipeline.window} samples in {len(groups)} recording(s): too short?"
+        )
+    return Cut(np.concatenate(X), np.concatenate(labels), np.concatenate(subjects), len(groups), dropped)
+
+
+def pipeline_for(recordings: list[Recording], rate: float, window_s: float, overlap: float, **kw) -> tuple[list[Recording], Pipeline]:
+    """The recordings with their units decided, and the pipeline that cuts them (devices joined when
+    the pattern names more than one)."""
+    recordings = decide_units(recordings)
+    devices = tuple(dict.fromkeys(r.device for r in recordings))
+    if len(devices) == 1:
+        devices = ()
+    channels, units = [], []
+    for device in devices or ("",):
+        first = next(r for r in recordings if r.device == device)
+        prefix = device + DEVICE_SEPARATOR if devices else ""
+        channels += [prefix + c for c in first.channels]
+        units += first.units
+    return recordings, Pipeline.make(channels, units, rate, window_s, overlap, devices=devices, **kw)
+
+
+def recordings_dataset(
+    sources: list[Path],
+    window_s: float,
+    overlap: float,
+    rate: float,
+    layout: Layout = Layout(),
+    pattern: str | None = None,
+    test_subjects: list[str] | None = None,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    name: str | None = None,
+    **pipeline,
+) -> tuple[Dataset, Cut]:
+    """`harcnn data recordings`: the dataset of the recordings in `sources`, and what was cut."""
+    recordings, made = pipeline_for(read_sources(sources, pattern, layout), rate, window_s, overlap, **pipeline)
+    windows = cut(recordings, made)
+    source = Path(sources[0])
+    ds = to_dataset(
+        source, name, windows.X, windows.labels, windows.subjects, made.output_channels, None, None, test_subjects, test_fraction, seed
+    )
+    names = tuple(np.unique(windows.subjects.astype(str)).tolist()) if windows.subjects.dtype.kind in "US" else ()
+    return ds.with_pipeline(made, names), windows
+
+
+def write_hapt_windows(source: str | Path, out: Path) -> str:
+    """HAPT's raw recordings cut as UCI HAR's windows were (its pipeline, saved in the file), with
+    every labelled class (12, in activity_labels.txt's order), as an NPZ in the `data import` format;
+    what it holds, in a line."""
+    windows = cut(read_hapt(source), UCI_HAR)
+    classes = hapt_class_order(source)
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[v] for v in windows.labels], np.int64)
+    subject = windows.subjects.astype(np.int64)
+    pipeline = np.array(json.dumps(UCI_HAR.to_json()))
+    np.savez(
+        out, X=windows.X, y=y, subject=subject, channels=np.array(UCI_HAR.output_channels), classes=np.array(classes), pipeline=pipeline
+    )
+    counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))
+    return f"{len(y)} windows from {len(set(subject.tolist()))} subjects: {counts}"
+
+
+def summary(ds: Dataset, windows: Cut) -> str:
+    """What `data recordings` made, in a few lines: windows, subjects, classes, the pipeline."""
+    counts = ", ".join(f"{c} {n}" for c, n in zip(ds.train.classes, ds.train.class_counts() + ds.test.class_counts()))
+    return (
+        f"{len(windows.X)} windows from {windows.recordings} recording(s) of {len(np.unique(windows.subjects))} subjects "
+        f"({windows.unlabelled} unlabelled or mixed windows left out): {counts}\n"
+        f"pipeline: {ds.train.pipeline.describe()}\n"
+        f"train: {len(ds.train)} windows of subjects {_names(ds, ds.train.subject)}; test: {len(ds.test)} of {_names(ds, ds.test.subject)}"
+    )
+
+
+def _names(ds: Dataset, subjects: np.ndarray) -> str:
+    return ", ".join(ds.subject_name(int(s)) for s in np.unique(subjects))

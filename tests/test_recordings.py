@@ -125,7 +125,7 @@ def test_long_csv_with_subjects_recordings_and_time_in_milliseconds(tmp_path):
         ("timestamp,ax,ay\n0,1,2\n0.02,1,2\n", "lacks channel column(s) ['az']"),
         ("timestamp,ax,ay,az\n0,1,2,3\n0.02,1,2\n", "line 3 has 3 fields"),
         ("timestamp,ax,ay,az\n0.04,1,2,3\n0.02,1,2,3\n", "line 3: time goes backwards"),
-        ("timestamp,ax,ay,az\n0,1,2,3\n0.02,1,x,3\n", "line 3: a time or channel value is not a number"),
+        ("timestamp,ax,ay,az\n0,1,2,3\n0.02,1,x,3\n", "line 3: column 'ay' holds 'x', not a number"),
         ("timestamp,ax,ay,az\n0,1,2,3\n", "holds 1 sample line(s)"),
         ("timestamp,ax,ay,az\n0,1,2,3\n0.5,1,2,3\n1.0,1,2,3\n", "no time unit (s, ms, us, ns) gives a sampling rate"),
         ("timestamp,ax,ay,az\n0,1,2,3\n0.02,nan,2,3\n", "line 3 holds NaN"),

@@ -1,4 +1,4 @@
-"""Classification metrics (scikit-learn's), in the one dictionary every report and command uses."""
+"""Classification metrics (scikit-learn's), in the one dictionary every report and command uses, and per subject."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: tupl
     }
 
 
+def per_subject(windows: WindowSet, predicted: np.ndarray) -> dict[str, dict]:
+    """Accuracy, macro-F1 (over the classes the subject has) and window count per subject, by subject id."""
+    out = {}
+    for subject in np.unique(windows.subject):
+        mine = windows.subject == subject
+        present = np.unique(windows.y[mine])
+        _, _, f1, _ = precision_recall_fscore_support(windows.y[mine], predicted[mine], labels=present, zero_division=0)
+        out[str(int(subject))] = {
+            "accuracy": float((predicted[mine] == windows.y[mine]).mean()),
+            "macro_f1": float(f1.mean()),
+            "windows": int(mine.sum()),
+        }
+    return out
+
+
 def evaluate(model: HARClassifier, windows: WindowSet) -> dict:
     """`classification_metrics` of a fitted model on labelled windows, in the windows' class order.
 
@@ -48,4 +63,4 @@ def evaluate(model: HARClassifier, windows: WindowSet) -> dict:
     position = {name: i for i, name in enumerate(windows.classes)}
     order = np.array([position[n] for n in names])
     predicted = order[model.predict_proba(windows.X).argmax(1)]
-    return classification_metrics(windows.y, predicted, windows.classes)
+    return classification_metrics(windows.y, predicted, windows.classes) | {"per_subject": per_subject(windows, predicted)}

@@ -126,6 +126,18 @@ SETTINGS: dict[str, Setting] = {
             skip=1,
             keyed_at_default=False,
         ),
+        Setting(
+            "test_folds",
+            int,
+            0,
+            "evaluation protocol: 0 scores on the dataset's test split; k pools all subjects into k subject-grouped folds and "
+            "seed s is tested on fold s % k (as many folds as subjects: leave-one-subject-out)",
+            "data",
+            low=0,
+            high=10_000,
+            skip=1,
+            keyed_at_default=False,
+        ),
     )
 }
 RECIPE = tuple(name for name, s in SETTINGS.items() if s.group == "recipe")
@@ -148,6 +160,8 @@ def check_settings(values: dict, where: str) -> dict:
     out = {name: s.check(values[name], where) if name in values else s.default for name, s in SETTINGS.items()}
     if out["cv_folds"] and out["validation_subjects"]:
         raise HarcnnError(f"{where}: cv_folds: give either cv_folds or validation_subjects, not both")
+    if out["cv_folds"] and out["test_folds"]:
+        raise HarcnnError(f"{where}: test_folds: cross-validation inside test folds is not supported; hold validation_subjects out instead")
     return out
 
 

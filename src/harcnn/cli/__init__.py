@@ -182,7 +182,7 @@ def evaluate(
     from harcnn.metrics import evaluate as evaluate_model
     from harcnn.outputs import check_output_folder
     from harcnn.report.plots import write_evaluation
-    from harcnn.report.text import metrics_summary
+    from harcnn.report.text import metrics_summary, subjects_summary
 
     if out is not None:
         check_output_folder(out, (model,))
@@ -195,7 +195,7 @@ def evaluate(
         m = evaluate_model(clf, test)
     except HarcnnError as e:
         raise HarcnnError(f"{model}: {e} (dataset {ds.source})") from None
-    typer.echo(metrics_summary(m, test.classes))
+    typer.echo(metrics_summary(m, test.classes) + "\n" + subjects_summary(m["per_subject"], ds.subject_name))
     png, metrics = write_evaluation(m, test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out or model)
     typer.echo(f"wrote {png} and {metrics}")
 

@@ -155,7 +155,11 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
         try:
             rows.append([float(row[i]) for i in index])
         except ValueError:
-            raise HarcnnError(f"{where}: line {number}: a time or channel value is not a number: {row}") from None
+            bad = next(i for i in index if not _number(row[i]))
+            raise HarcnnError(
+                f"{where}: line {number}: column {header[bad]!r} holds {row[bad]!r}, not a number; time and channel columns "
+                "hold numbers (--channels names the channel columns)"
+            ) from None
         texts.append([row[i].strip() for i in text_index.values()])
         numbers.append(number)
     if len(rows) < 2:
@@ -188,6 +192,14 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
             labels, subject, recording, given.get("device", ""),
         ))  # fmt: skip
     return out
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_sources(sources: list[str | Path], pattern: str | None = None, layout: Layout = Layout()) -> list[Recording]:

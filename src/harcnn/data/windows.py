@@ -56,6 +56,11 @@ class WindowSet:
         """The windows at `index` (integer indices or a boolean mask), names unchanged."""
         return replace(self, X=self.X[index], y=self.y[index], subject=self.subject[index])
 
+    def concat(self, other: WindowSet) -> WindowSet:
+        """These windows and `other`'s (same channels and classes), as for folds over all subjects."""
+        joined = (np.concatenate([getattr(self, k), getattr(other, k)]) for k in ("X", "y", "subject"))
+        return replace(self, **dict(zip(("X", "y", "subject"), joined)))
+
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=len(self.classes))
 

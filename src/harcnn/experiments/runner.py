@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from harcnn.data.windows import Dataset, WindowSet
@@ -39,8 +40,9 @@ def plan(study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, 
     units = []
     for config, seeds in missing:
         chunk = min(members_per_chunk(config, train), -(-len(seeds) // parts))
-        for fold in dict.fromkeys(config.fold(s) for s in seeds):
-            mine = [s for s in seeds if config.fold(s) == fold]  # a population trains on one fold's subjects
+        folds = {s: (config.fold(s), config.test_fold(s)) for s in seeds}
+        for fold in dict.fromkeys(folds.values()):
+            mine = [s for s in seeds if folds[s] == fold]  # a population trains on one fold's subjects
             units += [Unit(study, config, mine[i : i + chunk]) for i in range(0, len(mine), chunk)]
     return units
 
@@ -66,7 +68,7 @@ def run_study(
     if isinstance(executor, str):
         check_executor(executor)
     data = dataset.train
-    check_against_data(spec, data)
+    check_against_data(spec, data, len(np.unique(np.concatenate([data.subject, dataset.test.subject]))))
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])
     made: list[Run] = []
     missing = missing_seeds(spec, dataset, store)

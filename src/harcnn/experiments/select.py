@@ -59,6 +59,12 @@ def select(
     missing = [c.label for c in spec.configs if not c.validates]
     if missing:
         raise HarcnnError(f"{spec.path}: selection needs validation_subjects or cv_folds (configuration [{missing[0]}] has neither)")
+    folded = [c.label for c in spec.configs if c.test_folds]
+    if folded:
+        raise HarcnnError(
+            f"{spec.path}: test_folds (configuration [{folded[0]}]) pool the test subjects into training; selection chooses on the "
+            "training split only: select without test_folds, then evaluate the winner with `harcnn run --set test_folds=K`"
+        )
     run_study(spec, dataset, store, checkpoints, echo=echo, **run_options)
     keys = {c.key for c in spec.configs}
     runs = [r for r in store.runs(spec.name) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]

@@ -59,6 +59,10 @@ class _ConfigMethods:
         """The fold member `seed` validates on (None without cross-validation)."""
         return seed % self.cv_folds if self.cv_folds else None
 
+    def test_fold(self, seed: int) -> int | None:
+        """The subject fold member `seed` is tested on (None: the dataset's test split)."""
+        return seed % self.test_folds if self.test_folds else None
+
     @property
     def key(self) -> str:
         """Stable id of the configuration (the label is for people and does not count)."""
@@ -101,10 +105,11 @@ class Spec:
         if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= MAX_REPEATS:
             raise HarcnnError(f"{self.path}: {what}: must be from 1 to {MAX_REPEATS}, got {repeats!r}")
         for c in self.configs:
-            if c.cv_folds and repeats % c.cv_folds:
-                raise HarcnnError(
-                    f"{self.path}: {what}: must be a multiple of cv_folds ({c.cv_folds}) so that every fold counts alike, got {repeats}"
-                )
+            for key in ("cv_folds", "test_folds"):
+                if getattr(c, key) and repeats % getattr(c, key):
+                    raise HarcnnError(
+                        f"{self.path}: {what}: must be a multiple of {key} ({getattr(c, key)}) so that every fold counts alike, got {repeats}"
+                    )
         return replace(self, repeats=repeats)
 
 
@@ -222,20 +227,24 @@ def _show(value) -> str:
     return "-".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def check_against_data(spec: Spec, train: WindowSet) -> None:
+def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None) -> None:
     """Build every configuration once (one member, on the meta device: no memory) so impossible
     shapes fail before training, and check that the training subjects can be split as asked and
-    that rotations have x/y/z channels to turn."""
+    that rotations have x/y/z channels to turn. `subjects`: how many the dataset has in all (test folds pool them)."""
     c_in, n_classes, seq_len, n_subjects = train.n_channels, len(train.classes), train.seq_len, len(np.unique(train.subject))
     for config in spec.configs:
         try:
             Augmenter(config.recipe, train.channels)  # what training builds: its refusals, before anything trains
         except HarcnnError as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None
-        for key, most in (("validation_subjects", n_subjects - 1), ("cv_folds", n_subjects)):
+        for key, most, what in (
+            ("validation_subjects", n_subjects - 1, "the training split"),
+            ("cv_folds", n_subjects, "the training split"),
+            ("test_folds", subjects or n_subjects, "the dataset"),
+        ):
             if getattr(config, key) > most:
                 raise HarcnnError(
-                    f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but the training split has {n_subjects} subjects"
+                    f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but {what} has {most + (key == 'validation_subjects')} subjects"
                 )
     for config in spec.configs:
         try:

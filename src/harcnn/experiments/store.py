@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS runs (
     created TEXT NOT NULL,
     ensemble_accuracy REAL,
     ensemble_size INTEGER,
+    per_subject TEXT,
     UNIQUE (study, config_key, seed, data_sha256)
 );
 CREATE TABLE IF NOT EXISTS selections (
@@ -77,9 +78,10 @@ class Run:
     created: str = ""
     ensemble_accuracy: float | None = None  # the mean-probability ensemble of the population this run trained in
     ensemble_size: int | None = None
+    per_subject: dict | None = None  # subject id -> accuracy, macro_f1, windows (stores of 0.6 and older: None)
 
 
-JSON_FIELDS = ("config", "per_class", "confusion", "curves")
+JSON_FIELDS = ("config", "per_class", "confusion", "curves", "per_subject")
 
 
 class Store:
@@ -97,7 +99,7 @@ class Store:
             if "labels" not in columns:  # stores written by harcnn 0.2
                 self._db.execute("ALTER TABLE studies ADD COLUMN labels TEXT")
             run_columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
-            for column, kind in (("ensemble_accuracy", "REAL"), ("ensemble_size", "INTEGER")):
+            for column, kind in (("ensemble_accuracy", "REAL"), ("ensemble_size", "INTEGER"), ("per_subject", "TEXT")):
                 if "id" in run_columns and column not in run_columns:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             missing = set(Run.__dataclass_fields__) - {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
@@ -137,7 +139,7 @@ class Store:
         for row in rows:
             values = dict(zip(columns, row))
             for k in JSON_FIELDS:
-                values[k] = json.loads(values[k])
+                values[k] = json.loads(values[k]) if values[k] is not None else None
             out.append(Run(**values))
         return out
 

@@ -16,13 +16,14 @@ import torch
 
 import harcnn
 from harcnn import models
+from harcnn.data.splits import subject_folds
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config
 from harcnn.experiments.store import Run
-from harcnn.metrics import classification_metrics
+from harcnn.metrics import classification_metrics, per_subject
 from harcnn.names import safe_filename
-from harcnn.train.fit import Split, fit_predict_proba, split
+from harcnn.train.fit import SPLIT_SEED, Split, fit_predict_proba, split
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
 
@@ -34,10 +35,22 @@ class Prepared(Split):
     test: WindowSet
 
 
-def prepare(config: Config, dataset: Dataset, fold: int | None = None) -> Prepared:
-    """The splits of `config` (for cross-validation: of fold `fold`), standardised on what trains."""
-    s = split(config.settings, dataset.train, fold)
-    return Prepared(s.train, s.validation, s.transform, s.transform(dataset.test) if s.transform else dataset.test)
+def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
+    """The splits member `seed` of `config` trains, validates and is tested on (its cross-validation
+    fold, its test fold), standardised on what trains."""
+    train, test = test_fold(dataset, config.test_folds, config.test_fold(seed))
+    s = split(config.settings, train, config.fold(seed))
+    return Prepared(s.train, s.validation, s.transform, s.transform(test) if s.transform else test)
+
+
+def test_fold(dataset: Dataset, k: int, fold: int | None) -> tuple[WindowSet, WindowSet]:
+    """(training, test) windows: the dataset's own split, or with `k` subject folds over all its
+    subjects (training and test pooled, dealt with `SPLIT_SEED`), fold `fold` tested and the rest trained."""
+    if fold is None:
+        return dataset.train, dataset.test
+    pooled = dataset.train.concat(dataset.test)
+    held = np.isin(pooled.subject, subject_folds(pooled.subject, k, SPLIT_SEED)[fold])
+    return pooled.take(~held), pooled.take(held)
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
@@ -78,7 +91,7 @@ class Unit:
 
 def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
     """Train one unit and score its members on the test split; resumes from its checkpoint."""
-    prepared = prepare(unit.config, dataset, unit.config.fold(unit.seeds[0]))
+    prepared = prepare(unit.config, dataset, unit.seeds[0])
     return train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
 
 
@@ -100,6 +113,7 @@ def _runs(unit: Unit, prepared: Prepared, data_sha256: str, proba: np.ndarray, c
     runs = []
     for r, seed in enumerate(seeds):
         m = classification_metrics(prepared.test.y, predictions[r], prepared.test.classes)
+        subjects = per_subject(prepared.test, predictions[r])
         runs.append(
             Run(
                 study=unit.study,
@@ -118,6 +132,7 @@ def _runs(unit: Unit, prepared: Prepared, data_sha256: str, proba: np.ndarray, c
                 torch_version=torch.__version__,
                 ensemble_accuracy=ensemble,
                 ensemble_size=len(seeds),
+                per_subject=subjects,
             )
         )
     return runs

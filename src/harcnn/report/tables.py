@@ -24,6 +24,8 @@ class Row:
     p_mannwhitney: float | None
     validation: float | None = None  # mean last-epoch validation accuracy (%), where subjects were held out
     ensembles: tuple[tuple[int, float], ...] = ()  # (members, mean accuracy %) of the mean-probability ensembles, per population size
+    macro_f1: float | None = None  # mean over runs
+    subjects: tuple[int, float, float] | None = None  # (subjects, mean, std) of accuracy (%) across test subjects
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
@@ -79,9 +81,24 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
                 float(stats.ttest_ind(a, ref, equal_var=False).pvalue) if comparable else None,
                 float(stats.mannwhitneyu(a, ref, alternative="two-sided").pvalue) if comparable else None,
                 *_validation_and_ensemble(populations[label]),
+                float(np.mean([r.macro_f1 for r in populations[label]])),
+                subject_spread(populations[label]),
             )
         )
     return rows, reference
+
+
+def subject_spread(runs: list[Run]) -> tuple[int, float, float] | None:
+    """Accuracy (%) across test subjects: each subject's mean over the runs that tested it, then the
+    mean and std (ddof=0) over subjects; None for runs stored without per-subject figures."""
+    scores: dict[str, list[float]] = {}
+    for run in runs:
+        for subject, m in (run.per_subject or {}).items():
+            scores.setdefault(subject, []).append(m["accuracy"])
+    if not scores:
+        return None
+    means = 100 * np.array([np.mean(v) for v in scores.values()])
+    return len(means), float(means.mean()), float(means.std())
 
 
 def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple[int, float], ...]]:
@@ -102,15 +119,20 @@ def format_table(study: str, rows: list[Row], reference: str) -> str:
     lines = [
         f"{study}: test accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
         "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
-        " ensembles / their members, one figure per population size",
-        f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}  {'val':>6}  {'ensemble':>8}",
+        " ensembles / their members, one figure per population size; F1: mean macro-F1; subjects: accuracy across test subjects,"
+        " mean +/- std (number of subjects)",
+        f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}"
+        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}",
     ]
     for r in rows:
         p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
         p2 = f"{r.p_mannwhitney:8.3g}" if r.p_mannwhitney is not None else f"{'ref' if r.label == reference else '-':>8}"
         val = f"{r.validation:6.2f}" if r.validation is not None else f"{'-':>6}"
         ens = ", ".join(f"{a:.2f}/{k}" for k, a in r.ensembles) or "-"
+        f1 = f"{r.macro_f1:6.4f}" if r.macro_f1 is not None else f"{'-':>6}"
+        subjects = f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-"
         lines.append(
             f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
+            f"  {f1}  {subjects:>18}"
         )
     return "\n".join(lines)

@@ -79,3 +79,14 @@ def metrics_summary(m: dict, classes: tuple[str, ...]) -> str:
     for name, row in zip(classes, m["confusion"]):
         lines.append(f"{name:<{width}}  " + " ".join(f"{v:>8d}" for v in row))
     return "\n".join(lines)
+
+
+def subjects_summary(per_subject: dict[str, dict], name_of) -> str:
+    """Accuracy and macro-F1 per test subject, and their spread across subjects (`metrics.per_subject`)."""
+    accuracy = np.array([m["accuracy"] for m in per_subject.values()])
+    lines = [f"per test subject ({len(per_subject)}): accuracy {100 * accuracy.mean():.2f}% +/- {100 * accuracy.std():.2f} across subjects"]
+    lines += [
+        f"  {name_of(int(s)):<12} {100 * m['accuracy']:6.2f}%  macro-F1 {m['macro_f1']:.4f}  {m['windows']:5d} windows"
+        for s, m in per_subject.items()
+    ]
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ leaves the others' random streams where they were in earlier studies:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,13 +34,18 @@ AXES = ("x", "y", "z")
 KNOTS = 4
 
 
+_AXIS = re.compile(r"^(?P<device>.*:)?(?:(?P<head>.+)_(?P<last>[xyz])|(?P<first>[xyz])_(?P<tail>.+))$", re.I)
+
+
 def triplets(channels: tuple[str, ...]) -> list[tuple[int, int, int]]:
-    """Indices of the channels named `<sensor>_x`, `_y`, `_z` (any case), one triple per sensor."""
+    """Indices of the channels named `<sensor>_x`, `_y`, `_z` or `x_<sensor>`, ... (any case, after a
+    `device:` prefix), one triple per sensor."""
     found: dict[str, dict[str, int]] = {}
     for i, name in enumerate(channels):
-        head, sep, axis = name.rpartition("_")
-        if sep and axis.lower() in AXES:
-            found.setdefault(head, {})[axis.lower()] = i
+        match = _AXIS.match(name)
+        if match:
+            sensor = (match["device"] or "") + (match["head"] or "_" + match["tail"])
+            found.setdefault(sensor, {})[(match["last"] or match["first"]).lower()] = i
     return [tuple(axes[a] for a in AXES) for axes in found.values() if len(axes) == 3]
 
 

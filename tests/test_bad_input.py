@@ -107,7 +107,7 @@ def test_a_study_rerun_with_another_configuration_or_dataset_is_kept_apart(monke
     code, text = cli(monkeypatch, capsys, "report", "--data", tiny_zip, "--results", results)
     assert code == 0, text
     table = [line for line in text.splitlines() if line.startswith("s ")]
-    assert len(table) == 3 and all(line.split()[-10] == "2" for line in table), text  # three populations of n = 2
+    assert len(table) == 3 and all(line.split("]")[1].split()[0] == "2" for line in table), text  # three populations of n = 2
     rows = list(csv.DictReader((results / "s" / "runs.csv").open()))
     assert len(rows) == 6 and len({r["data_sha256"] for r in rows}) == 2  # both datasets' runs kept
 
@@ -435,10 +435,13 @@ def test_repeats_must_cover_every_fold(monkeypatch, capsys, tmp_path, tiny_zip):
     assert not results.exists()
 
 
-def test_a_user_study_cannot_take_a_refit_name(monkeypatch, capsys, tmp_path, tiny_zip):
+@pytest.mark.parametrize("name", ["rotation-refit", "rotation-candidates", "rotation-candidates-test"])
+def test_a_user_study_cannot_take_a_selection_name(monkeypatch, capsys, tmp_path, tiny_zip, name):
     spec = tmp_path / "s.toml"
-    spec.write_text('name = "rotation-refit"\n' + SPEC)
-    fails(monkeypatch, capsys, "reserved for the refit studies", "run", spec, "--data", tiny_zip, "--results", tmp_path / "r")
+    spec.write_text(f'name = "{name}"\n' + SPEC)
+    fails(
+        monkeypatch, capsys, "are reserved for the studies of `harcnn select`", "run", spec, "--data", tiny_zip, "--results", tmp_path / "r"
+    )
 
 
 def windows_npz(path, X=None, y=None, subject=None, seed=0):

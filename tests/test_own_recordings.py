@@ -81,6 +81,8 @@ def test_another_device_from_files_to_model_to_predictions(monkeypatch, capsys, 
         (lambda t: t, ["--labels", "vote"], "labels one of ['majority', 'centre', 'drop']"),
         (lambda t: t, ["--filter", "uci-har"], "filter 'uci-har' needs one device's three accelerometer then three gyroscope"),
         (lambda t: t, ["--test-subjects", "zz"], "test subject(s) ['zz'] not in the data"),
+        (lambda t: t.replace(",rest,", ",0.25,").replace(",shake,", ",1.75,"), [], "the labels look like a continuous target"),
+        (lambda t: t.replace(",shake,", ",rest,"), [], "the training split holds one class ('rest')"),
     ],
     ids=[
         "text-channel",
@@ -94,6 +96,8 @@ def test_another_device_from_files_to_model_to_predictions(monkeypatch, capsys, 
         "policy",
         "filter",
         "test-subject",
+        "continuous",
+        "one-class",
     ],
 )
 def test_recordings_guards(monkeypatch, capsys, tmp_path, edit, args, message):

@@ -7,8 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from harcnn.cli import app
+from harcnn.data.importer import import_windows
 from harcnn.data.resolve import load_dataset
 from harcnn.data.splits import subject_folds
+from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 from harcnn.experiments.runner import plan
 from harcnn.experiments.select import REFIT_SEED_OFFSET, select
@@ -26,26 +28,73 @@ def spec(tmp_path):
     return load_spec(path)
 
 
+LEARNS = 'model = "cnn"\nrepeats = 2\nepochs = 4\nbatch_size = 16\nstandardize = true\n{validation}\n[hparams]\nfilters = 8\ndense = 16\n[grid]\nlr = [3e-3, 1e-7]\n'
+
+
+def learnable(tmp_path) -> Dataset:
+    """Three classes any CNN tells apart (a class's windows oscillate at its own frequency), every
+    subject holding all three: validation and test accuracy measure learning."""
+    rng = np.random.default_rng(0)
+    y = np.arange(360) % 3
+    t = np.arange(32) / 32
+    X = np.sin(2 * np.pi * (1 + 2 * y)[:, None, None] * t + rng.uniform(0, 6, (360, 2, 1))) + rng.normal(0, 0.3, (360, 2, 32))
+    np.savez(tmp_path / "w.npz", X=X, y=np.array(["a", "b", "c"])[y], subject=(np.arange(360) // 3) % 12)
+    return import_windows(tmp_path / "w.npz", test_subjects=["9", "10", "11"])
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("validation", ["validation_subjects = 1", "cv_folds = 2"])
-def test_permuting_the_test_labels_changes_nothing_that_is_chosen(validation, tiny_zip, tmp_path):
+@pytest.mark.parametrize("validation", ["validation_subjects = 3", "cv_folds = 2"])
+def test_test_data_reaches_no_choice(validation, tmp_path):
+    """The test windows made noisier and their labels turned round (the models that learn score
+    far below chance on them, the one that does not stays at chance): a choice that looked at them
+    would flip. Nothing about it changes: the ranking, the validation figures, the winner."""
     path = tmp_path / "grid.toml"
-    path.write_text(GRID.replace("validation_subjects = 1", validation))
+    path.write_text(LEARNS.format(validation=validation))
     spec = load_spec(path)
-    ds = load_dataset(str(tiny_zip))
-    shuffled_test = replace(ds.test, y=np.random.default_rng(1).permutation(ds.test.y))
-    shuffled = replace(ds, test=shuffled_test, sha256="0" * 64)
+    ds = learnable(tmp_path)
+    noise = np.random.default_rng(1).normal(0, 0.1, ds.test.X.shape).astype(np.float32)
+    turned = replace(ds.test, X=ds.test.X + noise, y=(ds.test.y + 1) % 3)
+    perturbed = replace(ds, test=turned, sha256="0" * 64)
     outcomes = []
-    for name, data in (("real", ds), ("shuffled", shuffled)):
+    for name, data in (("real", ds), ("perturbed", perturbed)):
         with Store(tmp_path / f"{name}.db") as store:
             ranking, refit = select(spec, data, store, tmp_path / "ck", progress=False)
-            outcomes.append(
-                ([c.config.label for c in ranking], [c.validation.tolist() for c in ranking], [c.test.tolist() for c in ranking])
-            )
+            outcomes.append(([c.config.label for c in ranking], [c.validation.tolist() for c in ranking]))
+            assert all(c.test is None for c in ranking)  # not scored on the test split at all
+            assert store.runs(spec.name + "-candidates-test") == [] and store.runs(spec.name) == []
             assert store.selection(spec.name, data.sha256)["label"] == ranking[0].config.label
             assert {r.seed for r in refit} == {REFIT_SEED_OFFSET, REFIT_SEED_OFFSET + 1}
             assert all(r.config["validation_subjects"] == 0 and "cv_folds" not in r.config for r in refit)
+            refit_accuracy = np.mean([r.accuracy for r in refit])
+            assert (refit_accuracy > 0.8) if name == "real" else (refit_accuracy < 0.2)  # the refit is the one test figure
     assert outcomes[0] == outcomes[1]  # the choice, and the validation figures it was made from
+    assert outcomes[0][0][0] == "lr=0.003" and np.mean(outcomes[0][1][0]) > 0.5 > 0.45 > np.mean(outcomes[0][1][1])  # learns; chance is 1/3
+
+
+@pytest.mark.slow
+def test_show_test_scores_the_candidates_apart(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text(LEARNS.format(validation="validation_subjects = 3"))
+    spec, ds = load_spec(path), learnable(tmp_path)
+    with Store(tmp_path / "s.db") as store:
+        plain, _ = select(spec, ds, store, tmp_path / "ck", progress=False)
+        shown, _ = select(spec, ds, store, tmp_path / "ck", progress=False, show_test=True)
+        tested = store.runs(spec.name + "-candidates-test")
+    assert [c.validation.tolist() for c in plain] == [c.validation.tolist() for c in shown]
+    assert len(tested) == 4 and all(c.test is not None and len(c.test) == 2 for c in shown)
+    assert summary_has_test(shown) and not summary_has_test(plain)
+
+
+def summary_has_test(ranking) -> bool:
+    from harcnn.report.text import selection_summary
+
+    return "test % (asked for, not used)" in selection_summary("s", "m", ranking, [ranking_run()])
+
+
+def ranking_run():
+    from harcnn.experiments.store import Run
+
+    return Run("s", "k", "l", {}, 0, "d", 0.5, 0.5, {}, [], {}, 1.0, "v", "t")
 
 
 def test_select_needs_validation_subjects(tmp_path, tiny_zip):

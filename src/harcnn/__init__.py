@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 _EXPORTS = {
     "HARClassifier": ("harcnn.estimator", "HARClassifier"),
@@ -22,7 +22,9 @@ _EXPORTS = {
     "load_dataset": ("harcnn.data.resolve", "load_dataset"),
     "evaluate": ("harcnn.metrics", "evaluate"),
     "predict_recording": ("harcnn.deploy.predict", "predict_recording"),
-    "read_recording": ("harcnn.data.recordings", "read_csv"),
+    "read_recording": ("harcnn.data.recordings", "read_recording"),
+    "load_recordings": ("harcnn.data.recording_windows", "load_recordings"),
+    "Pipeline": ("harcnn.data.pipeline", "Pipeline"),
     "set_fused": ("harcnn.fused", "set_fused"),
     "HarcnnError": ("harcnn.errors", "HarcnnError"),
     "WindowSet": ("harcnn.data.windows", "WindowSet"),

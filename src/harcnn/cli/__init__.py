@@ -99,6 +99,9 @@ def select(
     overrides: SetOpt = None,
     progress: ProgressOpt = True,
     workers: WorkersOpt = 0,
+    show_test: Annotated[
+        bool, typer.Option("--show-test", help="Also score the candidates on the test split, stored apart and shown (never ranked by).")
+    ] = False,
 ) -> None:
     """Rank a grid on validation subjects only, refit the winner on all training subjects, score it once on the test split."""
     from harcnn.experiments.executors import default_workers
@@ -110,7 +113,7 @@ def select(
     ds = dataset(data, fetch_if_missing=True)
     with Store(db or results / "harcnn.db") as store:
         ranking, refit = select_configuration(
-            study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers()
+            study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers(), show_test=show_test
         )
         method = store.selection(study.name, ds.sha256)["method"]
     typer.echo(selection_summary(study.name, method, ranking, refit))

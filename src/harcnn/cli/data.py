@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from harcnn.cli.options import DataOpt, TestFractionOpt, TestSubjectsOpt, dataset
+from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
 from harcnn.errors import HarcnnError
 
 data_app = typer.Typer(no_args_is_help=True, help="Get, check, import and cut datasets.")
@@ -80,9 +81,9 @@ def data_recordings(
         list[Path], typer.Argument(help="Long CSV files, or folders and zips of them (time column, channels, label[, subject, recording]).")
     ],
     out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
-    window: Annotated[float, typer.Option(help="Window length in seconds.")] = 2.56,
-    overlap: Annotated[float, typer.Option(help="Share of a window the next one overlaps, in [0, 1).")] = 0.5,
-    rate: Annotated[float, typer.Option(help="Sampling rate (Hz) everything is resampled to.")] = 50.0,
+    window: Annotated[float, typer.Option(help="Window length in seconds.")] = WINDOW_S,
+    overlap: Annotated[float, typer.Option(help="Share of a window the next one overlaps, in [0, 1).")] = OVERLAP,
+    rate: Annotated[float, typer.Option(help="Sampling rate (Hz) everything is resampled to.")] = RATE,
     pattern: Annotated[
         Optional[str],
         typer.Option(
@@ -102,7 +103,7 @@ def data_recordings(
     filter: Annotated[
         str, typer.Option(help="none, or uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
     ] = "none",
-    max_gap: Annotated[float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")] = 1.0,
+    max_gap: Annotated[float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")] = MAX_GAP,
     test_subjects: TestSubjectsOpt = None,
     test_fraction: TestFractionOpt = 0.25,
     seed: int = 0,
@@ -110,28 +111,14 @@ def data_recordings(
 ) -> None:
     """Cut labelled recordings into windows: any sensors, rates, units and layouts; devices joined on time."""
     from harcnn.data.recording_windows import recordings_dataset, summary
-    from harcnn.data.recordings import Layout
     from harcnn.data.windows import save_npz
     from harcnn.outputs import check_output_file
 
     check_output_file(out, tuple(sources), suffix=".npz")
-    layout = Layout(tuple(channels.split(",")) if channels else None, _pairs(units, "--units"), time_unit)
-    subjects = test_subjects.split(",") if test_subjects else None
     ds, windows = recordings_dataset(
-        sources,
-        window,
-        overlap,
-        rate,
-        layout,
-        pattern,
-        subjects,
-        test_fraction,
-        seed,
-        name or out.stem,
-        labels=labels,
-        filter=filter,
-        max_gap=max_gap,
-    )
+        sources, window, overlap, rate, pattern, channels.split(",") if channels else None, _pairs(units, "--units"), time_unit,
+        test_subjects.split(",") if test_subjects else None, test_fraction, seed, name or out.stem, labels, filter, max_gap,
+    )  # fmt: skip
     save_npz(out, ds)
     typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")
 

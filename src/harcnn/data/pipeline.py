@@ -23,7 +23,20 @@ from scipy import signal
 
 from harcnn.data.preprocess import Stream, uci_har_channels
 from harcnn.data.recordings import Recording
-from harcnn.data.sensors import CANONICAL, CHANNELS, GRAVITY_RANGE, GYRO_MAX, MOVING, RATE, RATE_RANGE, STEP, STEPS, UNITS, channel_kind
+from harcnn.data.sensors import (
+    CANONICAL,
+    CHANNELS,
+    GRAVITY_RANGE,
+    GYRO_MAX,
+    MAX_GAP,
+    MOVING,
+    RATE,
+    RATE_RANGE,
+    STEP,
+    STEPS,
+    UNITS,
+    channel_kind,
+)
 from harcnn.errors import HarcnnError
 
 LABEL_POLICIES = (
@@ -33,7 +46,6 @@ LABEL_POLICIES = (
 )  # a window across a label change: the label of half its samples or more, the centre's, or none
 FILTERS = ("none", "uci-har")
 DEVICE_SEPARATOR = ":"  # joined channels are named `device:channel`
-MAX_GAP = 1.0  # seconds
 
 
 @dataclass(frozen=True)

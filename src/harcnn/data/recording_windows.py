@@ -12,6 +12,7 @@ import numpy as np
 from harcnn.data.importer import to_dataset
 from harcnn.data.pipeline import DEVICE_SEPARATOR, UCI_HAR, Pipeline, decide_units
 from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hapt, read_sources
+from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 
@@ -90,20 +91,28 @@ def pipeline_for(recordings: list[Recording], rate: float, window_s: float, over
 
 
 def recordings_dataset(
-    sources: list[Path],
-    window_s: float,
-    overlap: float,
-    rate: float,
-    layout: Layout = Layout(),
+    sources: list[str | Path],
+    window: float = WINDOW_S,
+    overlap: float = OVERLAP,
+    rate: float = RATE,
     pattern: str | None = None,
+    channels: tuple[str, ...] | None = None,
+    units: dict[str, str] | None = None,
+    time_unit: str | None = None,
     test_subjects: list[str] | None = None,
     test_fraction: float = 0.25,
     seed: int = 0,
     name: str | None = None,
-    **pipeline,
+    labels: str = "majority",
+    filter: str = "none",
+    max_gap: float = MAX_GAP,
 ) -> tuple[Dataset, Cut]:
-    """`harcnn data recordings`: the dataset of the recordings in `sources`, and what was cut."""
-    recordings, made = pipeline_for(read_sources(sources, pattern, layout), rate, window_s, overlap, **pipeline)
+    """`harcnn data recordings`: the dataset of the recordings in `sources` (files, folders, zips;
+    see `recordings.read_sources`), cut by the pipeline these options make, and what was cut."""
+    layout = Layout(tuple(channels) if channels else None, units, time_unit)
+    recordings, made = pipeline_for(
+        read_sources(sources, pattern, layout), rate, window, overlap, labels=labels, filter=filter, max_gap=max_gap
+    )
     windows = cut(recordings, made)
     source = Path(sources[0])
     ds = to_dataset(
@@ -111,6 +120,12 @@ def recordings_dataset(
     )
     names = tuple(np.unique(windows.subjects.astype(str)).tolist()) if windows.subjects.dtype.kind in "US" else ()
     return ds.with_pipeline(made, names), windows
+
+
+def load_recordings(sources: list[str | Path], **options) -> Dataset:
+    """Labelled recordings as a `Dataset` whose windows carry their pipeline: `recordings_dataset`'s
+    options, e.g. `load_recordings(["band/"], window=2, rate=25, test_subjects=["f4"])`."""
+    return recordings_dataset(sources, **options)[0]
 
 
 def write_hapt_windows(source: str | Path, out: Path) -> str:

@@ -10,6 +10,8 @@ import re
 RATE = 50.0  # Hz: UCI HAR's and HAPT's sampling rate, and the default rate recordings are resampled to
 STEPS = 128  # samples in a window (2.56 s)
 STEP = STEPS // 2  # the hop between windows (50 % overlap)
+WINDOW_S, OVERLAP = STEPS / RATE, 1 - STEP / STEPS  # the same, in the terms of `harcnn data recordings`
+MAX_GAP = 1.0  # seconds between samples beyond which a recording is cut in two
 SIGNALS = ("total_acc", "body_acc", "body_gyro")
 CHANNELS = tuple(f"{s}_{axis}" for s in SIGNALS for axis in "xyz")  # UCI HAR's nine, in its order
 CSV_COLUMNS = ("timestamp", "ax", "ay", "az", "gx", "gy", "gz")  # a UCI HAR model's recording: seconds, g, rad/s

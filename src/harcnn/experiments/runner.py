@@ -19,18 +19,20 @@ from harcnn.experiments.store import Run, Store
 from harcnn.experiments.units import Unit, check_memory, members_per_chunk
 
 
-def missing_seeds(spec: Spec, dataset: Dataset, store: Store) -> list[tuple[Config, list[int]]]:
-    """Each configuration's seeds not yet in the store (configurations with none left out)."""
+def missing_seeds(spec: Spec, dataset: Dataset, store: Store, study: str | None = None) -> list[tuple[Config, list[int]]]:
+    """Each configuration's seeds not yet in the store as runs of `study` (default: the spec's; configurations with none left out)."""
     missing = []
     for config in spec.configs:
-        done = store.seeds_done(spec.name, config.key, dataset.sha256)
+        done = store.seeds_done(study or spec.name, config.key, dataset.sha256)
         seeds = [s for s in spec.seeds if s not in done]
         if seeds:
             missing.append((config, seeds))
     return missing
 
 
-def plan(study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, workers: int = 1) -> list[Unit]:
+def plan(
+    study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, workers: int = 1, scored: tuple[str, ...] = ("test",)
+) -> list[Unit]:
     """The units still to train (`missing`, from `missing_seeds`), in populations that fit in memory.
 
     With several workers and fewer configurations than workers, a configuration's seeds are split
@@ -43,7 +45,7 @@ def plan(study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, 
         folds = {s: (config.fold(s), config.test_fold(s)) for s in seeds}
         for fold in dict.fromkeys(folds.values()):
             mine = [s for s in seeds if folds[s] == fold]  # a population trains on one fold's subjects
-            units += [Unit(study, config, mine[i : i + chunk]) for i in range(0, len(mine), chunk)]
+            units += [Unit(study, config, mine[i : i + chunk], scored) for i in range(0, len(mine), chunk)]
     return units
 
 
@@ -57,13 +59,15 @@ def run_study(
     workers: int = 1,
     executor: str | Executor = "local",
     address: str | None = None,
+    scored: tuple[str, ...] = ("test",),
 ) -> list[Run]:
     """Train every (configuration, seed) of `spec` missing from `store`; returns the runs made.
 
     `executor` is a name for `make_executor` ('local': this process with `workers=1`, else a pool
     of worker processes sharing the cores; 'inline', 'processes', 'ray') or an executor. Runs land
     in `store` as each unit finishes, so an interruption loses at most the units in flight, and
-    those resume from their epoch checkpoints.
+    those resume from their epoch checkpoints. `scored`: the splits members are scored on
+    (`units.Unit`); a selection's candidates name the validation subjects, never the test split.
     """
     if isinstance(executor, str):
         check_executor(executor)
@@ -71,7 +75,9 @@ def run_study(
     check_against_data(spec, data, len(np.unique(np.concatenate([data.subject, dataset.test.subject]))))
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])
     made: list[Run] = []
-    missing = missing_seeds(spec, dataset, store)
+    missing = missing_seeds(
+        spec, dataset, store, Unit(spec.name, spec.configs[0], [], scored).study_of(scored[-1])
+    )  # done: scored on every split
     check_memory([config for config, _ in missing], data, workers)
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
@@ -80,7 +86,7 @@ def run_study(
         if isinstance(executor, str):
             executor = make_executor(executor, dataset, checkpoints, workers, address, on_epoch=lambda u: bar.update(len(u.seeds)))
         with executor:
-            units = plan(spec.name, missing, data, workers)
+            units = plan(spec.name, missing, data, workers, scored)
             to_go = sum(len(u.seeds) for u in units)
             skipped = len(spec.configs) * spec.repeats - to_go
             if skipped:
@@ -94,5 +100,10 @@ def run_study(
                 bar.n = max(bar.n, sum(len(r.curves["train_loss"]) for r in made))
                 bar.refresh()
                 for run in runs:
-                    bar.write(f">[{unit.config.label}] seed {run.seed}: {100 * run.accuracy:.3f}%")
+                    if run.study == spec.name:  # the first split's; figures of a split scored on request are not shown
+                        bar.write(f">[{unit.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
     return made
+
+
+def _scored_on(scored: tuple[str, ...]) -> str:
+    return "" if scored[0] == "test" else f"{scored[0]} "

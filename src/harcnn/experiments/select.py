@@ -4,11 +4,12 @@
 (`validation_subjects` in the spec) or in subject-grouped folds (`cv_folds`: member seed s
 validates on fold s % k, so a configuration's members cover every fold alike), ranks the
 configurations by their members' mean validation accuracy at the last epoch, refits the winner on
-all training subjects with fresh seeds, and scores that refit once on the test split. Test
-accuracies of the candidates are computed and stored too (a run is always scored), but ranking
-reads only the validation curves; a test checks that permuting the test labels changes nothing
-about what is chosen. The store records the choice and the ranking it came from
-(`Store.selection`).
+all training subjects with fresh seeds, and scores that refit once on the test split: the test
+split is scored once per chosen configuration. The candidates are scored on their validation
+subjects only (study `<name>-candidates`); with `show_test` they are scored on the test split too,
+stored apart (`<name>-candidates-test`) and shown, never ranked by. A test replaces the test
+windows and labels with noise and checks that nothing about the choice changes. The store records
+the choice and the ranking it came from (`Store.selection`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 from harcnn.experiments.runner import run_study
-from harcnn.experiments.spec import REFIT_SUFFIX, Config, Spec
+from harcnn.experiments.spec import CANDIDATES_SUFFIX, REFIT_SUFFIX, Config, Spec
 from harcnn.experiments.store import Run, Store
 
 METHOD = "mean validation accuracy (last epoch) of the members, on subjects held out of the training split"
@@ -34,24 +35,32 @@ REFIT_SEED_OFFSET = 1000  # the refit's seeds never repeat the candidates' seeds
 class Candidate:
     config: Config
     validation: np.ndarray  # per member, last-epoch validation accuracy
-    test: np.ndarray  # per member, for the report only; never read by `rank`
+    test: np.ndarray | None  # per member, only when asked for (`show_test`); never read by `rank`
 
 
-def rank(spec: Spec, runs: list[Run]) -> list[Candidate]:
-    """The configurations, best validation accuracy first (ties: the spec's order)."""
+def rank(spec: Spec, runs: list[Run], tested: list[Run] = ()) -> list[Candidate]:
+    """The configurations, best validation accuracy first (ties: the spec's order); `runs` are the
+    candidates' (scored on validation subjects), `tested` their test scores where asked for."""
     candidates = []
     for config in spec.configs:
         mine = [r for r in runs if r.config_key == config.key]
         if not mine:
             raise HarcnnError(f"{spec.path}: no runs of configuration [{config.label}] to rank")
         validation = np.array([r.curves["val_accuracy"][-1] for r in mine])
-        candidates.append(Candidate(config, validation, np.array([r.accuracy for r in mine])))
+        test = [r.accuracy for r in tested if r.config_key == config.key]
+        candidates.append(Candidate(config, validation, np.array(test) if test else None))
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].validation.mean(), i))
     return [candidates[i] for i in order]
 
 
 def select(
-    spec: Spec, dataset: Dataset, store: Store, checkpoints: Path, echo: Callable[[str], None] = print, **run_options
+    spec: Spec,
+    dataset: Dataset,
+    store: Store,
+    checkpoints: Path,
+    echo: Callable[[str], None] = print,
+    show_test: bool = False,
+    **run_options,
 ) -> tuple[list[Candidate], list[Run]]:
     """Rank `spec`'s configurations on validation subjects, refit the best, score it on the test split.
 
@@ -65,10 +74,15 @@ def select(
             f"{spec.path}: test_folds (configuration [{folded[0]}]) pool the test subjects into training; selection chooses on the "
             "training split only: select without test_folds, then evaluate the winner with `harcnn run --set test_folds=K`"
         )
-    run_study(spec, dataset, store, checkpoints, echo=echo, **run_options)
+    candidates = replace(spec, name=spec.name + CANDIDATES_SUFFIX)
+    scored = ("validation", "test") if show_test else ("validation",)
+    run_study(candidates, dataset, store, checkpoints, echo=echo, scored=scored, **run_options)
     keys = {c.key for c in spec.configs}
-    runs = [r for r in store.runs(spec.name) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]
-    ranking = rank(spec, runs)
+
+    def runs_of(study: str) -> list[Run]:
+        return [r for r in store.runs(study) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]
+
+    ranking = rank(spec, runs_of(candidates.name), runs_of(candidates.name + "-test") if show_test else [])
     winner = ranking[0].config
     refit = Spec(
         spec.path, spec.name + REFIT_SUFFIX, f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",

@@ -34,7 +34,9 @@ from harcnn.train.recipe import Recipe
 MAX_REPEATS = 1000
 MAX_CONFIGS = 10_000
 TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *SETTINGS}
-REFIT_SUFFIX = "-refit"  # ends the name of a selection's refit study; reserved, so that no user study can collide with one
+REFIT_SUFFIX = "-refit"  # ends the name of a selection's refit study
+CANDIDATES_SUFFIX = "-candidates"  # a selection's candidates, scored on validation subjects (and "-candidates-test", on request)
+RESERVED_SUFFIXES = (REFIT_SUFFIX, CANDIDATES_SUFFIX, CANDIDATES_SUFFIX + "-test")  # so that no user study can collide with one
 
 
 class _ConfigMethods:
@@ -150,8 +152,11 @@ def parse_spec(raw: dict, path: Path) -> Spec:
         if key not in TOP:
             raise fail(key, f"unknown key; a spec may set {sorted(TOP)}")
     name = check_name(raw.get("name", path.stem), "name", f"{path}: name")
-    if name.endswith(REFIT_SUFFIX):
-        raise fail("name", f"names ending in {REFIT_SUFFIX!r} are reserved for the refit studies of `harcnn select`, got {name!r}")
+    if name.endswith(RESERVED_SUFFIXES):
+        raise fail(
+            "name",
+            f"names ending in {' or '.join(map(repr, RESERVED_SUFFIXES))} are reserved for the studies of `harcnn select`, got {name!r}",
+        )
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise fail("description", f"must be text, got {description!r}")

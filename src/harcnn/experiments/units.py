@@ -83,6 +83,12 @@ class Unit:
     study: str
     config: Config
     seeds: list[int]
+    scored: tuple[str, ...] = (
+        "test",
+    )  # the splits its members are scored on: the first's runs go to `study`, another's to `study-<split>`
+
+    def study_of(self, split: str) -> str:
+        return self.study if split == self.scored[0] else f"{self.study}-{split}"
 
     @property
     def checkpoint_name(self) -> str:
@@ -90,33 +96,45 @@ class Unit:
 
 
 def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
-    """Train one unit and score its members on the test split; resumes from its checkpoint."""
+    """Train one unit and score its members on the splits it names (the test split, or for a
+    selection's candidates the validation subjects); resumes from its checkpoint. A split it does not
+    name is never predicted on."""
     prepared = prepare(unit.config, dataset, unit.seeds[0])
-    return train_and_score(unit, prepared, dataset.sha256, checkpoints / unit.checkpoint_name, on_epoch)
-
-
-def train_and_score(
-    unit: Unit, prepared: Prepared, data_sha256: str, checkpoint: Path, on_epoch: Callable[[int], None] | None
-) -> list[Run]:
+    sets = {"test": prepared.test, "validation": prepared.validation}
+    if sets[unit.scored[0]] is None:
+        raise HarcnnError(f"configuration [{unit.config.label}] holds no subjects out to be scored on")
     config = unit.config
+    X = np.concatenate([sets[s].X for s in unit.scored])
     proba, curves, wall = fit_predict_proba(
-        config.model, config.hparams, config.settings, prepared, unit.seeds, prepared.test.X, on_epoch=on_epoch, checkpoint=checkpoint
+        config.model,
+        config.hparams,
+        config.settings,
+        prepared,
+        unit.seeds,
+        X,
+        on_epoch=on_epoch,
+        checkpoint=checkpoints / unit.checkpoint_name,
     )
-    return _runs(unit, prepared, data_sha256, proba, curves, wall)
+    runs, start = [], 0
+    for name in unit.scored:
+        n = len(sets[name])
+        runs += _runs(unit, name, sets[name], dataset.sha256, proba[:, start : start + n], curves, wall)
+        start += n
+    return runs
 
 
-def _runs(unit: Unit, prepared: Prepared, data_sha256: str, proba: np.ndarray, curves: list[dict], wall: float) -> list[Run]:
-    """Score members' test probabilities `(R, n, classes)` and their mean-probability ensemble as runs."""
+def _runs(unit: Unit, name: str, scored: WindowSet, data_sha256: str, proba: np.ndarray, curves: list[dict], wall: float) -> list[Run]:
+    """Score members' probabilities `(R, n, classes)` on the windows `scored` and their mean-probability ensemble as runs."""
     config, seeds = unit.config, unit.seeds
     predictions = proba.argmax(-1)
-    ensemble = float((proba.mean(0).argmax(-1) == prepared.test.y).mean())
+    ensemble = float((proba.mean(0).argmax(-1) == scored.y).mean())
     runs = []
     for r, seed in enumerate(seeds):
-        m = classification_metrics(prepared.test.y, predictions[r], prepared.test.classes)
-        subjects = per_subject(prepared.test, predictions[r])
+        m = classification_metrics(scored.y, predictions[r], scored.classes)
+        subjects = per_subject(scored, predictions[r])
         runs.append(
             Run(
-                study=unit.study,
+                study=unit.study_of(name),
                 config_key=config.key,
                 label=config.label,
                 config=config.to_json(),

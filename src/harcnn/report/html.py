@@ -20,7 +20,7 @@ from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, group_by_label, study_rows
+from harcnn.report.tables import format_table, group_by_label, study_rows, subject_accuracy
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -97,8 +97,16 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         f1 = {k: {c: float(np.mean([r.per_class[c]["f1"] for r in g])) for c in classes} for k, g in groups.items()}
         parts.append(
             "<h3>Per-class F1 (mean over seeds)</h3>"
-            + _img(plots.per_class_f1(f1, f"{study}: per-class F1", figures / f"{stem}-f1.png"), "per-class F1")
+            + _img(plots.heatmap(f1, f"{study}: per-class F1", figures / f"{stem}-f1.png"), "per-class F1")
         )
+        subjects = {k: subject_accuracy(g) for k, g in groups.items()}
+        if any(subjects.values()):
+            parts.append(
+                "<h3>Accuracy per test subject (mean over the runs that tested it)</h3>"
+                + _img(
+                    plots.heatmap(subjects, f"{study}: accuracy per test subject", figures / f"{stem}-subjects.png"), "per-subject accuracy"
+                )
+            )
         confusions = [
             plots.confusion(
                 np.sum([r.confusion for r in g], axis=0),

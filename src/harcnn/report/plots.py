@@ -75,13 +75,13 @@ def confusion(cm: np.ndarray, classes: tuple[str, ...] | list[str], title: str, 
 
 
 @_plain_text
-def per_class_f1(f1: dict[str, dict[str, float]], title: str, path: Path) -> Path:
-    """Heatmap of mean per-class F1: one row per configuration, one column per class."""
-    labels = list(f1)
-    classes = list(next(iter(f1.values())))
-    values = np.array([[f1[label][c] for c in classes] for label in labels])
+def heatmap(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
+    """One row per configuration, one column per class (per-class F1) or per subject (accuracy)."""
+    labels = list(table)
+    classes = list(next(iter(table.values())))
+    values = np.array([[table[label].get(c, np.nan) for c in classes] for label in labels])
     fig, ax = _subplots(figsize=(1.0 * len(classes) + 3.0, 0.45 * len(labels) + 2.0))
-    ax.imshow(values, cmap="Greens", vmin=min(0.5, values.min()), vmax=1, aspect="auto")
+    ax.imshow(values, cmap="Greens", vmin=min(0.5, np.nanmin(values)), vmax=1, aspect="auto")
     ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     for i in range(len(labels)):

@@ -88,17 +88,20 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
     return rows, reference
 
 
-def subject_spread(runs: list[Run]) -> tuple[int, float, float] | None:
-    """Accuracy (%) across test subjects: each subject's mean over the runs that tested it, then the
-    mean and std (ddof=0) over subjects; None for runs stored without per-subject figures."""
+def subject_accuracy(runs: list[Run]) -> dict[str, float]:
+    """Each test subject's mean accuracy over the runs that tested it, by subject id in numeric order
+    (empty for runs stored without per-subject figures)."""
     scores: dict[str, list[float]] = {}
     for run in runs:
         for subject, m in (run.per_subject or {}).items():
             scores.setdefault(subject, []).append(m["accuracy"])
-    if not scores:
-        return None
-    means = 100 * np.array([np.mean(v) for v in scores.values()])
-    return len(means), float(means.mean()), float(means.std())
+    return {s: float(np.mean(v)) for s, v in sorted(scores.items(), key=lambda item: int(item[0]))}
+
+
+def subject_spread(runs: list[Run]) -> tuple[int, float, float] | None:
+    """Accuracy (%) across test subjects (`subject_accuracy`): their number, mean and std (ddof=0); None without figures."""
+    means = 100 * np.array(list(subject_accuracy(runs).values()))
+    return (len(means), float(means.mean()), float(means.std())) if len(means) else None
 
 
 def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple[int, float], ...]]:

@@ -44,13 +44,15 @@ def dataset_line(ds: Dataset) -> str:
 
 
 def selection_summary(study: str, method: str, ranking: list[Candidate], refit: list[Run]) -> str:
-    """The candidates in rank order, the choice, and the refit's test accuracy."""
+    """The candidates in rank order (their test figures only where asked for), the choice, and the refit's test accuracy."""
     width = max(13, *(len(c.config.label) for c in ranking))
-    lines = [f"{study}: ranked by {method}", f"{'configuration':<{width}}  {'n':>3}  {'validation %':>14}  {'test % (not used)':>17}"]
+    shown = any(c.test is not None for c in ranking)
+    head = f"{'configuration':<{width}}  {'n':>3}  {'validation %':>14}" + (f"  {'test % (asked for, not used)':>28}" if shown else "")
+    lines = [f"{study}: ranked by {method}", head]
     for c in ranking:
+        test = f"  {100 * c.test.mean():17.2f} +/- {100 * c.test.std():4.2f}" if c.test is not None else ""
         lines.append(
-            f"{c.config.label:<{width}}  {len(c.validation):>3}  {100 * c.validation.mean():7.2f} +/- {100 * c.validation.std():4.2f}"
-            f"  {100 * c.test.mean():8.2f} +/- {100 * c.test.std():4.2f}"
+            f"{c.config.label:<{width}}  {len(c.validation):>3}  {100 * c.validation.mean():7.2f} +/- {100 * c.validation.std():4.2f}{test}"
         )
     accuracy = 100 * np.array([r.accuracy for r in refit])
     ensembles = sorted({(r.ensemble_accuracy, r.ensemble_size) for r in refit if r.ensemble_accuracy is not None})
@@ -59,7 +61,7 @@ def selection_summary(study: str, method: str, ranking: list[Candidate], refit: 
         f"{min(r.seed for r in refit)}..{max(r.seed for r in refit)}"
     )
     lines.append(
-        f"test accuracy of the refit: {accuracy.mean():.2f} +/- {accuracy.std():.2f} (n = {len(accuracy)})"
+        f"test accuracy of the refit, the one test figure of this selection: {accuracy.mean():.2f} +/- {accuracy.std():.2f} (n = {len(accuracy)})"
         + ("; ensembles: " + ", ".join(f"{100 * a:.2f}% ({k} members)" for a, k in ensembles) if ensembles else "")
     )
     return "\n".join(lines)

@@ -152,8 +152,23 @@ def trained(tmp_path_factory):
         (lambda m: m.update(model="lstm"), "field 'model': unknown model 'lstm'"),
         (lambda m: m.update(hparams={"filters": 0}), "cannot be built"),
         (lambda m: m.update(members=2), "field 'seeds'"),
+        (lambda m: m["pipeline"].update(rate="50"), "pipeline field 'rate' has the wrong type"),
+        (lambda m: m["pipeline"].update(filter="none"), "field 'pipeline': makes channels ['ax', 'ay', 'az', 'gx', 'gy', 'gz']"),
+        (lambda m: m["pipeline"].update(units=["g"] * 6), "channel 'gx' is gyro: its unit must be one of ['rad/s', 'deg/s']"),
     ],
-    ids=["no-classes", "seq-len-text", "channels-numbers", "classes-twice", "transform-length", "unknown-model", "bad-hparam", "members"],
+    ids=[
+        "no-classes",
+        "seq-len-text",
+        "channels-numbers",
+        "classes-twice",
+        "transform-length",
+        "unknown-model",
+        "bad-hparam",
+        "members",
+        "pipeline-type",
+        "pipeline-channels",
+        "pipeline-units",
+    ],  # fmt: skip
 )
 def test_malformed_model_json(monkeypatch, capsys, tmp_path, trained, tiny_zip, edit, message):
     import shutil

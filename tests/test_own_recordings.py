@@ -2,6 +2,7 @@
 subject folds, a trained model that carries its pipeline, predictions with a timeline; and the
 guards on the way."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,9 @@ def test_another_device_from_files_to_model_to_predictions(monkeypatch, capsys, 
     assert "(4)" in text  # the spread across the 4 test subjects beside the spread across folds
     model = tmp_path / "model"
     invoke("train", spec, "--data", data, "--out", model)
+    invoke("export", model)
+    exported = json.loads((model / "model.onnx.json").read_text())["pipeline"]
+    assert exported["rate"] == 25 and exported["channels"] == ["acc_x", "acc_y", "acc_z"] and exported["window"] == 50
     report = invoke("evaluate", model, "--data", data)
     assert "per test subject (1)" in report and "f4" in report
     new = wristband(tmp_path / "new", subjects=("x9",), seed=5) / "x9.csv"

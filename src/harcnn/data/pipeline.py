@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as fields_of
 
 import numpy as np
 from scipy import signal
@@ -46,6 +47,7 @@ LABEL_POLICIES = (
 )  # a window across a label change: the label of half its samples or more, the centre's, or none
 FILTERS = ("none", "uci-har")
 DEVICE_SEPARATOR = ":"  # joined channels are named `device:channel`
+_JSON_KINDS = {"tuple[str, ...]": list, "float": (int, float), "int": int, "str": str}  # a field's annotation -> its JSON types
 
 
 @dataclass(frozen=True)
@@ -119,20 +121,10 @@ class Pipeline:
 
     @classmethod
     def from_json(cls, raw: object, where: str) -> Pipeline:
-        fields = set(cls.__dataclass_fields__)
+        fields = {f.name for f in fields_of(cls)}
         if not isinstance(raw, dict) or not {"channels", "units"} <= set(raw) or set(raw) - fields:
             raise HarcnnError(f"{where}: pipeline must be an object with channels, units and some of {sorted(fields)}")
-        kinds = {
-            "channels": list,
-            "units": list,
-            "devices": list,
-            "rate": (int, float),
-            "window": int,
-            "hop": int,
-            "filter": str,
-            "labels": str,
-        }
-        kinds["max_gap"] = (int, float)
+        kinds = {f.name: _JSON_KINDS[f.type] for f in fields_of(cls)}  # the JSON type of each field, from its annotation
         for key, value in raw.items():
             if (
                 not isinstance(value, kinds[key])

@@ -32,6 +32,7 @@ from harcnn.data.sensors import (
     SUBJECT_COLUMN,
     TIME_COLUMNS,
     TIME_UNITS,
+    channel_kind,
 )
 from harcnn.data.textfiles import parse_matrix
 from harcnn.errors import HarcnnError
@@ -105,8 +106,6 @@ class Layout:
     time_unit: str | None = None
 
     def unit_of(self, channel: str) -> str:
-        from harcnn.data.sensors import channel_kind
-
         declared = self.units or {}
         return declared.get(channel, declared.get(channel_kind(channel) or "", ""))
 

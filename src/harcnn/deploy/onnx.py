@@ -68,6 +68,7 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
         "channels": list(model.channels_),
         "classes": model.classes_.tolist(),
         "input_transform": "folded into the graph: raw windows in" if model.transform_ is not None else "none: raw windows in",
+        "pipeline": model.pipeline_ and model.pipeline_.to_json(),  # how recordings become these windows (`data.pipeline`)
         "source_model": model.meta_.to_json(),
     }
     Path(str(path) + ".json").write_text(json.dumps(meta, indent=1))

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The benchmark across datasets (issue #20), with CLI commands only. One recipe for every dataset,
+# unchanged: experiments/best.toml (harcnn's recommended ResNet), the tutorial CNN
+# (experiments/baseline.toml), and the peers through the same runner with aeon's defaults:
+# MiniRocket, MultiRocket-Hydra, Hydra. Protocols: 5 subject-grouped folds over all subjects
+# (`--set test_folds=5`, one seed per fold), or a dataset's fixed split (3 seeds).
+# Resumable: the runs are in results/<dataset>/harcnn.db; each study's runs.csv is copied to
+# benchmarks/results/across/<dataset>-<spec>.csv, which benchmarks/across_table.py summarises.
+#   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
+#   DATA=../shared/data bash benchmarks/across.sh geotec-phone
+set -euo pipefail
+DATA=${DATA:-../shared/data}
+OUT=benchmarks/results/across
+SPECS=${SPECS:-"best baseline minirocket multirocket-hydra hydra"}
+mkdir -p data "$OUT"
+GEOTEC="$DATA/GeoTec-sp-sw-har-dataset.zip"
+
+make_data() {  # the dataset file of $1, made once
+  local file="data/$1.npz"
+  [ -f "$file" ] && return
+  case $1 in
+    uci-har) ;;
+    hapt12) harcnn data windows "$DATA/HAPT-RawData-train-subjects.zip" --out data/hapt12-windows.npz
+            harcnn data import data/hapt12-windows.npz --out "$file" ;;
+    geotec-phone) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
+                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sp\.csv$' ;;
+    geotec-watch) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
+                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sw\.csv$' ;;
+    geotec-both) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
+                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_(?P<device>sp|sw)\.csv$' ;;
+    basicmotions) python benchmarks/basicmotions_npz.py data/basicmotions-windows.npz
+                  harcnn data import data/basicmotions-windows.npz --out "$file" ;;
+  esac
+}
+
+for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 basicmotions uci-har}; do
+  name=${dataset%-folds}
+  make_data "$name"
+  data=$([ "$name" = uci-har ] && echo "$DATA/UCI HAR Dataset.zip" || echo "data/$name.npz")
+  case $dataset in
+    uci-har|basicmotions) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
+    *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
+  esac
+  for spec in $SPECS; do
+    harcnn run "experiments/$spec.toml" --data "$data" --results "results/$dataset" "${protocol[@]}" --no-progress --workers 1
+    cp "results/$dataset/$spec/runs.csv" "$OUT/$dataset-$spec.csv"
+  done
+done

@@ -21,6 +21,8 @@ def dataset_summary(ds: Dataset, cache: Path) -> str:
             "verified: identical to the UCI HAR v1.0 release" if official else "verified: NO, content differs from the UCI HAR v1.0 release"
         )
     lines += [f"channels ({ds.train.n_channels}): {', '.join(ds.train.channels)}", f"window: {ds.train.seq_len} steps"]
+    if ds.train.pipeline is not None:
+        lines.append(f"cut from recordings by: {ds.train.pipeline.describe()}")
     width = max(len(c) for c in ds.train.classes)
     lines.append(f"{'class':<{width}}  {'train':>6}  {'test':>6}")
     for name, a, b in zip(ds.train.classes, ds.train.class_counts(), ds.test.class_counts()):
@@ -30,7 +32,7 @@ def dataset_summary(ds: Dataset, cache: Path) -> str:
     )
     for split in ("train", "test"):
         subjects = sorted(set(getattr(ds, split).subject.tolist()))
-        lines.append(f"{split} subjects ({len(subjects)}): {', '.join(map(str, subjects))}")
+        lines.append(f"{split} subjects ({len(subjects)}): {', '.join(ds.subject_name(s) for s in subjects)}")
     lines.append(f"cache: {cache}")
     return "\n".join(lines)
 

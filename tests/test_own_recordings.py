@@ -158,9 +158,19 @@ def test_test_folds_rules(monkeypatch, capsys, tmp_path, tiny_zip):
         "--set",
         "cv_folds=3",
     )
-    many = tmp_path / "many.toml"
-    many.write_text(TINY.format(repeats=999, epochs=1))
-    fails(monkeypatch, capsys, "test_folds = 999, but the dataset has", "run", many, "--data", tiny_zip, "--set", "test_folds=999")
+    fails(
+        monkeypatch,
+        capsys,
+        "test_folds = 999, but the dataset has",
+        "run",
+        spec,
+        "--data",
+        tiny_zip,
+        "--set",
+        "test_folds=999",
+        "--repeats",
+        999,
+    )
     spec.write_text(TINY.format(repeats=2, epochs=1).replace("[hparams]", "validation_subjects = 1\n[hparams]"))
     fails(monkeypatch, capsys, "selection chooses on the training split only", "select", spec, "--data", tiny_zip, "--set", "test_folds=2")
 

@@ -37,8 +37,7 @@ def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
     """The spec, with `--set` and `--repeats` applied (checked like the spec's own keys)."""
     from harcnn.experiments.spec import load_spec
 
-    study = load_spec(spec, overrides or [])
-    return study if repeats is None else study.with_repeats(repeats, "--repeats")
+    return load_spec(spec, overrides or [], repeats)
 
 
 @app.command()

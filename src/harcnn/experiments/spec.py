@@ -115,10 +115,11 @@ class Spec:
         return replace(self, repeats=repeats)
 
 
-def load_spec(path: str | Path, overrides: list[str] = ()) -> Spec:
+def load_spec(path: str | Path, overrides: list[str] = (), repeats: int | None = None) -> Spec:
     """Read and check a spec file; every problem names the file and the key. `overrides` are training
-    settings as `KEY=VALUE` (TOML values: `epochs=5`, `schedule="cosine"`), the CLI's `--set`,
-    applied to the spec before it is checked, so they are checked exactly as the spec's own keys."""
+    settings as `KEY=VALUE` (TOML values: `epochs=5`, `schedule="cosine"`), the CLI's `--set`, and
+    `repeats` the CLI's `--repeats`, applied to the spec before it is checked, so they are checked
+    exactly as the spec's own keys, together (`--set test_folds=23 --repeats 23`)."""
     path = Path(path)
     if path.is_dir():
         raise HarcnnError(f"{path}: is a folder; give a spec file (TOML), e.g. experiments/baseline.toml")
@@ -141,10 +142,10 @@ def load_spec(path: str | Path, overrides: list[str] = ()) -> Spec:
             raw[key] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:
             raise HarcnnError(f'--set {item}: {value!r} is not a TOML value (text needs quotes: schedule="cosine")') from None
-    return parse_spec(raw, path)
+    return parse_spec(raw, path, repeats)
 
 
-def parse_spec(raw: dict, path: Path) -> Spec:
+def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Spec:
     def fail(key: str, problem: str) -> HarcnnError:
         return HarcnnError(f"{path}: {key}: {problem}")
 
@@ -210,7 +211,8 @@ def parse_spec(raw: dict, path: Path) -> Spec:
     reference = raw.get("reference")
     if reference is not None and reference not in labels:
         raise fail("reference", f"{reference!r} is not one of the configurations {labels}")
-    return Spec(path, name, description, 1, configs, reference).with_repeats(repeats)
+    spec = Spec(path, name, description, 1, configs, reference)
+    return spec.with_repeats(repeats) if repeats_override is None else spec.with_repeats(repeats_override, "--repeats")
 
 
 def _typed(value, kind: type, key: str, fail):

@@ -4,8 +4,9 @@
 # (experiments/baseline.toml), and the peers through the same runner with aeon's defaults:
 # MiniRocket, MultiRocket-Hydra, Hydra. Protocols: 5 subject-grouped folds over all subjects
 # (`--set test_folds=5`, one seed per fold), or a dataset's fixed split (3 seeds).
-# Resumable: the runs are in results/<dataset>/harcnn.db; each study's runs.csv is copied to
-# benchmarks/results/across/<dataset>-<spec>.csv, which benchmarks/across_table.py summarises.
+# Resumable on any machine: the runs are in benchmarks/results/across/<dataset>.db (committed, small);
+# each study's runs.csv is copied to benchmarks/results/across/<dataset>-<spec>.csv, which
+# benchmarks/across_table.py summarises.
 #   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
 #   DATA=../shared/data bash benchmarks/across.sh geotec-phone
 set -euo pipefail
@@ -42,7 +43,7 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 b
     *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
   esac
   for spec in $SPECS; do
-    harcnn run "experiments/$spec.toml" --data "$data" --results "results/$dataset" "${protocol[@]}" --no-progress --workers 1
+    harcnn run "experiments/$spec.toml" --data "$data" --results "results/$dataset" --db "$OUT/$dataset.db" "${protocol[@]}" --no-progress --workers 1
     cp "results/$dataset/$spec/runs.csv" "$OUT/$dataset-$spec.csv"
   done
 done

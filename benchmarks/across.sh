@@ -9,6 +9,7 @@
 # benchmarks/across_table.py summarises.
 #   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
 #   DATA=../shared/data bash benchmarks/across.sh geotec-phone
+#   SPECS="baseline best" bash benchmarks/across.sh geotec-phone-loso    # the published protocol
 set -euo pipefail
 DATA=${DATA:-../shared/data}
 OUT=benchmarks/results/across
@@ -35,11 +36,12 @@ make_data() {  # the dataset file of $1, made once
 }
 
 for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 basicmotions uci-har}; do
-  name=${dataset%-folds}
+  name=${dataset%-folds}; name=${name%-loso}
   make_data "$name"
   data=$([ "$name" = uci-har ] && echo "$DATA/UCI HAR Dataset.zip" || echo "data/$name.npz")
   case $dataset in
     uci-har|basicmotions) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
+    geotec-*-loso) protocol=(--set test_folds=23 --repeats 23) ;;  # leave-one-subject-out: GeoTec's 23 subjects
     *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
   esac
   for spec in $SPECS; do

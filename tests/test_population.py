@@ -167,3 +167,17 @@ def test_cosine_schedule_warms_up_and_decays_to_zero():
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0) and max(lrs) == pytest.approx(1.0)
     assert lrs[-1] < 0.001 and all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
     assert Recipe(lr=0.5).lr_at(70, 100) == 0.5
+
+
+def test_min_steps_grows_the_epochs_of_a_small_training_set():
+    """16 windows in batches of 8 are 2 steps an epoch: min_steps = 10 makes 1 epoch 5; a larger set keeps its epochs."""
+    from harcnn import HARClassifier
+    from harcnn.settings import DEFAULTS
+    from harcnn.train.recipe import Recipe
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 2, 16)).astype(np.float32), np.arange(16) % 2
+    clf = HARClassifier(epochs=1, batch_size=8, min_steps=10, filters=4, dense=8).fit(X, y)
+    assert len(clf.history_.train_loss) == 5
+    recipe = Recipe.from_settings({**DEFAULTS, "epochs": 20, "batch_size": 64, "min_steps": 1000})
+    assert [recipe.for_windows(n).epochs for n in (40, 3200, 7352)] == [1000, 20, 20]

@@ -89,6 +89,16 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("epochs", int, 10, "passes over the training windows", "recipe", low=1, high=100_000),
         Setting("batch_size", int, 32, "windows per optimiser step", "recipe", low=1, high=1 << 16),
+        Setting(
+            "min_steps",
+            int,
+            0,
+            "at least this many optimiser steps: on a small training set the epochs grow to reach it (0: off)",
+            "recipe",
+            low=0,
+            high=10_000_000,
+            keyed_at_default=False,
+        ),
         Setting("lr", float, 1e-3, "Adam's learning rate (the peak, with a schedule)", "recipe", low=0.0, high=10.0, low_open=True),
         _unit("weight_decay", "decoupled weight decay, as AdamW"),
         Setting(

@@ -20,7 +20,7 @@ from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, group_by_label, study_rows, subject_accuracy
+from harcnn.report.tables import format_table, group_by_label, scored_on, study_rows, subject_accuracy
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -71,7 +71,9 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         if info["description"]:
             parts.append(f"<p>{html.escape(info['description'])}</p>")
         box = plots.boxplot(
-            {k: [r.accuracy for r in g] for k, g in groups.items()}, f"{study}: test accuracy", figures / f"{stem}-boxplot.png"
+            {k: [r.accuracy for r in g] for k, g in groups.items()},
+            f"{study}: {scored_on(study)} accuracy",
+            figures / f"{stem}-boxplot.png",
         )
         parts.append(_img(box, f"{study} boxplot"))
         parts.append(

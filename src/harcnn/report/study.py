@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harcnn.experiments.store import Run
 from harcnn.report.plots import boxplot
-from harcnn.report.tables import format_table, group_by_label, population_labels, study_rows
+from harcnn.report.tables import format_table, group_by_label, population_labels, scored_on, study_rows
 
 # the last three are empty where a run has none; a label is unique per configuration and dataset (`population_labels`)
 COLUMNS = [
@@ -41,7 +41,7 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
             )
     (out / "runs.json").write_text(json.dumps([r.__dict__ for r in runs], indent=1))
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
-    png = boxplot(groups, f"{study}: test accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
+    png = boxplot(groups, f"{study}: {scored_on(study)} accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
     return [out / "runs.csv", out / "runs.json", png]
 
 

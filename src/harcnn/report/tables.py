@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from harcnn.experiments.spec import CANDIDATES_SUFFIX
 from harcnn.experiments.store import Run
 
 
@@ -117,10 +118,15 @@ def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple
     return (100 * float(np.mean(validation)) if validation else None, ensembles)
 
 
+def scored_on(study: str) -> str:
+    """What a study's runs were scored on: a selection's candidates on held-out training subjects, others on the test split."""
+    return "validation" if study.endswith(CANDIDATES_SUFFIX) else "test"
+
+
 def format_table(study: str, rows: list[Row], reference: str) -> str:
     width = max(12, *(len(r.label) for r in rows))
     lines = [
-        f"{study}: test accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
+        f"{study}: {scored_on(study)} accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
         "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
         " ensembles / their members, one figure per population size; F1: mean macro-F1; subjects: accuracy across test subjects,"
         " mean +/- std (number of subjects)",

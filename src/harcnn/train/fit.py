@@ -78,7 +78,7 @@ def fit_population(
         net,
         data.train,
         seeds,
-        Recipe.from_settings(settings),
+        Recipe.from_settings(settings).for_windows(len(data.train)),
         validation=data.validation,
         on_epoch=on_epoch,
         checkpoint=checkpoint,

@@ -1,7 +1,7 @@
 """Plain data types of training: how to train (`Recipe`) and what came out per epoch (`History`)."""
 
 import math
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 
 from harcnn.settings import RECIPE, dataclass_fields
 
@@ -13,6 +13,11 @@ class _RecipeMethods:
     def from_settings(cls, settings: dict) -> "Recipe":
         """The recipe part of checked training settings (`harcnn.settings`)."""
         return cls(**{k: settings[k] for k in RECIPE})
+
+    def for_windows(self, n: int) -> "Recipe":
+        """This recipe on `n` training windows: its epochs, or more where they give fewer than `min_steps` optimiser steps."""
+        steps_per_epoch = -(-n // self.batch_size)
+        return replace(self, epochs=max(self.epochs, -(-self.min_steps // max(1, steps_per_epoch))))
 
     def lr_at(self, step: int, total: int) -> float:
         """The learning rate of step `step` (0-based) of `total`."""

@@ -43,13 +43,13 @@ def main() -> None:
     )
     print(f"batch 1024: {1024 / np.median(tb):8.0f} windows/s")
     stream = Stream()
-    chunks = [(rng.normal(size=(64, 3)), rng.normal(size=(64, 3))) for _ in range(201)]
-    stream.push(*chunks[0])
-    stream.push(*chunks[0])  # fill the first window
+    chunks = [rng.normal(size=(64, 6)) for _ in range(201)]  # acc and gyro samples
+    stream.push(chunks[0])
+    stream.push(chunks[0])  # fill the first window
     latencies = []
-    for acc, gyro in chunks[1:]:
+    for chunk in chunks[1:]:
         t0 = time.perf_counter()
-        for _, window in stream.push(acc, gyro):
+        for _, window in stream.push(chunk):
             model.predict_proba(window[None])
         latencies.append(time.perf_counter() - t0)
     lat = np.array(latencies)

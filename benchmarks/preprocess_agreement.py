@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from common import DEFAULT_ZIP, SHARED
-from harcnn.data.preprocess import Filters, channels
+from harcnn.data.preprocess import Filters, uci_har_channels
 from harcnn.data.recordings import read_hapt
 from harcnn.data.uci_har import CHANNELS, load_source
 
@@ -36,8 +36,8 @@ def match(uci_train, recordings, every: int):
     """(recording index, offset, uci window) for every `every`-th training window found."""
     by_user = {}
     for i, rec in enumerate(recordings):
-        by_user.setdefault(rec.subject, []).append(i)
-    total = [channels(rec)[:, :3] for rec in recordings]
+        by_user.setdefault(int(rec.subject), []).append(i)
+    total = [uci_har_channels(rec.values)[:, :3] for rec in recordings]
     matches = []
     for w in range(0, len(uci_train), every):
         subject = int(uci_train.subject[w])
@@ -53,7 +53,7 @@ def agreement(matches, recordings, filters: Filters) -> dict:
     ours, theirs = [], []
     for i, offset, window in matches:
         if i not in processed:
-            processed[i] = channels(recordings[i], filters)
+            processed[i] = uci_har_channels(recordings[i].values, filters=filters)
         ours.append(processed[i][offset : offset + window.shape[1]].T)
         theirs.append(window)
     ours, theirs = np.array(ours), np.array(theirs)

@@ -65,15 +65,6 @@ def uci_har_channels(x: np.ndarray, rate: float = RATE, filters: Filters = Filte
     return _ForwardFilters(filters, rate)(signal.medfilt(x, (filters.median, 1)))
 
 
-def windows(x: np.ndarray, size: int = STEPS, step: int = STEP) -> tuple[np.ndarray, np.ndarray]:
-    """Windows `(w, c, size)` of signals `(n, c)` and their start samples."""
-    if len(x) < size:
-        return np.zeros((0, x.shape[1], size), np.float32), np.zeros(0, np.int64)
-    starts = np.arange(0, len(x) - size + 1, step)
-    view = np.lib.stride_tricks.sliding_window_view(x, size, axis=0)[starts]
-    return np.ascontiguousarray(view, dtype=np.float32), starts
-
-
 class Stream:
     """Causal preprocessing of samples as they arrive; emits a window every `step` samples. With
     `uci_har`, the `(n, 6)` acc and gyro samples become UCI HAR's nine channels (causal median, the

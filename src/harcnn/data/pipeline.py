@@ -27,6 +27,8 @@ from harcnn.data.recordings import Recording
 from harcnn.data.sensors import (
     CANONICAL,
     CHANNELS,
+    CSV_COLUMNS,
+    CSV_UNITS,
     GRAVITY_RANGE,
     GYRO_MAX,
     MAX_GAP,
@@ -213,7 +215,7 @@ class Pipeline:
         return Stream(self.window, self.hop, len(self.channels), uci_har=self.filter == "uci-har", rate=self.rate)
 
 
-UCI_HAR = Pipeline(("ax", "ay", "az", "gx", "gy", "gz"), ("g",) * 3 + ("rad/s",) * 3, filter="uci-har")  # UCI HAR's and HAPT's windows
+UCI_HAR = Pipeline(CSV_COLUMNS[1:], CSV_UNITS, filter="uci-har")  # UCI HAR's and HAPT's windows
 
 
 def to_canonical(units: tuple[str, ...]) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 from harcnn.data.archive import Archive
 from harcnn.data.sensors import (
     CSV_COLUMNS,
+    CSV_UNITS,
     LABEL_COLUMN,
     RATE,
     RATE_RANGE,
@@ -154,7 +155,7 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
         try:
             rows.append([float(row[i]) for i in index])
         except ValueError:
-            bad = next(i for i in index if not _number(row[i]))
+            bad = next(i for i in index if not is_number(row[i]))
             raise HarcnnError(
                 f"{where}: line {number}: column {header[bad]!r} holds {row[bad]!r}, not a number; time and channel columns "
                 "hold numbers (--channels names the channel columns)"
@@ -193,7 +194,7 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
     return out
 
 
-def _number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -292,7 +293,7 @@ def read_hapt(path: str | Path) -> list[Recording]:
             per_sample[row[3] - 1 : row[4]] = names[row[2]]  # labels.txt counts samples from 1, both ends included
         recordings.append(Recording(
             f"exp{exp:02d}_user{user:02d}", np.arange(len(acc)) / RATE, np.concatenate([acc, gyro], 1), CSV_COLUMNS[1:],
-            ("g",) * 3 + ("rad/s",) * 3, per_sample.astype(str), f"{user:02d}", f"{exp:02d}",
+            CSV_UNITS, per_sample.astype(str), f"{user:02d}", f"{exp:02d}",
         ))  # fmt: skip
     if not recordings:
         raise HarcnnError(f"{path}: no acc_expXX_userYY.txt files: is this the HAPT RawData folder?")

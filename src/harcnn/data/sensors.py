@@ -15,6 +15,7 @@ MAX_GAP = 1.0  # seconds between samples beyond which a recording is cut in two
 SIGNALS = ("total_acc", "body_acc", "body_gyro")
 CHANNELS = tuple(f"{s}_{axis}" for s in SIGNALS for axis in "xyz")  # UCI HAR's nine, in its order
 CSV_COLUMNS = ("timestamp", "ax", "ay", "az", "gx", "gy", "gz")  # a UCI HAR model's recording: seconds, g, rad/s
+CSV_UNITS = ("g",) * 3 + ("rad/s",) * 3  # of CSV_COLUMNS' channels, as HAPT and UCI HAR recorded them
 TIME_COLUMNS = ("timestamp", "time")  # the time column of a long CSV, by either name
 LABEL_COLUMN, SUBJECT_COLUMN, RECORDING_COLUMN = "label", "subject", "recording"
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from harcnn.data.pipeline import for_model, to_canonical
-from harcnn.data.recordings import Recording, seconds
+from harcnn.data.recordings import Recording, is_number, seconds
 from harcnn.data.sensors import TIME_COLUMNS
 from harcnn.deploy.predict import check_smooth, model_pipeline
 from harcnn.errors import HarcnnError
@@ -71,18 +71,10 @@ def read_samples(lines: Iterable[str], columns: tuple[str, ...]) -> Iterator[tup
         fields = line.removeprefix("\ufeff").replace(",", " ").split()  # a byte-order mark is not part of the first field
         if not fields:
             continue
-        if number == 1 and not _numeric(fields[0]):
+        if number == 1 and not is_number(fields[0]):
             parser.header(fields)
             continue
         yield parser.parse(fields, line, number)
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def predict_stream(model: HARClassifier, lines: Iterable[str], k: int = 1) -> Iterator[tuple[float, str, np.ndarray]]:

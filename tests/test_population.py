@@ -32,8 +32,7 @@ def test_population_equals_separate_runs(name, dtype, tol):
     data = small_set()
     data = WindowSet(data.X.astype(np.float64), data.y, data.subject, data.channels, data.classes) if dtype == torch.float64 else data
     recipe = Recipe(epochs=2, batch_size=16)  # 70 windows: the last batch of each epoch is short
-    hp = {k: v for k, v in {"filters": 8, "dense": 10, "depth": 3, "bottleneck": 8}.items() if k in hyperparameters(name)}
-    hp |= {"kernels": (9, 5, 3)} if name == "inception" else {}  # its default 39-step kernel is longer than these 32-step windows
+    hp = tiny(name)
     seeds = [0, 5, 9]
     population = build(name, 3, 3, 32, members=3, **hp).to(dtype)
     history = train_population(population, data, seeds, recipe)
@@ -45,6 +44,30 @@ def test_population_equals_separate_runs(name, dtype, tol):
         np.testing.assert_allclose(history.member(r)["train_loss"], alone_history.member(0)["train_loss"], rtol=tol)
     # and the members really differ from one another
     assert not torch.equal(member_state(population, 0)["out.weight"], member_state(population, 1)["out.weight"])
+
+
+def tiny(name: str) -> dict:
+    hp = {k: v for k, v in {"filters": 8, "dense": 10, "depth": 3, "bottleneck": 8}.items() if k in hyperparameters(name)}
+    return hp | ({"kernels": (9, 5, 3)} if name == "inception" else {})  # its default 39-step kernel is longer than 32 steps
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_bfloat16_training_learns_and_repeats(name):
+    """precision = "bfloat16" runs the model's layers under autocast: every registered model trains
+    with it (its float32-only kernels cast their inputs), the same seed gives the same numbers, the
+    arithmetic really changes, and the members still learn the easy task as in float32."""
+    data = small_set()
+    runs = {}
+    for precision in ("float32", "bfloat16", "bfloat16"):
+        model = build(name, 3, 3, 32, members=2, **tiny(name))
+        history = train_population(model, data, [1, 2], Recipe(epochs=8, batch_size=16, lr=3e-3, precision=precision))
+        assert all(p.dtype == torch.float32 for p in model.parameters())  # master weights stay float32
+        runs.setdefault(precision, []).append((predict_logits(model, data.X), history))
+    (a, _), (b, history) = runs["bfloat16"]
+    assert torch.equal(a, b)
+    assert not torch.equal(a, runs["float32"][0][0])
+    accuracy = {p: (r[0][0].argmax(-1) == torch.from_numpy(data.y)).float().mean(1) for p, r in runs.items()}
+    assert accuracy["bfloat16"].min() > 0.6 and (accuracy["bfloat16"] - accuracy["float32"]).abs().max() < 0.1, accuracy
 
 
 def test_same_seed_same_numbers():

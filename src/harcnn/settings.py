@@ -100,6 +100,16 @@ SETTINGS: dict[str, Setting] = {
             keyed_at_default=False,
         ),
         Setting("lr", float, 1e-3, "Adam's learning rate (the peak, with a schedule)", "recipe", low=0.0, high=10.0, low_open=True),
+        Setting(
+            "precision",
+            str,
+            "float32",
+            "arithmetic of the training steps: bfloat16 runs convolutions in bfloat16 (autocast; weights, optimiser, "
+            "loss and prediction stay float32)",
+            "recipe",
+            choices=("float32", "bfloat16"),
+            keyed_at_default=False,
+        ),
         _unit("weight_decay", "decoupled weight decay, as AdamW"),
         Setting(
             "schedule",

@@ -85,6 +85,7 @@ def reference_forward(steps: Tensor, bits: Tensor | None, threshold: int, pool: 
 
 class _FusedCPU(torch.autograd.Function):
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cpu", cast_inputs=torch.float32)  # the kernel is float32's
     def forward(ctx, threshold: int, pool: int, bits: list[Tensor | None], *sequences: Tensor) -> Tensor:
         b, _, members, c = sequences[0].shape
         widths = [s.shape[1] // pool * c for s in sequences]

@@ -175,11 +175,13 @@ class _LinearProducts(torch.autograd.Function):
     """The outputs transposed, `(R, f_out, B)`: W x^T."""
 
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cpu", cast_inputs=torch.float32)
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         ctx.save_for_backward(x, weight)
         return torch.baddbmm(bias.unsqueeze(2), weight, x.transpose(1, 2))
 
     @staticmethod
+    @torch.amp.custom_bwd(device_type="cpu")
     def backward(ctx, grad_t: Tensor):
         x, weight = ctx.saved_tensors
         grad_t = grad_t.contiguous()  # (R, f_out, B): small

@@ -92,6 +92,7 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         first_epoch = last_epoch + 1
     saved = time.perf_counter()
     steps_per_epoch = -(-n // recipe.batch_size)
+    low_precision = recipe.precision == "bfloat16"
     for epoch in range(first_epoch, recipe.epochs):
         started = time.perf_counter()
         model.train()
@@ -102,7 +103,8 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
             index = order[:, start : start + recipe.batch_size]
             targets = y[index]
             batch = augmenter(X[index], targets, generators) if augmenter.active else Mixed(X[index])
-            logits = model(batch.windows)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low_precision):
+                logits = model(batch.windows).float()
             losses = _losses(logits, targets, recipe.label_smoothing)
             if batch.partner is not None:  # mixup: the loss blended with the partners' as the windows were
                 w = batch.weight[:, None]

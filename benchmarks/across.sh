@@ -30,8 +30,10 @@ make_data() {  # the dataset file of $1, made once
                     --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sw\.csv$' ;;
     geotec-both) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
                     --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_(?P<device>sp|sw)\.csv$' ;;
-    basicmotions) python benchmarks/basicmotions_npz.py data/basicmotions-windows.npz
+    basicmotions) python benchmarks/aeon_npz.py BasicMotions data/basicmotions-windows.npz
                   harcnn data import data/basicmotions-windows.npz --out "$file" ;;
+    pickup-gesture) python benchmarks/aeon_npz.py PickupGestureWiimoteZ_eq data/pickup-gesture-windows.npz
+                    harcnn data import data/pickup-gesture-windows.npz --out "$file" ;;
   esac
 }
 
@@ -40,7 +42,7 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 b
   make_data "$name"
   data=$([ "$name" = uci-har ] && echo "$DATA/UCI HAR Dataset.zip" || echo "data/$name.npz")
   case $dataset in
-    uci-har|basicmotions) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
+    uci-har|basicmotions|pickup-gesture) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
     geotec-*-loso) protocol=(--set test_folds=23 --repeats 23) ;;  # leave-one-subject-out: GeoTec's 23 subjects
     *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
   esac

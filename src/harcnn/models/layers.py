@@ -66,9 +66,15 @@ def _glorot_uniform_(weight: Tensor, fan_in: int, fan_out: int, generators: list
 
 
 def to_image(x: Tensor) -> Tensor:
-    """Windows `(R, B, channels, steps)` to an image `(B, R * channels, 1, steps)`, channels-last."""
+    """Windows `(R, B, channels, steps)` to an image `(B, R * channels, 1, steps)`, channels-last.
+
+    With more than one member the reshape copies into that layout; one member's windows would stay a
+    view in channels-first order, and every layer after would follow it: for the ResNet with one
+    member (`harcnn train`), a training step took 55.1 ms in that order against 46.6 ms channels-last
+    in float32, 33.0 against 29.6 ms in bfloat16 (one thread, idle machine)."""
     members, batch, channels, steps = x.shape
-    return x.permute(1, 3, 0, 2).reshape(batch, steps, members * channels).transpose(1, 2).unsqueeze(2)
+    image = x.permute(1, 3, 0, 2).reshape(batch, steps, members * channels).transpose(1, 2).unsqueeze(2)
+    return image.contiguous(memory_format=torch.channels_last)
 
 
 def as_steps(image: Tensor, members: int) -> Tensor:

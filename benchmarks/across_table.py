@@ -19,6 +19,7 @@ def cell(path: Path) -> tuple[str, float] | None:
     if not path.is_file():
         return None
     rows = list(csv.DictReader(path.open()))
+    rows = [r for r in rows if r["config_key"] == rows[-1]["config_key"]]  # the latest configuration of the spec only
     accuracy = [100 * float(r["accuracy"]) for r in rows]
     f1 = statistics.mean(float(r["macro_f1"]) for r in rows)
     wall = statistics.mean(float(r["wall_s"]) for r in rows)

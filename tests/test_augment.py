@@ -76,9 +76,15 @@ def test_mixup_blends_windows_and_names_the_partners():
         assert sorted(partner.tolist()) == list(range(8))
 
 
-def test_members_draw_from_their_own_generators():
-    x, y = population(), torch.zeros(2, 5, dtype=torch.long)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_members_draw_from_their_own_generators(dtype):
+    """The population's arithmetic runs over all members at once: member r's windows are bit for bit
+    what a lone run with r's generator makes."""
+    x, y = population(members=3).to(dtype), torch.arange(5).expand(3, 5).clone()
     recipe = Recipe(scale=0.2, jitter=0.1, rotate=20.0, time_warp=0.2, mixup=0.4)
-    together = Augmenter(recipe, UCI)(x, y, generators()).windows
-    alone = Augmenter(recipe, UCI)(x[1:], y[1:], generators()[1:]).windows
-    torch.testing.assert_close(together[1], alone[0])
+    mean, std = np.linspace(-1, 1, 9), np.linspace(0.5, 2, 9)
+    together = Augmenter(recipe, UCI, mean, std)(x, y, generators(3))
+    for r in range(3):
+        alone = Augmenter(recipe, UCI, mean, std)(x[r : r + 1], y[r : r + 1], generators(3)[r : r + 1])
+        assert torch.equal(together.windows[r], alone.windows[0])
+        assert torch.equal(together.partner[r], alone.partner[0]) and together.weight[r] == alone.weight[0]

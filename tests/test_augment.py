@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from harcnn.errors import HarcnnError
+from harcnn.errors import HarcnnWarning
 from harcnn.train.augment import Augmenter, random_rotations, triplets
 from harcnn.train.recipe import Recipe
 
@@ -49,9 +49,14 @@ def test_rotation_turns_physical_vectors_of_every_sensor_alike():
     assert not torch.allclose(out, x)
 
 
-def test_rotation_needs_xyz_channels():
-    with pytest.raises(HarcnnError, match="rotate needs x/y/z channel triplets"):
-        Augmenter(Recipe(rotate=10.0), ("a", "b", "c"))
+def test_rotation_of_data_without_xyz_channels_is_left_out_with_a_note():
+    """A recipe runs unchanged on any dataset: with no vectors to turn it trains unrotated, saying so,
+    and the other ingredients draw what they drew before."""
+    x, y = population(channels=3), torch.zeros(2, 5, dtype=torch.long)
+    with pytest.warns(HarcnnWarning, match=r"\['a', 'b', 'c'\] have none: the windows are not rotated"):
+        rotating = Augmenter(Recipe(rotate=10.0, scale=0.2), ("a", "b", "c"))
+    scaled = Augmenter(Recipe(scale=0.2), ("a", "b", "c"))
+    assert torch.equal(rotating(x, y, generators()).windows, scaled(x, y, generators()).windows)
 
 
 def test_time_warp_keeps_the_ends_and_the_order():

@@ -9,7 +9,7 @@ from harcnn.cli import app
 from harcnn.data.importer import import_windows
 from harcnn.data.resolve import load_dataset
 from harcnn.errors import HarcnnError
-from helpers import invoke, runner
+from helpers import cli, invoke, runner
 from test_recordings import synthetic, write_csv
 
 
@@ -20,6 +20,17 @@ def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):
     path = tmp_path / "mine.npz"
     np.savez(path, X=X, y=np.array(classes)[y], subject=np.arange(n) % 6, channels=np.array([f"s{i}" for i in range(c)]))
     return path
+
+
+def test_a_rotating_recipe_trains_on_channels_without_xyz_with_a_note(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "mine-dataset.npz"
+    invoke("data", "import", own_npz(tmp_path, c=1, n=36), "--out", data, "--test-subjects", "0")
+    spec = tmp_path / "rotating.toml"
+    spec.write_text('model = "cnn"\nepochs = 1\nbatch_size = 8\nrotate = 30.0\nscale = 0.2\n[hparams]\nfilters = 4\ndense = 8\n')
+    code, out = cli(monkeypatch, capsys, "train", spec, "--data", data, "--out", tmp_path / "model")
+    assert code == 0 and "Traceback" not in out, out
+    assert "note: rotate = 30 turns x/y/z channel triplets (names ending _x, _y, _z), and the channels ['s0'] have none" in out
+    assert "test accuracy" in out
 
 
 @pytest.mark.slow

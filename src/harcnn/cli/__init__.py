@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,7 +12,7 @@ import typer
 
 from harcnn.cli.data import data_app
 from harcnn.cli.options import DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, WorkersOpt, dataset
-from harcnn.errors import HarcnnError
+from harcnn.errors import HarcnnError, HarcnnWarning
 
 app = typer.Typer(
     add_completion=False,
@@ -22,15 +23,27 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, HarcnnWarning):
+        typer.secho(f"note: {message}", fg="yellow", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main() -> None:
     from harcnn.train.runtime import keep_freed_memory
 
     keep_freed_memory()  # this process is harcnn's own: see train.runtime
-    try:
-        app()
-    except HarcnnError as e:
-        typer.secho(f"error: {e}", fg="red", err=True)
-        sys.exit(2)
+    with warnings.catch_warnings():  # restores the display of warnings when the command returns
+        warnings.showwarning = _show_warning
+        try:
+            app()
+        except HarcnnError as e:
+            typer.secho(f"error: {e}", fg="red", err=True)
+            sys.exit(2)
 
 
 def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):

@@ -236,8 +236,8 @@ def _show(value) -> str:
 
 def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None) -> None:
     """Build every configuration once (one member, on the meta device: no memory) so impossible
-    shapes fail before training, and check that the training subjects can be split as asked and
-    that rotations have x/y/z channels to turn. `subjects`: how many the dataset has in all (test folds pool them)."""
+    shapes fail before training, and check that the training subjects can be split as asked (a
+    rotation of data without x/y/z channels is a note, `HarcnnWarning`, here). `subjects`: how many the dataset has in all (test folds pool them)."""
     c_in, n_classes, seq_len, n_subjects = train.n_channels, len(train.classes), train.seq_len, len(np.unique(train.subject))
     for config in spec.configs:
         try:

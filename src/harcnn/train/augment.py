@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from scipy.special import betaincinv
 from torch import Tensor
 
-from harcnn.errors import HarcnnError
+from harcnn.errors import HarcnnWarning
 from harcnn.train.recipe import Recipe
 
 AXES = ("x", "y", "z")
@@ -66,10 +67,17 @@ class Augmenter:
     """
 
     def __init__(self, recipe: Recipe, channels: tuple[str, ...], mean: np.ndarray | None = None, std: np.ndarray | None = None):
-        self.recipe = recipe
         self.triplets = triplets(channels)
         if recipe.rotate and not self.triplets:
-            raise HarcnnError(f"rotate needs x/y/z channel triplets (names ending _x, _y, _z); the channels are {list(channels)}")
+            # a recipe runs unchanged on any dataset: one without vectors to turn trains unrotated, and says so
+            warnings.warn(
+                f"rotate = {recipe.rotate:g} turns x/y/z channel triplets (names ending _x, _y, _z), and the channels "
+                f"{list(channels)} have none: the windows are not rotated",
+                HarcnnWarning,
+                stacklevel=2,
+            )
+            recipe = replace(recipe, rotate=0.0)
+        self.recipe = recipe
         c = len(channels)
         self.mean = torch.as_tensor(mean if mean is not None else np.zeros(c), dtype=torch.float64)
         self.std = torch.as_tensor(std if std is not None else np.ones(c), dtype=torch.float64)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 FOLDER = Path(__file__).parent / "results" / "across"
 MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra")
-DATASETS = ("uci-har", "uci-har-folds", "hapt12", "geotec-phone", "geotec-watch", "geotec-both", "basicmotions")
+DATASETS = ("uci-har", "uci-har-folds", "hapt12", "geotec-phone", "geotec-watch", "geotec-both", "basicmotions", "pickup-gesture", "geotec-phone-loso")
 
 
 def cell(path: Path) -> tuple[str, float] | None:

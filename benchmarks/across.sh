@@ -5,8 +5,8 @@
 # MiniRocket, MultiRocket-Hydra, Hydra. Protocols: 5 subject-grouped folds over all subjects
 # (`--set test_folds=5`, one seed per fold), or a dataset's fixed split (3 seeds).
 # Resumable on any machine: the runs are in benchmarks/results/across/<dataset>.db (committed, small);
-# each study's runs.csv is copied to benchmarks/results/across/<dataset>-<spec>.csv, which
-# benchmarks/across_table.py summarises.
+# each study's runs.csv is copied to benchmarks/results/across/<dataset>-<spec>.csv to read;
+# benchmarks/across_table.py summarises the stores.
 #   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
 #   DATA=../shared/data bash benchmarks/across.sh geotec-phone
 #   SPECS="baseline best" bash benchmarks/across.sh geotec-phone-loso    # the published protocol

@@ -74,7 +74,7 @@ class Augmenter:
                 f"rotate = {recipe.rotate:g} turns x/y/z channel triplets (names ending _x, _y, _z), and the channels "
                 f"{list(channels)} have none: the windows are not rotated",
                 HarcnnWarning,
-                stacklevel=2,
+                stacklevel=1,  # one place: Python shows it once a process, however many callers build an Augmenter
             )
             recipe = replace(recipe, rotate=0.0)
         self.recipe = recipe

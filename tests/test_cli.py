@@ -95,3 +95,13 @@ def test_data_fetch_then_info(tiny_zip):
     invoke("data", "fetch", "--from", tiny_zip)
     out = invoke("data", "info")
     assert "WALKING" in out and "train subjects (3): 1, 3, 5" in out and "content differs" in out
+
+
+def test_the_cli_runs_as_a_module():
+    """`python -m harcnn.cli`, as the benchmarks time it in a child process of the same environment."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "harcnn.cli", "models"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "resnet:" in done.stdout

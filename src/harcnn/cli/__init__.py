@@ -23,22 +23,20 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    if issubclass(category, HarcnnWarning):
-        typer.secho(f"note: {message}", fg="yellow", err=True)
-    else:
-        _python_show_warning(message, category, filename, lineno, file, line)
-
-
-_python_show_warning = warnings.showwarning
-
-
 def main() -> None:
     from harcnn.train.runtime import keep_freed_memory
 
     keep_freed_memory()  # this process is harcnn's own: see train.runtime
     with warnings.catch_warnings():  # restores the display of warnings when the command returns
-        warnings.showwarning = _show_warning
+        show = warnings.showwarning
+
+        def show_note(message, category, *where) -> None:  # harcnn's own warnings as one "note:" line
+            if issubclass(category, HarcnnWarning):
+                typer.secho(f"note: {message}", fg="yellow", err=True)
+            else:
+                show(message, category, *where)
+
+        warnings.showwarning = show_note
         try:
             app()
         except HarcnnError as e:

@@ -225,3 +225,26 @@ def test_resnet_pooling_between_blocks():
         assert pooled(torch.randn(2, 3, 9, steps)).shape == (2, 3, 6)
     with pytest.raises(HarcnnError, match="pool must be a whole number"):
         build("resnet", 9, 6, 128, pool=0)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_memory_estimate_alike_on_cpu_and_meta(name, monkeypatch):
+    """Small models are sized by a CPU forward pass, large ones on the meta device: the same layer sizes."""
+    from harcnn.models import member_bytes, memory
+
+    on_cpu = member_bytes(name, {}, 9, 6, 128, 1000, 64)
+    monkeypatch.setattr(memory, "CPU_SIZING_WEIGHTS", 0)
+    assert member_bytes(name, {}, 9, 6, 128, 1000, 64) == on_cpu
+
+
+def test_memory_estimate_does_not_import_dynamo():
+    """The memory check before training costs milliseconds, not torch._dynamo's import (over a second)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from harcnn.models import MODELS, member_bytes\n"
+        "for name in MODELS: member_bytes(name, {}, 9, 6, 128, 1000, 64)\n"
+        "print('torch._dynamo' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

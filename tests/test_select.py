@@ -13,7 +13,7 @@ from harcnn.data.splits import subject_folds
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 from harcnn.experiments.runner import plan
-from harcnn.experiments.select import REFIT_SEED_OFFSET, select
+from harcnn.experiments.select import REFIT_SEED_OFFSET, Candidate, choose, select
 from harcnn.experiments.spec import load_spec
 from harcnn.experiments.store import Store
 from harcnn.experiments.units import prepare
@@ -88,7 +88,7 @@ def test_show_test_scores_the_candidates_apart(tmp_path):
 def summary_has_test(ranking) -> bool:
     from harcnn.report.text import selection_summary
 
-    return "test % (asked for, not used)" in selection_summary("s", "m", ranking, [ranking_run()])
+    return "test % (asked for, not used)" in selection_summary("s", "m", ranking, ranking[0].config.label, [ranking_run()])
 
 
 def ranking_run():
@@ -158,3 +158,28 @@ def test_more_folds_than_subjects_fails_before_training(tmp_path, tiny_zip):
         select(load_spec(path), load_dataset(str(tiny_zip)), store, tmp_path / "ck", progress=False)
     with Store(tmp_path / "s.db") as store:
         assert store.runs("grid") == []
+
+
+@pytest.mark.parametrize(
+    "rule, validation, chosen",
+    [
+        ("best", {"cheap": [0.90, 0.92], "dear": [0.92, 0.94]}, "dear"),
+        ("one-se", {"cheap": [0.92, 0.93], "dear": [0.92, 0.94]}, "cheap"),  # the leader 0.93, its standard error 0.01
+        ("one-se", {"cheap": [0.90, 0.92], "dear": [0.92, 0.94]}, "dear"),  # 0.91 < 0.93 - 0.01
+        ("one-se", {"cheap": [0.95, 0.96], "dear": [0.92, 0.94]}, "cheap"),  # the leader itself
+    ],
+)
+def test_choose_rules(tmp_path, rule, validation, chosen):
+    path = tmp_path / "cost.toml"
+    path.write_text(f'choose = "{rule}"\nvalidation_subjects = 2\n[grid]\nfilters = [8, 16]\n')
+    spec = load_spec(path)
+    labels = dict(zip(["cheap", "dear"], spec.configs))
+    ranking = sorted((Candidate(labels[k], np.array(v), None) for k, v in validation.items()), key=lambda c: -c.validation.mean())
+    assert choose(spec, ranking) is labels[chosen]
+
+
+def test_choose_must_be_a_known_rule(tmp_path):
+    path = tmp_path / "cost.toml"
+    path.write_text('choose = "cheapest"\n')
+    with pytest.raises(HarcnnError, match="choose: must be one of"):
+        load_spec(path)

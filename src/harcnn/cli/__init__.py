@@ -125,8 +125,8 @@ def select(
         ranking, refit = select_configuration(
             study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers(), show_test=show_test
         )
-        method = store.selection(study.name, ds.sha256)["method"]
-    typer.echo(selection_summary(study.name, method, ranking, refit))
+        chosen = store.selection(study.name, ds.sha256)
+    typer.echo(selection_summary(study.name, chosen["method"], ranking, chosen["label"], refit))
 
 
 @app.command()

@@ -23,7 +23,7 @@ import numpy as np
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
 from harcnn.experiments.runner import run_study
-from harcnn.experiments.spec import CANDIDATES_SUFFIX, REFIT_SUFFIX, Config, Spec
+from harcnn.experiments.spec import CANDIDATES_SUFFIX, CHOOSE, REFIT_SUFFIX, Config, Spec
 from harcnn.experiments.store import Run, Store
 
 METHOD = "mean validation accuracy (last epoch) of the members, on subjects held out of the training split"
@@ -51,6 +51,19 @@ def rank(spec: Spec, runs: list[Run], tested: list[Run] = ()) -> list[Candidate]
         candidates.append(Candidate(config, validation, np.array(test) if test else None))
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].validation.mean(), i))
     return [candidates[i] for i in order]
+
+
+def choose(spec: Spec, ranking: list[Candidate]) -> Config:
+    """The configuration `spec.choose` picks from `ranking` (best first). "one-se" trades a little
+    validation accuracy, within the leader's noise, for the configuration the spec lists first: the
+    cheaper one, where a study is about cost."""
+    leader = ranking[0]
+    if spec.choose == "best":
+        return leader.config
+    n = len(leader.validation)
+    threshold = leader.validation.mean() - (leader.validation.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0)
+    by_spec = {c.config.key: c for c in ranking}
+    return next(c for c in spec.configs if by_spec[c.key].validation.mean() >= threshold)
 
 
 def select(
@@ -83,7 +96,7 @@ def select(
         return [r for r in store.runs(study) if r.config_key in keys and r.data_sha256 == dataset.sha256 and r.seed in spec.seeds]
 
     ranking = rank(spec, runs_of(candidates.name), runs_of(candidates.name + "-test") if show_test else [])
-    winner = ranking[0].config
+    winner = choose(spec, ranking)
     refit = Spec(
         spec.path, spec.name + REFIT_SUFFIX, f"[{winner.label}] chosen by {spec.name} on validation subjects, refitted on all training subjects",
         spec.repeats, [replace(winner, validation_subjects=0, cv_folds=0, label=winner.label)], None, first_seed=spec.first_seed + REFIT_SEED_OFFSET,
@@ -91,7 +104,8 @@ def select(
     run_study(refit, dataset, store, checkpoints, echo=echo, **run_options)
     refit_runs = [r for r in store.runs(refit.name) if r.config_key == refit.configs[0].key and r.data_sha256 == dataset.sha256]
     store.set_selection(
-        spec.name, dataset.sha256, winner.key, winner.label, CV_METHOD.format(k=winner.cv_folds) if winner.cv_folds else METHOD,
+        spec.name, dataset.sha256, winner.key, winner.label,
+        (CV_METHOD.format(k=winner.cv_folds) if winner.cv_folds else METHOD) + f"; chosen: {CHOOSE[spec.choose]}",
         [{"label": c.config.label, "key": c.config.key, "validation": c.validation.tolist()} for c in ranking], refit.name,
     )  # fmt: skip
     return ranking, refit_runs

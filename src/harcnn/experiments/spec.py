@@ -33,7 +33,13 @@ from harcnn.train.recipe import Recipe
 
 MAX_REPEATS = 1000
 MAX_CONFIGS = 10_000
-TOP = {"name", "description", "model", "repeats", "reference", "hparams", "grid", *SETTINGS}
+TOP = {"name", "description", "model", "repeats", "reference", "choose", "hparams", "grid", *SETTINGS}
+# How `harcnn select` picks among its ranked candidates (the spec's `choose`; rule text for the store)
+CHOOSE = {
+    "best": "the highest mean",
+    "one-se": "the first configuration in the spec's order whose mean is within one standard error of the highest "
+    "(the one-standard-error rule of Breiman et al. 1984: list the cheaper or simpler configurations first)",
+}
 REFIT_SUFFIX = "-refit"  # ends the name of a selection's refit study
 CANDIDATES_SUFFIX = "-candidates"  # a selection's candidates, scored on validation subjects (and "-candidates-test", on request)
 RESERVED_SUFFIXES = (REFIT_SUFFIX, CANDIDATES_SUFFIX, CANDIDATES_SUFFIX + "-test")  # so that no user study can collide with one
@@ -89,6 +95,7 @@ class Spec:
     repeats: int
     configs: list[Config] = field(default_factory=list)
     reference: str | None = None
+    choose: str = "best"  # a key of CHOOSE
     first_seed: int = 0  # seeds are first_seed .. first_seed + repeats - 1
 
     @property
@@ -211,7 +218,10 @@ def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Sp
     reference = raw.get("reference")
     if reference is not None and reference not in labels:
         raise fail("reference", f"{reference!r} is not one of the configurations {labels}")
-    spec = Spec(path, name, description, 1, configs, reference)
+    choose = raw.get("choose", "best")
+    if choose not in CHOOSE:
+        raise fail("choose", f"must be one of {sorted(CHOOSE)}, got {choose!r}")
+    spec = Spec(path, name, description, 1, configs, reference, choose)
     return spec.with_repeats(repeats) if repeats_override is None else spec.with_repeats(repeats_override, "--repeats")
 
 

@@ -45,8 +45,9 @@ def dataset_line(ds: Dataset) -> str:
     )
 
 
-def selection_summary(study: str, method: str, ranking: list[Candidate], refit: list[Run]) -> str:
-    """The candidates in rank order (their test figures only where asked for), the choice, and the refit's test accuracy."""
+def selection_summary(study: str, method: str, ranking: list[Candidate], chosen: str, refit: list[Run]) -> str:
+    """The candidates in rank order (their test figures only where asked for), the choice (label
+    `chosen`), and the refit's test accuracy."""
     width = max(13, *(len(c.config.label) for c in ranking))
     shown = any(c.test is not None for c in ranking)
     head = f"{'configuration':<{width}}  {'n':>3}  {'validation %':>14}" + (f"  {'test % (asked for, not used)':>28}" if shown else "")
@@ -59,8 +60,7 @@ def selection_summary(study: str, method: str, ranking: list[Candidate], refit: 
     accuracy = 100 * np.array([r.accuracy for r in refit])
     ensembles = sorted({(r.ensemble_accuracy, r.ensemble_size) for r in refit if r.ensemble_accuracy is not None})
     lines.append(
-        f"chosen: [{ranking[0].config.label}]; refitted on all training subjects with seeds "
-        f"{min(r.seed for r in refit)}..{max(r.seed for r in refit)}"
+        f"chosen: [{chosen}]; refitted on all training subjects with seeds {min(r.seed for r in refit)}..{max(r.seed for r in refit)}"
     )
     lines.append(
         f"test accuracy of the refit, the one test figure of this selection: {accuracy.mean():.2f} +/- {accuracy.std():.2f} (n = {len(accuracy)})"

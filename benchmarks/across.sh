@@ -34,6 +34,8 @@ make_data() {  # the dataset file of $1, made once
                   harcnn data import data/basicmotions-windows.npz --out "$file" ;;
     pickup-gesture) python benchmarks/aeon_npz.py PickupGestureWiimoteZ_eq data/pickup-gesture-windows.npz
                     harcnn data import data/pickup-gesture-windows.npz --out "$file" ;;
+    gunpoint) python benchmarks/aeon_npz.py GunPoint data/gunpoint-windows.npz
+              harcnn data import data/gunpoint-windows.npz --out "$file" ;;
   esac
 }
 
@@ -42,7 +44,7 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 b
   make_data "$name"
   data=$([ "$name" = uci-har ] && echo "$DATA/UCI HAR Dataset.zip" || echo "data/$name.npz")
   case $dataset in
-    uci-har|basicmotions|pickup-gesture) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
+    uci-har|basicmotions|pickup-gesture|gunpoint) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
     geotec-*-loso) protocol=(--set test_folds=23 --repeats 23) ;;  # leave-one-subject-out: GeoTec's 23 subjects
     *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
   esac

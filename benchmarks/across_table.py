@@ -27,6 +27,7 @@ DATASETS = (
     "basicmotions",
     "pickup-gesture",
     "geotec-phone-loso",
+    "gunpoint",
 )
 
 

@@ -248,3 +248,10 @@ def test_memory_estimate_does_not_import_dynamo():
         "print('torch._dynamo' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("seq_len, pooled", [(50, 2), (128, 2), (150, 2), (256, 4), (361, 6)])
+def test_resnet_pooling_grows_with_the_window(seq_len, pooled):
+    """With scale_pool, `pool` is the pooling of a 128-step window: longer windows pool more, shorter never less."""
+    assert build("resnet", 3, 4, seq_len, pool=2, scale_pool=True).pool == pooled
+    assert build("resnet", 3, 4, seq_len, pool=2).pool == 2

@@ -51,7 +51,8 @@ def describe(name: str) -> str:
     if not is_population(name):
         return f'{name}: {params}; a peer (aeon, pip install "harcnn[rocket]"), one seed at a time; windows of at least {BASELINES[name].min_length} steps'
     length = "windows of any length (global average pooling)" if MODELS[name].ANY_LENGTH else "windows of the length it was built for"
-    return f"{name}: {params}; {length}"
+    scaling = MODELS[name].WINDOW_SCALING
+    return f"{name}: {params}; {length}" + (f"; {scaling}" if scaling else "")
 
 
 def is_population(name: str) -> bool:

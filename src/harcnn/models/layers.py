@@ -39,6 +39,7 @@ class PopulationModel(nn.Module):
     """
 
     ANY_LENGTH = False  # True for models that pool globally over time: any window length works
+    WINDOW_SCALING = ""  # how hyperparameters follow the window length, where they do (`harcnn models` says it)
 
     def __init__(self, members: int):
         super().__init__()

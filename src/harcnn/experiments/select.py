@@ -3,8 +3,9 @@
 `select` trains every configuration of a study with training subjects held out for validation
 (`validation_subjects` in the spec) or in subject-grouped folds (`cv_folds`: member seed s
 validates on fold s % k, so a configuration's members cover every fold alike), ranks the
-configurations by their members' mean validation accuracy at the last epoch, refits the winner on
-all training subjects with fresh seeds, and scores that refit once on the test split: the test
+configurations by their members' mean validation accuracy at the last epoch, refits the one the
+spec's `choose` picks (the first, or the first in the spec's order within one standard error of it)
+on all training subjects with fresh seeds, and scores that refit once on the test split: the test
 split is scored once per chosen configuration. The candidates are scored on their validation
 subjects only (study `<name>-candidates`); with `show_test` they are scored on the test split too,
 stored apart (`<name>-candidates-test`) and shown, never ranked by. A test replaces the test

@@ -26,6 +26,8 @@ make_data() {  # the dataset file of $1, made once
             harcnn data import data/hapt12-windows.npz --out "$file" ;;
     geotec-phone) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
                     --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sp\.csv$' ;;
+    geotec-phone-100hz) harcnn data recordings "$GEOTEC" --out "$file" --window 2.56 --overlap 0.5 --rate 100 \
+                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sp\.csv$' ;;
     geotec-watch) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
                     --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sw\.csv$' ;;
     geotec-both) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \

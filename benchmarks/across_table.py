@@ -22,6 +22,7 @@ DATASETS = (
     "uci-har-folds",
     "hapt12",
     "geotec-phone",
+    "geotec-phone-100hz",
     "geotec-watch",
     "geotec-both",
     "basicmotions",

@@ -41,7 +41,7 @@ make_data() {  # the dataset file of $1, made once
   esac
 }
 
-for dataset in ${@:-uci-har-folds geotec-phone geotec-watch geotec-both hapt12 basicmotions uci-har}; do
+for dataset in ${@:-uci-har-folds geotec-phone geotec-phone-100hz geotec-watch geotec-both hapt12 basicmotions uci-har pickup-gesture gunpoint geotec-phone-loso}; do
   name=${dataset%-folds}; name=${name%-loso}
   make_data "$name"
   data=$([ "$name" = uci-har ] && echo "$DATA/UCI HAR Dataset.zip" || echo "data/$name.npz")

@@ -255,3 +255,14 @@ def test_resnet_pooling_grows_with_the_window(seq_len, pooled):
     """With scale_pool, `pool` is the pooling of a 128-step window: longer windows pool more, shorter never less."""
     assert build("resnet", 3, 4, seq_len, pool=2, scale_pool=True).pool == pooled
     assert build("resnet", 3, 4, seq_len, pool=2).pool == 2
+
+
+@pytest.mark.parametrize(
+    "seq_len, kernels",
+    [(50, (7, 5, 3)), (159, (7, 5, 3)), (200, (9, 7, 3)), (256, (13, 9, 5)), (361, (11, 11, 7))],
+)
+def test_resnet_kernels_grow_with_the_window(seq_len, kernels):
+    """With scale_kernels, the kernels are those of a 128-step window: longer windows take proportionally longer
+    odd kernels, no longer than the steps the last block sees (361 steps pooled by 6 leave it 11), shorter never less."""
+    model = build("resnet", 3, 4, seq_len, pool=2, scale_pool=True, scale_kernels=True)
+    assert tuple(conv.weight.shape[-1] for conv in model.blocks[0].convs[::3]) == kernels

@@ -13,11 +13,16 @@ ResNets downsample between stages: with `pool = 2` a training step costs about h
 wider blocks see 64 and 32 steps instead of 128), and on validation subjects it scored higher
 (benchmarks/results/explore.jsonl). `pool = 1` is the paper's network.
 
-`scale_pool` makes `pool` the pooling of a window of POOL_WINDOW steps and scales it with the
-window: windows of `n` steps pool by `round(pool * n / POOL_WINDOW)` between blocks, never less
+`scale_pool` makes `pool` the pooling of a window of REFERENCE_STEPS steps and scales it with the
+window: windows of `n` steps pool by `round(pool * n / REFERENCE_STEPS)` between blocks, never less
 than `pool`. Twice as many steps for the same 2.56 s (100 Hz instead of 50) then pool by 4 where
 128 steps pool by 2: on GeoTec's phone recordings at 100 Hz in 2.56 s windows, pooling by 4 scored
 84.09 % on validation subjects against 83.82 % for 2 (experiments/pool-window.toml), at less cost.
+`scale_kernels` does the same for the kernels: each is the largest odd size within
+`k * n / REFERENCE_STEPS` and within the steps the last block sees, never less than `k`, so 256
+steps take (13, 9, 5) where 128 take
+(7, 5, 3): 84.73 % against 84.09 % there (experiments/kernel-window.toml). Windows of up to 159
+steps get the same network either way.
 """
 
 import math
@@ -28,12 +33,23 @@ from torch import Tensor, nn
 from harcnn.models.layers import PopBatchNorm, PopConv1d, PopLinear, PopulationModel, global_average, to_image
 from harcnn.models.shapes import require_kernels_fit
 
-POOL_WINDOW = 128  # the window (steps) `pool` is the pooling of when it scales: UCI HAR's 2.56 s at 50 Hz, where it was chosen
+REFERENCE_STEPS = 128  # the window `pool` and `kernels` are for when they scale: UCI HAR's 2.56 s at 50 Hz, where they were chosen
 
 
 def scaled_pool(pool: int, seq_len: int) -> int:
-    """`pool`, the pooling of a POOL_WINDOW-step window, for windows of `seq_len` steps: proportionally more, never less."""
-    return max(pool, math.floor(pool * seq_len / POOL_WINDOW + 0.5))
+    """`pool`, the pooling of a REFERENCE_STEPS-step window, for windows of `seq_len` steps: proportionally more, never less."""
+    return max(pool, math.floor(pool * seq_len / REFERENCE_STEPS + 0.5))
+
+
+def scaled_kernels(kernels: tuple[int, ...], seq_len: int, shortest: int) -> tuple[int, ...]:
+    """`kernels`, odd sizes for a REFERENCE_STEPS-step window, for windows of `seq_len` steps: the largest odd size within
+    the proportional one and within `shortest`, the steps the last block sees, never less than the size itself."""
+    return tuple(max(k, _odd_within(min(k * seq_len / REFERENCE_STEPS, shortest))) for k in kernels)
+
+
+def _odd_within(x: float) -> int:
+    n = math.floor(x)
+    return n if n % 2 else n - 1
 
 
 class _Block(nn.Module):
@@ -58,7 +74,7 @@ class _Block(nn.Module):
 
 class ResNet(PopulationModel):
     ANY_LENGTH = True
-    WINDOW_SCALING = f"with scale_pool, pool is the pooling of {POOL_WINDOW}-step windows and grows in proportion with longer ones"
+    WINDOW_SCALING = f"with scale_pool and scale_kernels, pool and kernels are those of {REFERENCE_STEPS}-step windows and grow in proportion with longer ones"
 
     def __init__(
         self,
@@ -71,9 +87,15 @@ class ResNet(PopulationModel):
         kernels: tuple[int, ...] = (7, 5, 3),
         pool: int = 1,
         scale_pool: bool = False,
+        scale_kernels: bool = False,
     ):
         super().__init__(members)
         pool = scaled_pool(pool, seq_len) if scale_pool else pool
+        if scale_kernels:
+            shortest = seq_len
+            for _ in range(blocks - 1):
+                shortest = -(-shortest // pool)
+            kernels = scaled_kernels(kernels, seq_len, shortest)
         require_kernels_fit("resnet", seq_len, kernels, pool, blocks)
         self.pool = pool
         widths = [filters] + [2 * filters] * (blocks - 1)

@@ -27,6 +27,8 @@ def test_a_peer_beside_a_cnn_in_one_study(tiny_zip, tmp_path, peer):
     with Store(results / "harcnn.db") as store:
         rocket = [r for r in store.runs("side") if r.config["model"] == peer]
     assert len(rocket) == 2 and all(r.wall_s > 0 and r.ensemble_size == 1 for r in rocket)
-    assert rocket[0].accuracy > 2 / 6  # twice chance: the tiny set differs by a shift, which Hydra's zero-mean kernels barely see
+    # seed 0's run, whichever worker stored it first; twice chance: the tiny set differs by a shift, which Hydra's
+    # zero-mean kernels barely see
+    assert next(r for r in rocket if r.seed == 0).accuracy > 2 / 6
     report = runner.invoke(app, ["report", "--data", str(tiny_zip), "--results", str(results)], catch_exceptions=False)
     assert report.exit_code == 0, report.output

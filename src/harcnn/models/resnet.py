@@ -20,9 +20,8 @@ than `pool`. Twice as many steps for the same 2.56 s (100 Hz instead of 50) then
 84.09 % on validation subjects against 83.82 % for 2 (experiments/pool-window.toml), at less cost.
 `scale_kernels` does the same for the kernels: each is the largest odd size within
 `k * n / REFERENCE_STEPS` and within the steps the last block sees, never less than `k`, so 256
-steps take (13, 9, 5) where 128 take
-(7, 5, 3): 84.73 % against 84.09 % there (experiments/kernel-window.toml). Windows of up to 159
-steps get the same network either way.
+steps take (13, 9, 5) where 128 take (7, 5, 3): 84.73 % against 84.09 % there
+(experiments/kernel-window.toml). Windows of up to 159 steps get the same network either way.
 """
 
 import math
@@ -31,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from harcnn.models.layers import PopBatchNorm, PopConv1d, PopLinear, PopulationModel, global_average, to_image
-from harcnn.models.shapes import require_kernels_fit
+from harcnn.models.shapes import block_lengths, require_kernels_fit
 
 REFERENCE_STEPS = 128  # the window `pool` and `kernels` are for when they scale: UCI HAR's 2.56 s at 50 Hz, where they were chosen
 
@@ -92,10 +91,7 @@ class ResNet(PopulationModel):
         super().__init__(members)
         pool = scaled_pool(pool, seq_len) if scale_pool else pool
         if scale_kernels:
-            shortest = seq_len
-            for _ in range(blocks - 1):
-                shortest = -(-shortest // pool)
-            kernels = scaled_kernels(kernels, seq_len, shortest)
+            kernels = scaled_kernels(kernels, seq_len, block_lengths(seq_len, pool, blocks)[-1])
         require_kernels_fit("resnet", seq_len, kernels, pool, blocks)
         self.pool = pool
         widths = [filters] + [2 * filters] * (blocks - 1)

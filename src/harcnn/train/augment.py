@@ -68,6 +68,7 @@ class Augmenter:
 
     def __init__(self, recipe: Recipe, channels: tuple[str, ...], mean: np.ndarray | None = None, std: np.ndarray | None = None):
         self.triplets = triplets(channels)
+        self._axes = torch.tensor(self.triplets, dtype=torch.long).flatten()  # the triplets' channels, once (not every step)
         if recipe.rotate and not self.triplets:
             # a recipe runs unchanged on any dataset: one without vectors to turn trains unrotated, and says so
             warnings.warn(
@@ -132,7 +133,7 @@ class Augmenter:
 
     def _rotate(self, x: Tensor, rot: Tensor) -> Tensor:
         """Rotations `rot` `(R, B, 3, 3)`, one per window, applied to every triplet in physical units."""
-        index = torch.tensor(self.triplets, device=x.device).flatten()
+        index = self._axes.to(x.device)
         mean, std = self.mean.to(x)[index, None], self.std.to(x)[index, None]
         raw = (x[:, :, index] * std + mean).unflatten(2, (-1, 3))  # (R, B, triplets, 3, t)
         turned = torch.matmul(rot[:, :, None], raw).flatten(2, 3)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from harcnn.errors import HarcnnError
-from harcnn.models import MODELS, build, hyperparameters
+from harcnn.models import MODELS, build, create, hyperparameters
 from harcnn.models.layers import PopBatchNorm, PopLSTM, bind_generators, reset_members
 from harcnn.train.population import member_generators
 
@@ -266,3 +266,19 @@ def test_resnet_kernels_grow_with_the_window(seq_len, kernels):
     odd kernels, no longer than the steps the last block sees (361 steps pooled by 6 leave it 11), shorter never less."""
     model = build("resnet", 3, 4, seq_len, pool=2, scale_pool=True, scale_kernels=True)
     assert tuple(conv.weight.shape[-1] for conv in model.blocks[0].convs[::3]) == kernels
+
+
+@pytest.mark.parametrize("seq_len, averaged", [(50, 50), (191, 191), (192, 96), (256, 128), (361, 120)])
+def test_resnet_input_averaged_to_the_reference_window(seq_len, averaged):
+    """With scale_input, windows are averaged down to about 128 steps before the first block, and pooling and kernels
+    are those of the shortened window: 256 steps get the network of 128 steps, fed the means of step pairs."""
+    scaled = create("resnet", 3, 4, seq_len, pool=2, scale_pool=True, scale_kernels=True, scale_input=True)
+    plain = build("resnet", 3, 4, averaged, pool=2, scale_pool=True, scale_kernels=True)
+    assert [p.shape for p in scaled.parameters()] == [p.shape for p in plain.parameters()]
+    assert scaled.pool == plain.pool
+    plain.load_state_dict(scaled.state_dict())
+    x = torch.randn(5, 3, seq_len, dtype=torch.float64)
+    factor = seq_len // averaged
+    means = x[..., : averaged * factor].unflatten(-1, (averaged, factor)).mean(-1)
+    scaled.double().eval(), plain.double().eval()
+    torch.testing.assert_close(scaled(x), plain(means))

@@ -22,6 +22,11 @@ than `pool`. Twice as many steps for the same 2.56 s (100 Hz instead of 50) then
 `k * n / REFERENCE_STEPS` and within the steps the last block sees, never less than `k`, so 256
 steps take (13, 9, 5) where 128 take (7, 5, 3): 84.73 % against 84.09 % there
 (experiments/kernel-window.toml). Windows of up to 159 steps get the same network either way.
+`scale_input` instead brings the window itself to about REFERENCE_STEPS: windows of `n` steps are
+averaged over `round(n / REFERENCE_STEPS)` steps at a time before the first block (a low-pass filter
+and a decimation, as resampling 100 Hz to 50 Hz would be), so every layer sees the time scale the
+recipe was chosen at; `pool` and `kernels` (scaled or not) then apply to the shortened window.
+Windows of up to 191 steps are left as they are.
 """
 
 import math
@@ -73,7 +78,10 @@ class _Block(nn.Module):
 
 class ResNet(PopulationModel):
     ANY_LENGTH = True
-    WINDOW_SCALING = f"with scale_pool and scale_kernels, pool and kernels are those of {REFERENCE_STEPS}-step windows and grow in proportion with longer ones"
+    WINDOW_SCALING = (
+        f"with scale_input, windows longer than {REFERENCE_STEPS} steps are averaged down to about {REFERENCE_STEPS} steps; "
+        f"with scale_pool and scale_kernels, pool and kernels are those of {REFERENCE_STEPS}-step windows and grow in proportion with longer ones"
+    )
 
     def __init__(
         self,
@@ -87,8 +95,11 @@ class ResNet(PopulationModel):
         pool: int = 1,
         scale_pool: bool = False,
         scale_kernels: bool = False,
+        scale_input: bool = False,
     ):
         super().__init__(members)
+        self.average = scaled_pool(1, seq_len) if scale_input else 1
+        seq_len //= self.average
         pool = scaled_pool(pool, seq_len) if scale_pool else pool
         if scale_kernels:
             kernels = scaled_kernels(kernels, seq_len, block_lengths(seq_len, pool, blocks)[-1])
@@ -105,6 +116,8 @@ class ResNet(PopulationModel):
     def forward_members(self, x: Tensor) -> Tensor:
         """`(R, B, c_in, t)` windows to `(R, B, n_classes)` logits."""
         x = to_image(x)
+        if self.average > 1:
+            x = F.avg_pool2d(x, (1, self.average))
         for i, block in enumerate(self.blocks):
             x = block(x)
             if self.pool > 1 and i < len(self.blocks) - 1:

@@ -136,6 +136,25 @@ def test_each_population_trains_on_one_fold(tmp_path, tiny_zip):
         assert not set(np.unique(p.train.subject)) & set(np.unique(p.validation.subject))
 
 
+def test_a_split_seed_deals_validation_and_test_subjects_afresh(tmp_path, tiny_zip):
+    """split_seed 0 is the fixed split every stored run used (same configuration key); another seed deals other
+    subjects into the validation folds and the test folds alike."""
+    path = tmp_path / "cv.toml"
+    path.write_text(GRID.replace("validation_subjects = 1", "cv_folds = 3").replace("repeats = 2", "repeats = 6"))
+    config = load_spec(path).configs[0]
+    fresh = replace(config, split_seed=1)
+    assert replace(config, split_seed=0).key == config.key != fresh.key
+    ds = load_dataset(str(tiny_zip))
+    held = [np.unique(prepare(fresh, ds, fold).validation.subject).tolist() for fold in range(3)]
+    assert held == [f.tolist() for f in subject_folds(ds.train.subject, 3, 1)] != [f.tolist() for f in subject_folds(ds.train.subject, 3)]
+    tested = [replace(config, cv_folds=0, test_folds=3, split_seed=seed) for seed in (0, 1)]
+    pooled = ds.train.concat(ds.test).subject
+    for c, seed in zip(tested, (0, 1), strict=True):
+        assert [np.unique(prepare(c, ds, fold).test.subject).tolist() for fold in range(3)] == [
+            f.tolist() for f in subject_folds(pooled, 3, seed)
+        ]
+
+
 @pytest.mark.parametrize(
     "settings, problem",
     [

@@ -60,7 +60,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     Its parameters are `model`, `members`, `random_state`, `verbose`, every training setting of
     `harcnn.settings` (with the defaults declared there) and the model's hyperparameters. They are
     checked by `fit`, as a spec's are, never by `__init__` or `set_params` (scikit-learn's rule).
-    `validation_subjects=k` holds k subjects of `groups` (drawn with seed 0) out of training, for the
+    `validation_subjects=k` holds k subjects of `groups` (drawn with `split_seed`) out of training, for the
     validation curves in `history_`; the rest train. The input windows' channel names can be given
     to `fit` (`channels=`); a model trained with `fit_windows` on windows cut from recordings keeps
     their `Pipeline`, which `harcnn predict` applies to new recordings.

@@ -158,6 +158,17 @@ SETTINGS: dict[str, Setting] = {
             skip=1,
             keyed_at_default=False,
         ),
+        Setting(
+            "split_seed",
+            int,
+            0,
+            "deals subjects into validation subjects, cv_folds and test_folds; 0 is the project's fixed split, another "
+            "value a fresh one (subject splits never seen while choosing)",
+            "data",
+            low=0,
+            high=2**31 - 1,
+            keyed_at_default=False,
+        ),
     )
 }
 RECIPE = tuple(name for name, s in SETTINGS.items() if s.group == "recipe")

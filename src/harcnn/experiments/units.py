@@ -23,7 +23,7 @@ from harcnn.experiments.spec import Config
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics, per_subject
 from harcnn.names import safe_filename
-from harcnn.train.fit import SPLIT_SEED, Split, fit_predict_proba, split
+from harcnn.train.fit import Split, fit_predict_proba, split
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
 
@@ -38,18 +38,18 @@ class Prepared(Split):
 def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
     """The splits member `seed` of `config` trains, validates and is tested on (its cross-validation
     fold, its test fold), standardised on what trains."""
-    train, test = test_fold(dataset, config.test_folds, config.test_fold(seed))
+    train, test = test_fold(dataset, config.test_folds, config.test_fold(seed), config.split_seed)
     s = split(config.settings, train, config.fold(seed))
     return Prepared(s.train, s.validation, s.transform, s.transform(test) if s.transform else test)
 
 
-def test_fold(dataset: Dataset, k: int, fold: int | None) -> tuple[WindowSet, WindowSet]:
+def test_fold(dataset: Dataset, k: int, fold: int | None, split_seed: int) -> tuple[WindowSet, WindowSet]:
     """(training, test) windows: the dataset's own split, or with `k` subject folds over all its
-    subjects (training and test pooled, dealt with `SPLIT_SEED`), fold `fold` tested and the rest trained."""
+    subjects (training and test pooled, dealt with `split_seed`), fold `fold` tested and the rest trained."""
     if fold is None:
         return dataset.train, dataset.test
     pooled = dataset.train.concat(dataset.test)
-    held = np.isin(pooled.subject, subject_folds(pooled.subject, k, SPLIT_SEED)[fold])
+    held = np.isin(pooled.subject, subject_folds(pooled.subject, k, split_seed)[fold])
     return pooled.take(~held), pooled.take(held)
 
 

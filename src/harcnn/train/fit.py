@@ -22,8 +22,6 @@ from harcnn.models.layers import PopulationModel
 from harcnn.train.population import History, train_population
 from harcnn.train.recipe import Recipe
 
-SPLIT_SEED = 0  # the validation subjects (and folds) are drawn with this seed, the same for every member
-
 
 @dataclass(frozen=True)
 class Split:
@@ -36,11 +34,12 @@ class Split:
 
 def split(settings: dict, train: WindowSet, fold: int | None = None, validation: WindowSet | None = None) -> Split:
     """Hold out `validation_subjects` (or fold `fold` of `cv_folds`) of `train` unless `validation` is
-    given, then standardise both on what trains, if `standardize`."""
+    given, then standardise both on what trains, if `standardize`. Subjects are drawn with `split_seed`, the same
+    for every member."""
     if validation is None and settings["validation_subjects"]:
-        train, validation = hold_out_subjects(train, settings["validation_subjects"], SPLIT_SEED)
+        train, validation = hold_out_subjects(train, settings["validation_subjects"], settings["split_seed"])
     elif validation is None and settings["cv_folds"]:
-        train, validation = hold_out_fold(train, settings["cv_folds"], fold, SPLIT_SEED)
+        train, validation = hold_out_fold(train, settings["cv_folds"], fold, settings["split_seed"])
     transform = Standardize.fit(train) if settings["standardize"] else None
     if transform is None:
         return Split(train, validation, None)

@@ -10,9 +10,13 @@
 #   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
 #   DATA=../shared/data bash benchmarks/across.sh geotec-phone
 #   SPECS="baseline best" bash benchmarks/across.sh geotec-phone-loso    # the published protocol
+#   SPLIT=1 bash benchmarks/across.sh uci-har-folds    # the same protocol on fresh subject folds (split_seed 1),
+#                                                      # stores in benchmarks/results/across-split1/
 set -euo pipefail
 DATA=${DATA:-../shared/data}
-OUT=benchmarks/results/across
+SPLIT=${SPLIT:-0}  # split_seed of the subject folds: 0 is the table's; another deals subjects no choice has seen
+OUT=benchmarks/results/across$([ "$SPLIT" = 0 ] || echo "-split$SPLIT")
+RESULTS=results$([ "$SPLIT" = 0 ] || echo "/split$SPLIT")  # each study's files (runs.csv, figures), not committed
 SPECS=${SPECS:-"best baseline minirocket multirocket-hydra hydra"}
 mkdir -p data "$OUT"
 GEOTEC="$DATA/GeoTec-sp-sw-har-dataset.zip"
@@ -50,8 +54,12 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-phone-100hz geotec-watch g
     geotec-*-loso) protocol=(--set test_folds=23 --repeats 23) ;;  # leave-one-subject-out: GeoTec's 23 subjects
     *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
   esac
+  if [ "$SPLIT" != 0 ]; then
+    [ "${protocol[1]}" = test_folds=5 ] || { echo "$dataset: SPLIT applies to the 5-fold protocols only" >&2; exit 2; }
+    protocol+=(--set split_seed="$SPLIT")
+  fi
   for spec in $SPECS; do
-    harcnn run "experiments/$spec.toml" --data "$data" --results "results/$dataset" --db "$OUT/$dataset.db" "${protocol[@]}" --no-progress --workers 1
-    cp "results/$dataset/$spec/runs.csv" "$OUT/$dataset-$spec.csv"
+    harcnn run "experiments/$spec.toml" --data "$data" --results "$RESULTS/$dataset" --db "$OUT/$dataset.db" "${protocol[@]}" --no-progress --workers 1
+    cp "$RESULTS/$dataset/$spec/runs.csv" "$OUT/$dataset-$spec.csv"
   done
 done

@@ -24,3 +24,15 @@ def test_runs_of_two_configurations_with_one_label_are_told_apart_in_runs_csv(tm
         rows = list(csv.DictReader(f))
     labels = {r["config_key"]: r["label"] for r in rows}
     assert labels == {"aaaaaa1": "base [config aaaaaa]", "bbbbbb2": "base [config bbbbbb]"}
+
+
+def test_learning_curves_of_runs_with_different_epoch_counts(tmp_path):
+    """min_steps gives the smaller folds of a cross-validation more epochs: the report draws them all (it raised)."""
+    from harcnn.report.plots import learning_curves
+
+    runs = [
+        {"train_loss": [1.0, 0.5], "train_accuracy": [0.5, 0.7]},
+        {"train_loss": [1.1, 0.6, 0.4], "train_accuracy": [0.4, 0.6, 0.8]},
+    ]
+    path = learning_curves({"cv": runs}, "ragged", tmp_path / "curves.png")
+    assert path.stat().st_size > 1000

@@ -93,9 +93,19 @@ def heatmap(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     return path
 
 
+def _ragged(rows: list[list[float]]) -> np.ndarray:
+    """Rows of different lengths as one array, NaN past each row's end."""
+    a = np.full((len(rows), max(map(len, rows))), np.nan)
+    for row, values in zip(a, rows, strict=True):
+        row[: len(values)] = values
+    return a
+
+
 @_plain_text
 def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Path:
-    """Loss and accuracy per epoch: the median over seeds as a line, min to max as a band."""
+    """Loss and accuracy per epoch: the median over seeds as a line, min to max as a band. Runs may differ in
+    length (min_steps gives the smaller folds of a cross-validation more epochs): each epoch is drawn over the runs
+    that reached it."""
     keys = [k for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy") if all(c.get(k) for cs in curves.values() for c in cs)]
     panels = [("loss", [k for k in keys if k.endswith("loss")]), ("accuracy", [k for k in keys if k.endswith("accuracy")])]
     fig, axes = _subplots(1, 2, figsize=(10, 3.6))
@@ -103,11 +113,11 @@ def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Pa
     for ax, (what, panel_keys) in zip(axes, panels):
         for i, (label, runs) in enumerate(curves.items()):
             for key in panel_keys:
-                a = np.array([run[key] for run in runs])
+                a = _ragged([run[key] for run in runs])
                 epochs = np.arange(1, a.shape[1] + 1)
                 style = "-" if key.startswith("train") else "--"
-                ax.plot(epochs, np.median(a, 0), style, color=colors[i % len(colors)], label=f"{label} ({key.split('_')[0]})")
-                ax.fill_between(epochs, a.min(0), a.max(0), color=colors[i % len(colors)], alpha=0.15)
+                ax.plot(epochs, np.nanmedian(a, 0), style, color=colors[i % len(colors)], label=f"{label} ({key.split('_')[0]})")
+                ax.fill_between(epochs, np.nanmin(a, 0), np.nanmax(a, 0), color=colors[i % len(colors)], alpha=0.15)
         ax.set_xlabel("epoch")
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)

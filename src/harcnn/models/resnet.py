@@ -79,7 +79,7 @@ class _Block(nn.Module):
 class ResNet(PopulationModel):
     ANY_LENGTH = True
     WINDOW_SCALING = (
-        f"with scale_input, windows longer than {REFERENCE_STEPS} steps are averaged down to about {REFERENCE_STEPS} steps; "
+        f"with scale_input, windows of {REFERENCE_STEPS * 3 // 2} steps or more are averaged down to about {REFERENCE_STEPS} steps; "
         f"with scale_pool and scale_kernels, pool and kernels are those of {REFERENCE_STEPS}-step windows and grow in proportion with longer ones"
     )
 

@@ -15,19 +15,21 @@ import torch
 import torch.nn.functional as F
 
 from common import machine
+from harcnn.data.sensors import CHANNELS, STEPS
 from harcnn.experiments.spec import load_spec
 from harcnn.models import create
 from harcnn.train.adam import Adam
 from harcnn.train.recipe import ADAM_EPS
 
 ROOT = Path(__file__).resolve().parents[1]
+CLASSES = 6  # UCI HAR's activities
 
 
 def time_steps(config, members: int, batch: int, compiled: bool, warmup: int, steps: int) -> tuple[float, float]:
     """Seconds of the first `warmup` steps, and milliseconds a step after them."""
-    model = create(config.model, 9, 6, 128, members=members, **config.hparams)
+    model = create(config.model, len(CHANNELS), CLASSES, STEPS, members=members, **config.hparams)
     optimizer = Adam(model.parameters(), lr=config.lr, eps=ADAM_EPS, weight_decay=config.weight_decay)
-    x, y = torch.randn(members, batch, 9, 128), torch.randint(0, 6, (members, batch))
+    x, y = torch.randn(members, batch, len(CHANNELS), STEPS), torch.randint(0, CLASSES, (members, batch))
 
     def loss() -> torch.Tensor:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):

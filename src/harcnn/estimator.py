@@ -121,8 +121,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training --
 
-    def fit(self, X, y, groups=None, channels: list[str] | None = None) -> HARClassifier:
-        """Train on windows `X` `(n, c, t)` with labels `y` (names or ids); `groups` are subjects."""
+    def fit(self, X, y, groups=None, channels: list[str] | None = None, teacher: HARClassifier | None = None) -> HARClassifier:
+        """Train on windows `X` `(n, c, t)` with labels `y` (names or ids); `groups` are subjects.
+        With a fitted `teacher` (same classes and channels), the members fit its probabilities of `X`."""
         X = _windows(X, "X", self.layout, channels)
         y = _labels(y, len(X))
         classes, y_index = np.unique(y, return_inverse=True)
@@ -135,23 +136,35 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             subject = np.unique(subject.astype(str), return_inverse=True)[1]
         channels = tuple(channels) if channels is not None else tuple(f"ch{i}" for i in range(X.shape[1]))
         train = WindowSet(X, y_index.astype(np.int64), subject.astype(np.int64), channels, tuple(_label(c) for c in classes))
-        self.fit_windows(train)
+        self.fit_windows(train, teacher=teacher)
         self.classes_ = classes  # in y's own type, as scikit-learn's classifiers return them
         return self
 
-    def fit_windows(self, train: WindowSet, validation: WindowSet | None = None) -> HARClassifier:
-        """Train on a `WindowSet`, keeping its class order and channel names (what the CLI calls)."""
+    def fit_windows(self, train: WindowSet, validation: WindowSet | None = None, teacher: HARClassifier | None = None) -> HARClassifier:
+        """Train on a `WindowSet`, keeping its class order and channel names (what the CLI calls).
+
+        With a fitted `teacher` (say a 5-member ensemble) every member fits the teacher's mean class
+        probabilities of the training windows instead of their labels, with the same recipe
+        (distillation, Hinton et al. 2015, at temperature 1): one model that predicts at a member's cost."""
         from harcnn.train.fit import fit_population  # training code only where training happens: inference imports none
 
         settings, hparams, seeds = self.checked_params()
+        if teacher is not None:
+            _check_teacher(teacher, train)
         fitted = fit_population(
-            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report if self.verbose else None
-        )
+            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report if self.verbose else None,
+            teacher=teacher and teacher.predict_proba,
+        )  # fmt: skip
         self.history_ = fitted.history
+        taught = (
+            {"teacher": {"model": teacher.meta_.model, "members": teacher.meta_.members, "seeds": list(teacher.meta_.seeds)}}
+            if teacher
+            else {}
+        )
         self._set_fitted(fitted.net.eval(), ModelMeta(
             model=self.model, hparams=hparams, seq_len=train.seq_len, channels=train.channels, classes=train.classes,
             members=len(seeds), seeds=tuple(seeds), transform=fitted.transform.to_json() if fitted.transform else None,
-            training={**settings, "wall_s": round(fitted.wall_s, 2)}, pipeline=train.pipeline and train.pipeline.to_json(),
+            training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=train.pipeline and train.pipeline.to_json(),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
         return self
@@ -237,6 +250,19 @@ HARClassifier.__init__.__signature__ = inspect.Signature(  # what `get_params`, 
     ]
     + [inspect.Parameter("hparams", inspect.Parameter.VAR_KEYWORD)]
 )
+
+
+def _check_teacher(teacher: HARClassifier, train: WindowSet) -> None:
+    """A teacher must be fitted and read the same channels, and know the same classes in the same order,
+    as the windows it teaches on: its probabilities are the student's targets column by column."""
+    if not isinstance(teacher, HARClassifier):
+        raise HarcnnError(f"teacher must be a fitted HARClassifier (or a model folder to the CLI), got {type(teacher).__name__}")
+    check_is_fitted(teacher, "net_")
+    for what, theirs, ours in (("classes", teacher.meta_.classes, train.classes), ("channels", teacher.meta_.channels, train.channels)):
+        if tuple(theirs) != tuple(ours):
+            raise HarcnnError(f"teacher: its {what} {list(theirs)} differ from the training windows' {list(ours)}")
+    if teacher.meta_.seq_len != train.seq_len:
+        raise HarcnnError(f"teacher: it reads windows of {teacher.meta_.seq_len} steps, the training windows have {train.seq_len}")
 
 
 def _labels(y, n: int) -> np.ndarray:

@@ -159,25 +159,42 @@ def train(
     members: Annotated[int, typer.Option(help="Train this many seeds (SEED, SEED+1, ...) and save them as one ensemble.")] = 1,
     config: Annotated[Optional[str], typer.Option(help="Label of the grid configuration to train.")] = None,
     overrides: SetOpt = None,
+    teacher: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Model folder (say a --members 5 ensemble) whose probabilities the model fits instead of the labels (distillation)."
+        ),
+    ] = None,
 ) -> None:
     """Train one model (or an ensemble of --members seeds) and save it (safetensors + JSON)."""
-    from harcnn.estimator import HARClassifier
+    from harcnn.estimator import HARClassifier, load
     from harcnn.experiments.units import check_memory
     from harcnn.metrics import evaluate
     from harcnn.outputs import check_output_folder
 
-    check_output_folder(out, (spec,))
+    check_output_folder(out, (spec,) + ((teacher,) if teacher else ()))
     chosen = _study(spec, None, overrides).config(config)
     clf = HARClassifier.from_config(chosen, members=members, random_state=seed, verbose=True)
     clf.checked_params()
+    teaching = teacher and load(teacher)
     ds = dataset(data, fetch_if_missing=True)
     check_memory([chosen], ds.train, workers=1, members=members)
-    clf.fit_windows(ds.train)
+    try:
+        clf.fit_windows(ds.train, teacher=teaching)
+    except HarcnnError as e:
+        if teacher and str(e).startswith("teacher:"):  # name the folder the user gave
+            raise HarcnnError(f"{teacher}: {e}") from None
+        raise
     accuracy = evaluate(clf, ds.test)["accuracy"]
+    taught = (
+        {"teacher": {**clf.meta_.training["teacher"], "path": str(teacher), "test_accuracy": teaching.meta_.test_accuracy}}
+        if teacher
+        else {}
+    )
     clf.with_meta(
         data={"name": ds.name, "sha256": ds.sha256, "source": ds.source},
         test_accuracy=accuracy,
-        training={**clf.meta_.training, "spec": str(spec), "label": chosen.label},
+        training={**clf.meta_.training, "spec": str(spec), "label": chosen.label, **taught},
     ).save(out)
     typer.echo(f"test accuracy {100 * accuracy:.2f}%; saved {out}/model.safetensors and {out}/model.json")
 

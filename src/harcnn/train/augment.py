@@ -113,7 +113,8 @@ class Augmenter:
         lam = torch.tensor([d["lam"] for d in draws], dtype=x.dtype, device=x.device)
         rest = torch.tensor([1 - d["lam"] for d in draws], dtype=x.dtype, device=x.device)  # 1 - lam in float64, as a float did
         x = lam.view(shape) * x + rest.view(shape) * torch.take_along_dim(x, perm[:, :, None, None], 1)
-        return Mixed(x, torch.take_along_dim(targets, perm, 1), lam)
+        partner = perm if targets.ndim == 2 else perm[:, :, None]  # class indices (R, B) or probabilities (R, B, classes)
+        return Mixed(x, torch.take_along_dim(targets, partner, 1), lam)
 
     def _draw(self, shape: torch.Size, device: torch.device, dtype: torch.dtype, g: torch.Generator) -> dict:
         """One member's random numbers for a batch of windows `shape` = `(B, c, t)`, in a fixed order."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,28 +22,35 @@ from harcnn.models.layers import PopulationModel
 from harcnn.train.population import History, train_population
 from harcnn.train.recipe import Recipe
 
+Teacher = Callable[[np.ndarray], np.ndarray]  # raw windows (n, c, t) -> class probabilities (n, classes)
+
 
 @dataclass(frozen=True)
 class Split:
-    """What a population trains and validates on, after its standardisation (fitted on `train`)."""
+    """What a population trains and validates on, after its standardisation (fitted on `train`), and
+    a teacher's class probabilities of the training windows where one teaches (distillation)."""
 
     train: WindowSet
     validation: WindowSet | None
     transform: Standardize | None
+    soft_targets: np.ndarray | None = field(default=None, kw_only=True)  # keyword-only: subclasses add fields
 
 
-def split(settings: dict, train: WindowSet, fold: int | None = None, validation: WindowSet | None = None) -> Split:
+def split(
+    settings: dict, train: WindowSet, fold: int | None = None, validation: WindowSet | None = None, teacher: Teacher | None = None
+) -> Split:
     """Hold out `validation_subjects` (or fold `fold` of `cv_folds`) of `train` unless `validation` is
     given, then standardise both on what trains, if `standardize`. Subjects are drawn with `split_seed`, the same
-    for every member."""
+    for every member. A `teacher` sees the training windows as they were given, before standardisation."""
     if validation is None and settings["validation_subjects"]:
         train, validation = hold_out_subjects(train, settings["validation_subjects"], settings["split_seed"])
     elif validation is None and settings["cv_folds"]:
         train, validation = hold_out_fold(train, settings["cv_folds"], fold, settings["split_seed"])
+    soft = None if teacher is None else teacher(train.X)
     transform = Standardize.fit(train) if settings["standardize"] else None
     if transform is None:
-        return Split(train, validation, None)
-    return Split(transform(train), validation and transform(validation), transform)
+        return Split(train, validation, None, soft_targets=soft)
+    return Split(transform(train), validation and transform(validation), transform, soft_targets=soft)
 
 
 @dataclass(frozen=True)
@@ -63,14 +70,15 @@ def fit_population(
     validation: WindowSet | None = None,
     on_epoch: Callable[[int, History], None] | None = None,
     checkpoint: Path | None = None,
+    teacher: Teacher | None = None,
 ) -> Fitted:
     """Train `seeds` of registered `model` as one population with checked `settings` (`harcnn.settings`).
 
     `data` is the training windows (split here, cross-validation on fold `seeds[0] % cv_folds`) or a
-    `Split` already made."""
+    `Split` already made. With a `teacher` every member fits its probabilities instead of the labels."""
     if isinstance(data, WindowSet):
         fold = seeds[0] % settings["cv_folds"] if settings["cv_folds"] else None
-        data = split(settings, data, fold, validation)
+        data = split(settings, data, fold, validation, teacher)
     net = build(model, data.train.n_channels, len(data.train.classes), data.train.seq_len, members=len(seeds), **hparams)
     t0 = time.perf_counter()
     history = train_population(
@@ -82,6 +90,7 @@ def fit_population(
         on_epoch=on_epoch,
         checkpoint=checkpoint,
         standardized=data.transform,
+        soft_targets=data.soft_targets,
     )
     return Fitted(net, history, data.transform, time.perf_counter() - t0)
 

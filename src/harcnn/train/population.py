@@ -12,12 +12,14 @@ The trainer knows nothing about the model but that it maps `(R, B, c, t)` window
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,6 +27,7 @@ from torch import nn
 import harcnn
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
 from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import bind_generators, check_finite, reset_members
 from harcnn.train.adam import Adam
@@ -51,8 +54,12 @@ def train_population(
     checkpoint: Path | None = None,
     checkpoint_every: float | None = None,
     standardized: Standardize | None = None,
+    soft_targets: np.ndarray | None = None,
 ) -> History:
     """Initialise member r of `model` from `seeds[r]` and train all members for `recipe.epochs`.
+
+    `soft_targets` `(n, classes)`, class probabilities of `train`'s windows (a teacher's), replace the
+    labels as what the loss fits (distillation); the labels still count the training accuracy.
 
     With `checkpoint`, the population's state is saved there after an epoch once `checkpoint_every`
     (default CHECKPOINT_EVERY) seconds have passed since the last save (not after the last epoch: the
@@ -66,16 +73,17 @@ def train_population(
     with flushing_denormals():
         device = device or default_device()
         every = CHECKPOINT_EVERY if checkpoint_every is None else checkpoint_every
-        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, every, standardized)
+        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, every, standardized, soft_targets)
 
 
 def _losses(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float) -> torch.Tensor:
-    """Cross-entropy of every member's every window, `(R, B)`."""
-    flat = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none", label_smoothing=label_smoothing)
+    """Cross-entropy of every member's every window, `(R, B)`, against class indices `(R, B)` or
+    class probabilities `(R, B, classes)`."""
+    flat = F.cross_entropy(logits.flatten(0, 1), targets.flatten(0, 1), reduction="none", label_smoothing=label_smoothing)
     return flat.view(logits.shape[0], -1)
 
 
-def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized) -> History:
+def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized, soft_targets) -> History:
     model.to(device)
     augmenter = Augmenter(recipe, train.channels, *((standardized.mean, standardized.std) if standardized is not None else ()))
     generators = member_generators(seeds, device)
@@ -84,9 +92,14 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
     optimizer = Adam(model.parameters(), lr=recipe.lr, eps=recipe.eps, weight_decay=recipe.weight_decay)
     X = torch.from_numpy(train.X).to(device)
     y = torch.from_numpy(train.y).to(device)
+    soft_targets = None if soft_targets is None else _checked_soft(soft_targets, train)
+    soft = None if soft_targets is None else torch.from_numpy(soft_targets).to(device)
     members, n = len(seeds), len(train)
     history, first_epoch = History(), 0
-    tag = json.dumps({"seeds": list(seeds), "recipe": asdict(recipe), "model": repr(model), "harcnn": harcnn.__version__})
+    about = {"seeds": list(seeds), "recipe": asdict(recipe), "model": repr(model), "harcnn": harcnn.__version__}
+    if soft is not None:  # a checkpoint of another teacher's student is not this run's
+        about["soft_targets"] = hashlib.sha256(soft_targets.tobytes()).hexdigest()
+    tag = json.dumps(about)
     if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators)):
         last_epoch, history = restored
         first_epoch = last_epoch + 1
@@ -101,7 +114,8 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         correct = torch.zeros(members, device=device)
         for step, start in enumerate(range(0, n, recipe.batch_size)):
             index = order[:, start : start + recipe.batch_size]
-            targets = y[index]
+            labels = y[index]
+            targets = labels if soft is None else soft[index]
             batch = augmenter(X[index], targets, generators) if augmenter.active else Mixed(X[index])
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low_precision):
                 logits = model(batch.windows).float()
@@ -114,7 +128,7 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
             losses.mean(1).sum().backward()
             optimizer.step()
             loss_sum += losses.detach().sum(1)
-            correct += (logits.detach().argmax(-1) == targets).sum(1)
+            correct += (logits.detach().argmax(-1) == labels).sum(1)
         history.train_loss.append((loss_sum / n).tolist())
         history.train_accuracy.append((correct / n).tolist())
         history.epoch_seconds.append(time.perf_counter() - started)
@@ -132,3 +146,13 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
             on_epoch(epoch, history)
     check_finite(model)
     return history
+
+
+def _checked_soft(soft: np.ndarray, train: WindowSet) -> np.ndarray:
+    """Soft targets as float32 rows of class probabilities, one per training window."""
+    soft = np.asarray(soft, dtype=np.float32)
+    if soft.shape != (len(train), len(train.classes)):
+        raise HarcnnError(f"soft targets must be ({len(train)}, {len(train.classes)}) class probabilities, got shape {soft.shape}")
+    if not (np.isfinite(soft).all() and (soft >= 0).all() and np.allclose(soft.sum(1), 1, atol=1e-3)):
+        raise HarcnnError("soft targets must be class probabilities: finite, non-negative, each row summing to 1")
+    return soft

@@ -11,7 +11,7 @@ import torch
 import harcnn
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.train.fit import fit_population
+from harcnn.train.fit import fit_population, split
 from helpers import invoke
 
 SMALL = dict(epochs=3, batch_size=16, lr=3e-3, filters=8, dense=16, label_smoothing=0.0)
@@ -70,6 +70,14 @@ def test_soft_targets_must_be_probabilities_of_every_window(soft, message):
     train = WindowSet(X, y.astype(np.int64), groups.astype(np.int64), ("a", "b", "c"), ("0", "1"))
     with pytest.raises(HarcnnError, match=message):
         fit_population("cnn", hparams, settings, train, seeds, teacher=lambda windows: soft)
+
+
+def test_a_teacher_with_a_split_already_made_is_an_error_not_ignored():
+    X, y, groups = windows()
+    settings, hparams, seeds = harcnn.HARClassifier(**SMALL).checked_params()
+    made = split(settings, WindowSet(X, y.astype(np.int64), groups.astype(np.int64), ("a", "b", "c"), ("0", "1")))
+    with pytest.raises(ValueError, match="a teacher reads the training windows"):
+        fit_population("cnn", hparams, settings, made, seeds, teacher=lambda windows: np.eye(2)[y])
 
 
 @pytest.mark.slow

@@ -79,6 +79,8 @@ def fit_population(
     if isinstance(data, WindowSet):
         fold = seeds[0] % settings["cv_folds"] if settings["cv_folds"] else None
         data = split(settings, data, fold, validation, teacher)
+    elif teacher is not None:
+        raise ValueError("a teacher reads the training windows before standardisation: give them, not a Split")
     net = build(model, data.train.n_channels, len(data.train.classes), data.train.seq_len, members=len(seeds), **hparams)
     t0 = time.perf_counter()
     history = train_population(

@@ -92,13 +92,14 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
     optimizer = Adam(model.parameters(), lr=recipe.lr, eps=recipe.eps, weight_decay=recipe.weight_decay)
     X = torch.from_numpy(train.X).to(device)
     y = torch.from_numpy(train.y).to(device)
-    soft_targets = None if soft_targets is None else _checked_soft(soft_targets, train)
-    soft = None if soft_targets is None else torch.from_numpy(soft_targets).to(device)
     members, n = len(seeds), len(train)
     history, first_epoch = History(), 0
     about = {"seeds": list(seeds), "recipe": asdict(recipe), "model": repr(model), "harcnn": harcnn.__version__}
-    if soft is not None:  # a checkpoint of another teacher's student is not this run's
-        about["soft_targets"] = hashlib.sha256(soft_targets.tobytes()).hexdigest()
+    soft = None
+    if soft_targets is not None:
+        soft_targets = _checked_soft(soft_targets, train)
+        soft = torch.from_numpy(soft_targets).to(device)
+        about["soft_targets"] = hashlib.sha256(soft_targets.tobytes()).hexdigest()  # another teacher's checkpoint is not this run's
     tag = json.dumps(about)
     if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators)):
         last_epoch, history = restored

@@ -12,12 +12,15 @@
 #   SPECS="baseline best" bash benchmarks/across.sh geotec-phone-loso    # the published protocol
 #   SPLIT=1 bash benchmarks/across.sh uci-har-folds    # the same protocol on fresh subject folds (split_seed 1),
 #                                                      # stores in benchmarks/results/across-split1/
+#   FOLD_SEEDS=3 SPECS=best bash benchmarks/across.sh geotec-watch   # 3 seeds test each fold (seeds s and s + 5k
+#                                                      # test fold s): the spread across seeds beside the folds'
 set -euo pipefail
 DATA=${DATA:-../shared/data}
 SPLIT=${SPLIT:-0}  # split_seed of the subject folds: 0 is the table's; another deals subjects no choice has seen
 OUT=benchmarks/results/across$([ "$SPLIT" = 0 ] || echo "-split$SPLIT")
 RESULTS=results$([ "$SPLIT" = 0 ] || echo "/split$SPLIT")  # each study's files (runs.csv, figures), not committed
 SPECS=${SPECS:-"best baseline minirocket multirocket-hydra hydra"}
+FOLD_SEEDS=${FOLD_SEEDS:-1}  # seeds per subject fold on the 5-fold protocols (the stores keep the runs already made)
 mkdir -p data "$OUT"
 GEOTEC="$DATA/GeoTec-sp-sw-har-dataset.zip"
 
@@ -52,7 +55,7 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-phone-100hz geotec-watch g
   case $dataset in
     uci-har|basicmotions|pickup-gesture|gunpoint) protocol=(--repeats 3) ;;  # the dataset's own split, 3 seeds
     geotec-*-loso) protocol=(--set test_folds=23 --repeats 23) ;;  # leave-one-subject-out: GeoTec's 23 subjects
-    *) protocol=(--set test_folds=5 --repeats 5) ;;   # 5 subject folds over all subjects, one seed each
+    *) protocol=(--set test_folds=5 --repeats $((5 * FOLD_SEEDS))) ;;   # 5 subject folds over all subjects, FOLD_SEEDS seeds each
   esac
   if [ "$SPLIT" != 0 ]; then
     [ "${protocol[1]}" = test_folds=5 ] || { echo "$dataset: SPLIT applies to the 5-fold protocols only" >&2; exit 2; }

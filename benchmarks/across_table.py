@@ -1,6 +1,6 @@
 """The cross-dataset table from the stores benchmarks/across.sh writes (benchmarks/results/across/<dataset>.db):
-per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, accuracy across the
-test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), and the
+per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, on the fold protocols
+the spread across folds beside the spread across the seeds of a fold, accuracy across the test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), and the
 wall time per model (training and scoring, as each run records it; machine and load as they were).
 Each spec's latest configuration only (a spec edited since keeps its older runs in the store).
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from harcnn.experiments.store import Store
-from harcnn.report.tables import subject_spread
+from harcnn.report.tables import fold_spread, fold_text, subject_spread
 
 FOLDER = Path(__file__).parent / "results" / "across"
 MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra")
@@ -40,6 +40,9 @@ def cell(store: Store, spec: str) -> tuple[str, float] | None:
     accuracy = [100 * r.accuracy for r in runs]
     spread = statistics.pstdev(accuracy) if len(accuracy) > 1 else 0.0
     text = f"{statistics.mean(accuracy):.2f} +/- {spread:.2f} (n {len(runs)}; F1 {statistics.mean(r.macro_f1 for r in runs):.3f}"
+    folds = fold_spread(runs)
+    if folds and folds[0] < len(runs):  # several seeds a fold: both spreads
+        text += f"; {fold_text(folds)}"
     subjects = subject_spread(runs)
     per_window = all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())  # no subject ids (aeon's)
     if subjects and not per_window:

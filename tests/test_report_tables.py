@@ -36,3 +36,17 @@ def test_learning_curves_of_runs_with_different_epoch_counts(tmp_path):
     ]
     path = learning_curves({"cv": runs}, "ragged", tmp_path / "curves.png")
     assert path.stat().st_size > 1000
+
+
+def test_fold_protocols_report_the_spread_across_folds_beside_the_spread_across_seeds():
+    """Two folds 10 points apart, each tested by two seeds 2 points apart: the std over the four runs
+    (5.10) is neither; the table gives 5.00 across the folds and 1.00 across the seeds of a fold."""
+    accuracy = {0: 0.80, 1: 0.90, 2: 0.82, 3: 0.92}  # seed s tests fold s % 2
+    runs = [replace(make_run(s, accuracy=a), config={"test_folds": 2}) for s, a in accuracy.items()]
+    rows, reference = study_rows(runs)
+    assert rows[0].folds[0] == 2 and round(rows[0].folds[1], 6) == 5.0 and round(rows[0].folds[2], 6) == 1.0
+    assert round(rows[0].std, 2) == 5.10
+    assert "folds 5.00, seeds 1.00 (2)" in format_table("s", rows, reference)
+    one_seed_a_fold = study_rows(runs[:2])[0][0].folds
+    assert one_seed_a_fold[2] is None and round(one_seed_a_fold[1], 6) == 5.0
+    assert study_rows([make_run(0), make_run(1)])[0][0].folds is None  # a fixed test split: the std is the seeds'

@@ -45,6 +45,12 @@ CANDIDATES_SUFFIX = "-candidates"  # a selection's candidates, scored on validat
 RESERVED_SUFFIXES = (REFIT_SUFFIX, CANDIDATES_SUFFIX, CANDIDATES_SUFFIX + "-test")  # so that no user study can collide with one
 
 
+def fold_of(seed: int, folds: int) -> int | None:
+    """The fold of `folds` (`cv_folds` or `test_folds`) that member `seed` is held out on: seeds take
+    the folds in turn, so a population of k seeds covers each fold once; None for no folds."""
+    return seed % folds if folds else None
+
+
 class _ConfigMethods:
     @property
     def settings(self) -> dict:
@@ -65,11 +71,11 @@ class _ConfigMethods:
 
     def fold(self, seed: int) -> int | None:
         """The fold member `seed` validates on (None without cross-validation)."""
-        return seed % self.cv_folds if self.cv_folds else None
+        return fold_of(seed, self.cv_folds)
 
     def test_fold(self, seed: int) -> int | None:
         """The subject fold member `seed` is tested on (None: the dataset's test split)."""
-        return seed % self.test_folds if self.test_folds else None
+        return fold_of(seed, self.test_folds)
 
     @property
     def key(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from harcnn.experiments.spec import CANDIDATES_SUFFIX
+from harcnn.experiments.spec import CANDIDATES_SUFFIX, fold_of
 from harcnn.experiments.store import Run
 
 
@@ -27,6 +27,7 @@ class Row:
     ensembles: tuple[tuple[int, float], ...] = ()  # (members, mean accuracy %) of the mean-probability ensembles, per population size
     macro_f1: float | None = None  # mean over runs
     subjects: tuple[int, float, float] | None = None  # (subjects, mean, std) of accuracy (%) across test subjects
+    folds: tuple[int, float, float | None] | None = None  # (folds, std across folds, std across seeds) of a test_folds protocol
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
@@ -84,9 +85,26 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
                 *_validation_and_ensemble(populations[label]),
                 float(np.mean([r.macro_f1 for r in populations[label]])),
                 subject_spread(populations[label]),
+                fold_spread(populations[label]),
             )
         )
     return rows, reference
+
+
+def fold_spread(runs: list[Run]) -> tuple[int, float, float | None] | None:
+    """Spread across subject folds beside spread across seeds, for runs of a `test_folds` protocol
+    (None for a fixed test split, where the std over runs is the seeds' alone): the number of folds,
+    the std (%, ddof=0) of the folds' mean accuracies, and the mean over folds of the std across the
+    seeds that tested the same fold (None where no fold was tested by two seeds). Over runs, the std
+    mixes both: a fold-protocol lead is only as solid as the folds' spread allows."""
+    k = runs[0].config.get("test_folds", 0)
+    if not k:
+        return None
+    by_fold: dict[int, list[float]] = {}
+    for run in runs:
+        by_fold.setdefault(fold_of(run.seed, k), []).append(100 * run.accuracy)
+    seeds = [float(np.std(a)) for a in by_fold.values() if len(a) > 1]
+    return len(by_fold), float(np.std([np.mean(a) for a in by_fold.values()])), float(np.mean(seeds)) if seeds else None
 
 
 def subject_accuracy(runs: list[Run]) -> dict[str, float]:
@@ -123,15 +141,22 @@ def scored_on(study: str) -> str:
     return "validation" if study.endswith(CANDIDATES_SUFFIX) else "test"
 
 
+def fold_text(folds: tuple[int, float, float | None]) -> str:
+    """`fold_spread`'s two spreads as the tables print them."""
+    seeds = f"{folds[2]:.2f}" if folds[2] is not None else "-"
+    return f"folds {folds[1]:.2f}, seeds {seeds}"
+
+
 def format_table(study: str, rows: list[Row], reference: str) -> str:
     width = max(12, *(len(r.label) for r in rows))
     lines = [
         f"{study}: {scored_on(study)} accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
         "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
         " ensembles / their members, one figure per population size; F1: mean macro-F1; subjects: accuracy across test subjects,"
-        " mean +/- std (number of subjects)",
+        " mean +/- std (number of subjects); folds: with test_folds, the std across the folds' means and across the seeds"
+        " of one fold (number of folds)",
         f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}"
-        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}",
+        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}  {'folds':>25}",
     ]
     for r in rows:
         p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
@@ -140,8 +165,9 @@ def format_table(study: str, rows: list[Row], reference: str) -> str:
         ens = ", ".join(f"{a:.2f}/{k}" for k, a in r.ensembles) or "-"
         f1 = f"{r.macro_f1:6.4f}" if r.macro_f1 is not None else f"{'-':>6}"
         subjects = f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-"
+        folds = f"{fold_text(r.folds)} ({r.folds[0]})" if r.folds else "-"
         lines.append(
             f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
-            f"  {f1}  {subjects:>18}"
+            f"  {f1}  {subjects:>18}  {folds:>25}"
         )
     return "\n".join(lines)

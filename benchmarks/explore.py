@@ -6,8 +6,10 @@ of `cv_folds = K`): every training subject is validated on once, by a model that
 
     python benchmarks/explore.py '{"model": "resnet", "epochs": 20, "rotate": 45}' --tag resnet-rot45
     python benchmarks/explore.py '{"model": "minirocket"}' --tag minirocket --folds 5
+    python benchmarks/explore.py '{"filters": 64}' --spec experiments/best.toml --data data/pickup-gesture.npz --folds 5
 
-The JSON holds HARClassifier parameters (recipe and model hyperparameters) and optionally
+The JSON holds HARClassifier parameters (recipe and model hyperparameters; with `--spec`, changes
+to the spec's first configuration) and optionally
 "inputs": "demean" (every channel's window mean removed), "body" (the six body channels only) or
 "gravity" (three channels total_acc - body_acc added). Each result is appended to --log (JSON
 lines): per-member and ensemble validation accuracy, per-class F1 of the ensemble, seconds per
@@ -57,16 +59,23 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="JSON: HARClassifier parameters")
     p.add_argument("--tag", default="")
+    p.add_argument("--spec", type=Path, help="start from this spec's first configuration; the JSON changes it")
     p.add_argument("--folds", type=int, default=0, help="subject-grouped cross-validation with this many folds")
-    p.add_argument("--data", type=Path, default=DEFAULT_ZIP)
+    p.add_argument("--data", type=Path, default=DEFAULT_ZIP, help="any dataset harcnn reads (UCI HAR zip, a dataset .npz)")
     p.add_argument("--log", type=Path, default=Path(__file__).parent / "results" / "explore.jsonl")
     a = p.parse_args()
+    from harcnn.data.resolve import load_dataset
     from harcnn.data.splits import hold_out_fold, hold_out_subjects
-    from harcnn.data.uci_har import fetch
 
     config = json.loads(a.config)
+    if a.spec:
+        from harcnn.experiments.spec import load_spec
+
+        base = load_spec(a.spec).configs[0]
+        config = {"model": base.model, **base.settings, **base.hparams, **config}
+        config = {k: v for k, v in config.items() if k not in ("validation_subjects", "cv_folds", "test_folds", "split_seed")}
     kind = config.pop("inputs", None)
-    train = fetch(str(a.data)).train
+    train = load_dataset(str(a.data)).train
     splits = [hold_out_fold(train, a.folds, k) for k in range(a.folds)] if a.folds else [hold_out_subjects(train, 5, seed=0)]
     t0, probas, labels = time.perf_counter(), [], []
     for fit, val in splits:

@@ -1,6 +1,7 @@
 """The cross-dataset table from the stores benchmarks/across.sh writes (benchmarks/results/across/<dataset>.db):
-per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, on the fold protocols
-the spread across folds beside the spread across the seeds of a fold, accuracy across the test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), and the
+per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, with several seeds
+a fold the spread across folds beside the spread across the seeds of a fold, accuracy across the
+test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), and the
 wall time per model (training and scoring, as each run records it; machine and load as they were).
 Each spec's latest configuration only (a spec edited since keeps its older runs in the store).
 

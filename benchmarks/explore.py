@@ -72,10 +72,10 @@ def main() -> None:
     config = json.loads(a.config)
     if a.spec:
         from harcnn.experiments.spec import load_spec
+        from harcnn.settings import RECIPE
 
-        base = load_spec(a.spec).configs[0]
-        config = {"model": base.model, **base.settings, **base.hparams, **config}
-        config = {k: v for k, v in config.items() if k not in ("validation_subjects", "cv_folds", "test_folds", "split_seed")}
+        base = load_spec(a.spec).configs[0]  # its recipe and standardisation; the folds here are explore's
+        config = {"model": base.model, **{k: base.settings[k] for k in (*RECIPE, "standardize")}, **base.hparams, **config}
     kind = config.pop("inputs", None)
     train = load_dataset(str(a.data)).train
     splits = [hold_out_fold(train, a.folds, k) for k in range(a.folds)] if a.folds else [hold_out_subjects(train, 5, seed=0)]

@@ -42,7 +42,7 @@ def cell(store: Store, spec: str) -> tuple[str, float] | None:
     spread = statistics.pstdev(accuracy) if len(accuracy) > 1 else 0.0
     text = f"{statistics.mean(accuracy):.2f} +/- {spread:.2f} (n {len(runs)}; F1 {statistics.mean(r.macro_f1 for r in runs):.3f}"
     folds = fold_spread(runs)
-    if folds and folds[0] < len(runs):  # several seeds a fold: both spreads
+    if folds and folds[2] is not None:  # several seeds a fold: both spreads
         text += f"; {fold_text(folds)}"
     subjects = subject_spread(runs)
     per_window = all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())  # no subject ids (aeon's)

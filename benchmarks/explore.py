@@ -48,7 +48,7 @@ def fit_predict(config: dict, fit, X: np.ndarray) -> np.ndarray:
     """Every member's validation probabilities `(members, n, classes)`."""
     from harcnn.models import is_population
 
-    if not is_population(config.get("model", "cnn")):  # a peer (aeon's defaults), one fit
+    if "model" in config and not is_population(config["model"]):  # a peer (aeon's defaults), one fit
         from harcnn.models.baselines import fit_predict_proba
 
         return fit_predict_proba(config["model"], {}, fit, 0, 2, X)[0][None]

@@ -47,7 +47,7 @@ RESERVED_SUFFIXES = (REFIT_SUFFIX, CANDIDATES_SUFFIX, CANDIDATES_SUFFIX + "-test
 
 def fold_of(seed: int, folds: int) -> int | None:
     """The fold of `folds` (`cv_folds` or `test_folds`) that member `seed` is held out on: seeds take
-    the folds in turn, so a population of k seeds covers each fold once; None for no folds."""
+    the folds in turn, so k consecutive seeds cover each fold once; None for no folds."""
     return seed % folds if folds else None
 
 

@@ -1,8 +1,10 @@
 """The cross-dataset table from the stores benchmarks/across.sh writes (benchmarks/results/across/<dataset>.db):
 per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, with several seeds
 a fold the spread across folds beside the spread across the seeds of a fold, accuracy across the
-test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), and the
-wall time per model (training and scoring, as each run records it; machine and load as they were).
+test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), the
+wall time per model (training and scoring, as each run records it; machine and load as they were), and the
+lead of best over the best peer, with where subjects identify the windows, the subjects it wins and
+loses against that peer and the Wilcoxon signed-rank p over them (`paired_subjects`).
 Each spec's latest configuration only (a spec edited since keeps its older runs in the store).
 
     python benchmarks/across_table.py            # markdown, one row per dataset
@@ -13,7 +15,7 @@ import sys
 from pathlib import Path
 
 from harcnn.experiments.store import Store
-from harcnn.report.tables import fold_spread, fold_text, subject_spread
+from harcnn.report.tables import fold_spread, fold_text, paired_subjects, subject_spread
 
 FOLDER = Path(__file__).parent / "results" / "across"
 MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra")
@@ -33,11 +35,20 @@ DATASETS = (
 )
 
 
-def cell(store: Store, spec: str) -> tuple[str, float] | None:
+def latest(store: Store, spec: str) -> list:
+    """The spec's runs of its latest configuration."""
     runs = store.runs(spec)
+    return [r for r in runs if r.config_key == runs[-1].config_key]
+
+
+def per_window(runs: list) -> bool:
+    """Runs whose "subjects" are single windows (aeon's datasets carry no subject ids)."""
+    return all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())
+
+
+def cell(runs: list) -> tuple[str, float] | None:
     if not runs:
         return None
-    runs = [r for r in runs if r.config_key == runs[-1].config_key]
     accuracy = [100 * r.accuracy for r in runs]
     spread = statistics.pstdev(accuracy) if len(accuracy) > 1 else 0.0
     text = f"{statistics.mean(accuracy):.2f} +/- {spread:.2f} (n {len(runs)}; F1 {statistics.mean(r.macro_f1 for r in runs):.3f}"
@@ -45,10 +56,23 @@ def cell(store: Store, spec: str) -> tuple[str, float] | None:
     if folds and folds[2] is not None:  # several seeds a fold: both spreads
         text += f"; {fold_text(folds)}"
     subjects = subject_spread(runs)
-    per_window = all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())  # no subject ids (aeon's)
-    if subjects and not per_window:
+    if subjects and not per_window(runs):
         text += f"; subjects {subjects[1]:.2f} +/- {subjects[2]:.2f} ({subjects[0]})"
     return text + f"; {statistics.mean(r.wall_s for r in runs):.0f} s)", statistics.mean(accuracy)
+
+
+def lead(runs: dict[str, list], cells: dict) -> str:
+    """best's lead over the best peer; subject by subject against that peer where subjects are known."""
+    peers = [m for m in PEERS if cells[m]]
+    if not cells["best"] or not peers:
+        return "-"
+    peer = max(peers, key=lambda m: cells[m][1])
+    text = f"{cells['best'][1] - cells[peer][1]:+.2f}"
+    paired = None if per_window(runs["best"]) else paired_subjects(runs["best"], runs[peer])
+    if paired:
+        n, wins, losses, p = paired
+        text += f" ({peer}: {wins} subjects up, {losses} down of {n}; Wilcoxon p {p:.2g})" if p is not None else ""
+    return text
 
 
 def main(folder: Path = FOLDER) -> None:
@@ -58,10 +82,9 @@ def main(folder: Path = FOLDER) -> None:
         if not (folder / f"{dataset}.db").is_file():
             continue
         with Store(folder / f"{dataset}.db") as store:
-            cells = {m: cell(store, m) for m in MODELS}
-        peers = [cells[m][1] for m in PEERS if cells[m]]
-        lead = f"{cells['best'][1] - max(peers):+.2f}" if cells["best"] and peers else "-"
-        print(f"| {dataset} | " + " | ".join(cells[m][0] if cells[m] else "-" for m in MODELS) + f" | {lead} |")
+            runs = {m: latest(store, m) for m in MODELS}
+        cells = {m: cell(runs[m]) for m in MODELS}
+        print(f"| {dataset} | " + " | ".join(cells[m][0] if cells[m] else "-" for m in MODELS) + f" | {lead(runs, cells)} |")
 
 
 if __name__ == "__main__":

@@ -123,6 +123,22 @@ def subject_spread(runs: list[Run]) -> tuple[int, float, float] | None:
     return (len(means), float(means.mean()), float(means.std())) if len(means) else None
 
 
+def paired_subjects(runs: list[Run], other: list[Run]) -> tuple[int, int, int, float | None] | None:
+    """`runs` against `other`, subject by subject on the test subjects both were scored on: their
+    number, the subjects where `runs` scored higher and where lower, and the two-sided Wilcoxon
+    signed-rank p of the differences (None where all are zero). A lead in the mean can come from a
+    few subjects; this says whether it holds subject by subject, pairing each subject with itself so
+    that the large spread between subjects does not hide a consistent difference. None where fewer
+    than two subjects are shared (runs stored without per-subject figures)."""
+    a, b = subject_accuracy(runs), subject_accuracy(other)
+    shared = [s for s in a if s in b]
+    if len(shared) < 2:
+        return None
+    diff = np.array([a[s] - b[s] for s in shared])
+    p = float(stats.wilcoxon(diff).pvalue) if diff.any() else None
+    return len(shared), int((diff > 0).sum()), int((diff < 0).sum()), p
+
+
 def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple[int, float], ...]]:
     """Mean validation accuracy, and the ensembles' mean accuracy per population size: every member
     of a population carries its ensemble's accuracy, so the mean over the runs of one size is the

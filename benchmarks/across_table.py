@@ -4,7 +4,7 @@ a fold the spread across folds beside the spread across the seeds of a fold, acc
 test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), the
 wall time per model (training and scoring, as each run records it; machine and load as they were), and the
 lead of best over the best peer, with where subjects identify the windows, the subjects it wins and
-loses against that peer and the Wilcoxon signed-rank p over them (`paired_subjects`).
+loses against that peer and the Wilcoxon signed-rank p over them (`paired_subjects`, `paired_text`).
 Each spec's latest configuration only (a spec edited since keeps its older runs in the store).
 
     python benchmarks/across_table.py            # markdown, one row per dataset
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from harcnn.experiments.store import Store
-from harcnn.report.tables import fold_spread, fold_text, paired_subjects, subject_spread
+from harcnn.report.tables import fold_spread, fold_text, paired_subjects, paired_text, subject_spread
 
 FOLDER = Path(__file__).parent / "results" / "across"
 MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra")
@@ -69,10 +69,7 @@ def lead(runs: dict[str, list], cells: dict) -> str:
     peer = max(peers, key=lambda m: cells[m][1])
     text = f"{cells['best'][1] - cells[peer][1]:+.2f}"
     paired = None if per_window(runs["best"]) else paired_subjects(runs["best"], runs[peer])
-    if paired:
-        n, wins, losses, p = paired
-        text += f" ({peer}: {wins} subjects up, {losses} down of {n}; Wilcoxon p {p:.2g})" if p is not None else ""
-    return text
+    return text + (f" (against {peer}, subjects above/below {paired_text(paired)})" if paired else "")
 
 
 def main(folder: Path = FOLDER) -> None:

@@ -20,7 +20,7 @@ from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, group_by_label, scored_on, study_rows, subject_accuracy
+from harcnn.report.tables import format_table, group_by_label, paired_text, scored_on, study_rows, subject_accuracy
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -78,7 +78,7 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         parts.append(_img(box, f"{study} boxplot"))
         parts.append(
             _table(
-                ["configuration", "n", "mean %", "std", "min", "median", "max", "p Welch", "p Mann-Whitney"],
+                ["configuration", "n", "mean %", "std", "min", "median", "max", "p Welch", "p Mann-Whitney", "by subject (above/below)"],
                 [
                     [
                         r.label,
@@ -90,6 +90,7 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
                         f"{r.max:.2f}",
                         "reference" if r.label == reference else (f"{r.p_welch:.3g}" if r.p_welch is not None else "-"),
                         "reference" if r.label == reference else (f"{r.p_mannwhitney:.3g}" if r.p_mannwhitney is not None else "-"),
+                        "reference" if r.label == reference else (paired_text(r.paired) if r.paired else "-"),
                     ]
                     for r in rows
                 ],

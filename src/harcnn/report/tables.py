@@ -1,5 +1,6 @@
 """Per-study tables: the distribution of test accuracy per configuration, and whether each
-configuration differs from the study's reference (Welch's t-test and Mann-Whitney U)."""
+configuration differs from the study's reference (Welch's t-test and Mann-Whitney U over seeds; the
+Wilcoxon signed-rank test over test subjects, each paired with itself)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Row:
     macro_f1: float | None = None  # mean over runs
     subjects: tuple[int, float, float] | None = None  # (subjects, mean, std) of accuracy (%) across test subjects
     folds: tuple[int, float, float | None] | None = None  # (folds, std across folds, std across seeds) of a test_folds protocol
+    paired: tuple[int, int, int, float | None] | None = None  # against the reference, subject by subject (`paired_subjects`)
 
 
 def group_by_label(runs: list[Run], order: list[str] | None = None) -> dict[str, list[Run]]:
@@ -86,6 +88,7 @@ def study_rows(runs: list[Run], reference: str | None = None, order: list[str] |
                 float(np.mean([r.macro_f1 for r in populations[label]])),
                 subject_spread(populations[label]),
                 fold_spread(populations[label]),
+                paired_subjects(populations[label], populations[reference]) if label != reference else None,
             )
         )
     return rows, reference
@@ -163,6 +166,12 @@ def fold_text(folds: tuple[int, float, float | None]) -> str:
     return f"folds {folds[1]:.2f}, seeds {seeds}"
 
 
+def paired_text(paired: tuple[int, int, int, float | None]) -> str:
+    """`paired_subjects`'s comparison as the tables print it."""
+    n, above, below, p = paired
+    return f"{above}/{below} of {n}, p {p:.2g}" if p is not None else f"0/0 of {n}"
+
+
 def format_table(study: str, rows: list[Row], reference: str) -> str:
     width = max(12, *(len(r.label) for r in rows))
     lines = [
@@ -170,9 +179,10 @@ def format_table(study: str, rows: list[Row], reference: str) -> str:
         "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
         " ensembles / their members, one figure per population size; F1: mean macro-F1; subjects: accuracy across test subjects,"
         " mean +/- std (number of subjects); folds: with test_folds, the std across the folds' means and across the seeds"
-        " of one fold (number of folds)",
+        " of one fold (number of folds); vs ref by subject: test subjects where it scored above / below the reference,"
+        " Wilcoxon signed-rank p over them",
         f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}"
-        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}  {'folds':>25}",
+        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}  {'folds':>25}  {'vs ref by subject':>18}",
     ]
     for r in rows:
         p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
@@ -182,8 +192,9 @@ def format_table(study: str, rows: list[Row], reference: str) -> str:
         f1 = f"{r.macro_f1:6.4f}" if r.macro_f1 is not None else f"{'-':>6}"
         subjects = f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-"
         folds = f"{fold_text(r.folds)} ({r.folds[0]})" if r.folds else "-"
+        paired = paired_text(r.paired) if r.paired else f"{'ref' if r.label == reference else '-'}"
         lines.append(
             f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
-            f"  {f1}  {subjects:>18}  {folds:>25}"
+            f"  {f1}  {subjects:>18}  {folds:>25}  {paired:>18}"
         )
     return "\n".join(lines)

@@ -169,7 +169,7 @@ def fold_text(folds: tuple[int, float, float | None]) -> str:
 def paired_text(paired: tuple[int, int, int, float | None]) -> str:
     """`paired_subjects`'s comparison as the tables print it."""
     n, above, below, p = paired
-    return f"{above}/{below} of {n}, p {p:.2g}" if p is not None else f"0/0 of {n}"
+    return f"{above}/{below} of {n}" + (f", p {p:.2g}" if p is not None else "")
 
 
 def format_table(study: str, rows: list[Row], reference: str) -> str:
@@ -192,7 +192,7 @@ def format_table(study: str, rows: list[Row], reference: str) -> str:
         f1 = f"{r.macro_f1:6.4f}" if r.macro_f1 is not None else f"{'-':>6}"
         subjects = f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-"
         folds = f"{fold_text(r.folds)} ({r.folds[0]})" if r.folds else "-"
-        paired = paired_text(r.paired) if r.paired else f"{'ref' if r.label == reference else '-'}"
+        paired = paired_text(r.paired) if r.paired else ("ref" if r.label == reference else "-")
         lines.append(
             f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
             f"  {f1}  {subjects:>18}  {folds:>25}  {paired:>18}"

@@ -41,11 +41,6 @@ def latest(store: Store, spec: str) -> list:
     return [r for r in runs if r.config_key == runs[-1].config_key]
 
 
-def per_window(runs: list) -> bool:
-    """Runs whose "subjects" are single windows (aeon's datasets carry no subject ids)."""
-    return all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())
-
-
 def cell(runs: list) -> tuple[str, float] | None:
     if not runs:
         return None
@@ -56,7 +51,7 @@ def cell(runs: list) -> tuple[str, float] | None:
     if folds and folds[2] is not None:  # several seeds a fold: both spreads
         text += f"; {fold_text(folds)}"
     subjects = subject_spread(runs)
-    if subjects and not per_window(runs):
+    if subjects:
         text += f"; subjects {subjects[1]:.2f} +/- {subjects[2]:.2f} ({subjects[0]})"
     return text + f"; {statistics.mean(r.wall_s for r in runs):.0f} s)", statistics.mean(accuracy)
 
@@ -68,7 +63,7 @@ def lead(runs: dict[str, list], cells: dict) -> str:
         return "-"
     peer = max(peers, key=lambda m: cells[m][1])
     text = f"{cells['best'][1] - cells[peer][1]:+.2f}"
-    paired = None if per_window(runs["best"]) else paired_subjects(runs["best"], runs[peer])
+    paired = paired_subjects(runs["best"], runs[peer])
     return text + (f" (against {peer}, subjects above/below {paired_text(paired)})" if paired else "")
 
 

@@ -4,7 +4,7 @@ import csv
 from dataclasses import replace
 
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, paired_subjects, study_rows
+from harcnn.report.tables import format_table, paired_subjects, study_rows, subject_accuracy, subject_spread
 from test_store import make_run
 
 
@@ -74,3 +74,14 @@ def test_paired_subjects_finds_a_small_lead_that_holds_subject_by_subject():
     rows, reference = study_rows(study, "ref")
     assert rows[0].paired[:3] == (8, 7, 1) and rows[1].paired is None
     assert "7/1 of 8, p 0.016" in format_table("s", rows, reference)
+
+
+def test_windows_without_subject_ids_are_not_reported_as_subjects():
+    """Data imported without subject ids gives every window its own group; a pairing or a spread
+    over those would be over single windows, so the tables give neither."""
+    per_window = {str(w): {"accuracy": float(w % 2), "windows": 1} for w in range(20)}
+    runs = [replace(make_run(0), per_subject=per_window, label="a"), replace(make_run(1), per_subject=per_window, label="b")]
+    assert subject_accuracy(runs) == {} and subject_spread(runs) is None
+    assert paired_subjects(runs[:1], runs[1:]) is None
+    rows, _ = study_rows(runs, "b")
+    assert rows[0].subjects is None and rows[0].paired is None

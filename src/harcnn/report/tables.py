@@ -110,9 +110,17 @@ def fold_spread(runs: list[Run]) -> tuple[int, float, float | None] | None:
     return len(by_fold), float(np.std([np.mean(a) for a in by_fold.values()])), float(np.mean(seeds)) if seeds else None
 
 
+def per_window(runs: list[Run]) -> bool:
+    """Runs whose "subjects" are single windows: data imported without subject ids gives every
+    window its own group (aeon's datasets), and a spread or a pairing over those is over windows."""
+    return all(m["windows"] == 1 for r in runs for m in (r.per_subject or {}).values())
+
+
 def subject_accuracy(runs: list[Run]) -> dict[str, float]:
     """Each test subject's mean accuracy over the runs that tested it, by subject id in numeric order
-    (empty for runs stored without per-subject figures)."""
+    (empty for runs stored without per-subject figures, or whose subjects are single windows)."""
+    if per_window(runs):
+        return {}
     scores: dict[str, list[float]] = {}
     for run in runs:
         for subject, m in (run.per_subject or {}).items():

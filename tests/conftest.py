@@ -148,3 +148,13 @@ def real_dataset(request, tmp_path_factory):
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def without_weights_digest(folder: Path) -> Path:
+    """A model folder as harcnn saved it before model.json recorded the weights' checksum."""
+    import json
+
+    meta = json.loads((folder / "model.json").read_text())
+    del meta["weights_sha256"]
+    (folder / "model.json").write_text(json.dumps(meta))
+    return folder

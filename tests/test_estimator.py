@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import harcnn
+from conftest import without_weights_digest
 from harcnn.errors import HarcnnError
 
 # 2-D data is n univariate series (as aeon reads it); scikit-learn's checks use 1-5 columns, so the
@@ -105,6 +106,9 @@ def test_a_saved_model_with_nan_weights_or_foreign_tensors_does_not_load(tmp_pat
     state = load_file(weights)
     key = next(k for k in state if k.endswith("weight"))
     save_file({**state, key: state[key] * np.nan}, weights)
+    with pytest.raises(HarcnnError, match="model.safetensors is not the file model.json was saved with"):
+        harcnn.load(tmp_path / "m")
+    without_weights_digest(tmp_path / "m")  # as a model saved before the digest: the checks of the weights themselves still hold
     with pytest.raises(HarcnnError, match="model.safetensors: training diverged: member"):
         harcnn.load(tmp_path / "m")
     save_file({("renamed." + key if k == key else k): v for k, v in state.items()}, weights)

@@ -42,6 +42,10 @@ def main() -> None:
         except HarcnnError as e:
             typer.secho(f"error: {e}", fg="red", err=True)
             sys.exit(2)
+        except OSError as e:  # a file that cannot be read or written (full disk, read-only, gone): one line, not a traceback
+            where = f"{e.filename}: " if e.filename else ""
+            typer.secho(f"error: {where}{e.strerror or e}", fg="red", err=True)
+            sys.exit(2)
 
 
 def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import zipfile
 import zlib
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 
 from harcnn.data.windows import Dataset, WindowSet, channels_first, content_sha256
 from harcnn.errors import HarcnnError
+from harcnn.jsontext import parse_json
 from harcnn.names import check_name
 
 
@@ -173,10 +173,7 @@ def _pipeline(path: Path):
         if "pipeline" not in z.files:
             return None
         raw = str(z["pipeline"])
-    try:
-        return Pipeline.from_json(json.loads(raw), f"{path}: pipeline")
-    except ValueError as e:
-        raise HarcnnError(f"{path}: pipeline is not valid JSON ({e})") from None
+    return Pipeline.from_json(parse_json(raw, f"{path}: pipeline"), f"{path}: pipeline")
 
 
 def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:

@@ -15,6 +15,7 @@ from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hap
 from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
+from harcnn.outputs import atomic_output
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,10 @@ def write_hapt_windows(source: str | Path, out: Path) -> str:
     y = np.array([index[v] for v in windows.labels], np.int64)
     subject = windows.subjects.astype(np.int64)
     pipeline = np.array(json.dumps(UCI_HAR.to_json()))
-    np.savez(
-        out, X=windows.X, y=y, subject=subject, channels=np.array(UCI_HAR.output_channels), classes=np.array(classes), pipeline=pipeline
-    )
+    with atomic_output(out) as tmp, open(tmp, "wb") as f:
+        np.savez(
+            f, X=windows.X, y=y, subject=subject, channels=np.array(UCI_HAR.output_channels), classes=np.array(classes), pipeline=pipeline
+        )
     counts = ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y, minlength=len(classes))))
     return f"{len(y)} windows from {len(set(subject.tolist()))} subjects: {counts}"
 

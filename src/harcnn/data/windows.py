@@ -11,11 +11,14 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harcnn.errors import HarcnnError
+from harcnn.jsontext import parse_json
+from harcnn.outputs import atomic_output
 
 if TYPE_CHECKING:
     from harcnn.data.pipeline import Pipeline
@@ -131,15 +134,16 @@ def save_npz(path, ds: Dataset) -> None:
     Uncompressed on purpose: float signals deflate only about 2:1, and inflating them took 0.2-0.45 s
     here, most of the 0.5 s budget for a cached load; a plain read takes a few hundredths of a second.
     """
-    np.savez(
-        path,
-        **{f"{split}_{k}": getattr(getattr(ds, split), k) for split in ("train", "test") for k in ("X", "y", "subject")},
-        channels=np.array(ds.train.channels),
-        classes=np.array(ds.train.classes),
-        meta=np.array([ds.name, ds.sha256, ds.source]),
-        pipeline=np.array(json.dumps(ds.train.pipeline.to_json() if ds.train.pipeline else None)),
-        subject_names=np.array(ds.subject_names, dtype=str),
-    )
+    with atomic_output(Path(path)) as tmp, open(tmp, "wb") as f:
+        np.savez(
+            f,
+            **{f"{split}_{k}": getattr(getattr(ds, split), k) for split in ("train", "test") for k in ("X", "y", "subject")},
+            channels=np.array(ds.train.channels),
+            classes=np.array(ds.train.classes),
+            meta=np.array([ds.name, ds.sha256, ds.source]),
+            pipeline=np.array(json.dumps(ds.train.pipeline.to_json() if ds.train.pipeline else None)),
+            subject_names=np.array(ds.subject_names, dtype=str),
+        )
 
 
 def load_npz(path) -> Dataset:
@@ -151,7 +155,9 @@ def load_npz(path) -> Dataset:
             sets = {
                 split: WindowSet(z[f"{split}_X"], z[f"{split}_y"], z[f"{split}_subject"], channels, classes) for split in ("train", "test")
             }
-            pipeline = json.loads(str(z["pipeline"])) if "pipeline" in z.files else None  # files of harcnn 0.6 and older have none
+            pipeline = (
+                parse_json(str(z["pipeline"]), f"{path}: pipeline") if "pipeline" in z.files else None
+            )  # files of harcnn 0.6 and older have none
             subject_names = tuple(z["subject_names"].tolist()) if "subject_names" in z.files else ()
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise HarcnnError(f"{path}: not a harcnn dataset file, or a damaged one ({e})") from None

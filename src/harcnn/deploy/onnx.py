@@ -19,6 +19,7 @@ from harcnn.data.transforms import standardize
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
+from harcnn.outputs import atomic_output, write_text
 
 
 class Exported(nn.Module):
@@ -50,12 +51,12 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # The TorchScript exporter: it needs no extra package and handles these models; torch warns
     # that the torch.export-based one (which needs onnxscript) is now preferred.
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), atomic_output(path) as tmp:
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             module,
             (example,),
-            str(path),
+            str(tmp),
             input_names=["windows"],
             output_names=["logits", "probabilities"],
             dynamic_axes={"windows": {0: "batch"}, "logits": {0: "batch"}, "probabilities": {0: "batch"}},
@@ -71,7 +72,7 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
         "pipeline": model.pipeline_ and model.pipeline_.to_json(),  # how recordings become these windows (`data.pipeline`)
         "source_model": model.meta_.to_json(),
     }
-    Path(str(path) + ".json").write_text(json.dumps(meta, indent=1))
+    write_text(Path(str(path) + ".json"), json.dumps(meta, indent=1))
     return path
 
 
@@ -81,8 +82,9 @@ def quantize_int8(source: Path, target: Path) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise HarcnnError('int8 quantization needs onnxruntime: pip install "harcnn[onnx]"') from None
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
-    Path(str(target) + ".json").write_text(Path(str(source) + ".json").read_text())
+    with atomic_output(target) as tmp:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+    write_text(Path(str(target) + ".json"), Path(str(source) + ".json").read_text())
     return target
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from harcnn.data.pipeline import Pipeline, for_model
 from harcnn.data.recordings import Recording, read_recording
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
+from harcnn.outputs import write_csv
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,13 @@ class RecordingPredictions:
         return float((self.activity[labelled].astype(str) == self.truth[labelled]).mean())
 
     def write_csv(self, path: Path) -> None:
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            extra = ["label"] if self.truth is not None else []
-            writer.writerow(["start_s", "end_s", "activity", *[f"p_{c}" for c in self.classes], *extra])
-            for i, (start, end, activity, p) in enumerate(zip(self.start_s, self.end_s, self.activity, self.proba)):
-                writer.writerow([f"{start:.2f}", f"{end:.2f}", activity, *[f"{v:.4f}" for v in p], *([self.truth[i]] if extra else [])])
+        extra = ["label"] if self.truth is not None else []
+        header = ["start_s", "end_s", "activity", *[f"p_{c}" for c in self.classes], *extra]
+        rows = (
+            [f"{start:.2f}", f"{end:.2f}", str(activity), *[f"{v:.4f}" for v in p], *([str(self.truth[i])] if extra else [])]
+            for i, (start, end, activity, p) in enumerate(zip(self.start_s, self.end_s, self.activity, self.proba))
+        )
+        write_csv(path, header, rows)
 
 
 def model_pipeline(model: HARClassifier) -> Pipeline:

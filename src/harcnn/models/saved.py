@@ -9,6 +9,7 @@ prediction is the mean of the members' probabilities.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -19,12 +20,14 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from harcnn.errors import HarcnnError
+from harcnn.jsontext import parse_json
 from harcnn.models import MODELS, build
 from harcnn.models.layers import PopLinear, PopulationModel, check_finite
-from harcnn.outputs import MODEL_FILES, check_output_folder
+from harcnn.outputs import MODEL_FILES, atomic_output, check_output_folder, write_text
 
 META_FILE, WEIGHTS_FILE = MODEL_FILES
 FORMAT = "harcnn-model"
+WEIGHTS_DIGEST = "weights_sha256"  # model.json's record of the weights file it was saved with
 FORMAT_VERSION = 3  # 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
 
 
@@ -143,12 +146,28 @@ def _check_transform(transform: object, channels: int, fail) -> None:
 
 
 def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) -> Path:
+    """Both files, each written whole (`outputs.atomic_output`); model.json records the weights'
+    checksum, so that a folder whose two files come from two savings (a crash between the writes, a
+    copy by hand) is refused on load instead of predicting with the wrong weights."""
     folder = Path(folder)
     check_output_folder(folder)
-    folder.mkdir(exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, folder / WEIGHTS_FILE)
-    (folder / META_FILE).write_text(json.dumps(meta.to_json(), indent=1))
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as e:
+        raise HarcnnError(f"{folder}: cannot make the model folder ({e.strerror or e})") from None
+    with atomic_output(folder / WEIGHTS_FILE) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, tmp)
+        digest = _sha256(tmp)
+    write_text(folder / META_FILE, json.dumps({**meta.to_json(), WEIGHTS_DIGEST: digest}, indent=1))
     return folder
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
@@ -158,11 +177,14 @@ def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
     for p in (meta_path, weights_path):
         if not p.is_file():
             raise HarcnnError(f"{folder}: not a harcnn model folder (missing {p.name})")
-    try:
-        raw = json.loads(meta_path.read_text())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise HarcnnError(f"{meta_path}: not valid JSON ({e})") from None
+    raw = parse_json(meta_path.read_bytes(), str(meta_path))
     meta = ModelMeta.from_json(raw, str(meta_path))
+    digest = raw.get(WEIGHTS_DIGEST)  # older models have none
+    if digest is not None and digest != _sha256(weights_path):
+        raise HarcnnError(
+            f"{folder}: {WEIGHTS_FILE} is not the file {META_FILE} was saved with (its sha256 differs from the one recorded): the two "
+            "files come from two savings, say a save cut short or a copy by hand; save or copy the model again"
+        )
     try:
         with torch.device("meta"):  # the shapes its fields describe, before anything is allocated
             shapes = {k: tuple(v.shape) for k, v in meta.build().state_dict().items()}

@@ -18,6 +18,7 @@ from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
 from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
+from harcnn.outputs import write_text
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
 from harcnn.report.tables import format_table, group_by_label, paired_text, scored_on, study_rows, subject_accuracy
@@ -134,7 +135,7 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
             parts.append(_model_tables(groups, train))
         parts.append(f"<pre>{html.escape(format_table(study, rows, reference))}</pre>")
     parts.append("</body></html>")
-    out.write_text("\n".join(parts))
+    write_text(out, "\n".join(parts))
     return out
 
 

@@ -13,6 +13,14 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from harcnn.outputs import atomic_output, write_text
+
+
+def save_figure(fig, path: Path, dpi: int) -> None:
+    """Every harcnn figure is written whole or not at all (`outputs.atomic_output`)."""
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
+
 
 def _subplots(*args, **kwargs):
     fig = Figure(figsize=kwargs.pop("figsize"))
@@ -42,7 +50,7 @@ def boxplot(groups: dict[str, list[float]], title: str, path: Path) -> Path:
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -70,7 +78,7 @@ def confusion(cm: np.ndarray, classes: tuple[str, ...] | list[str], title: str, 
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -89,7 +97,7 @@ def heatmap(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
             ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", fontsize=7)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -124,7 +132,7 @@ def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Pa
     axes[1].legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -142,7 +150,7 @@ def input_histograms(X: np.ndarray, channels: tuple[str, ...], path: Path, overl
     for ax in list(axes.flat)[len(channels) :]:
         ax.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     return path
 
 
@@ -150,5 +158,5 @@ def write_evaluation(metrics: dict, classes: tuple[str, ...], title: str, out: P
     """`harcnn evaluate`'s files in `out`: the confusion matrix (PNG) and the metrics (JSON)."""
     out.mkdir(exist_ok=True)
     png = confusion(np.asarray(metrics["confusion"]), classes, title, out / "confusion.png")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_text(out / "metrics.json", json.dumps(metrics, indent=1))
     return png, out / "metrics.json"

@@ -1,10 +1,10 @@
 """A study's results as files: every run (CSV and JSON), a summary per configuration, a boxplot."""
 
-import csv
 import json
 from pathlib import Path
 
 from harcnn.experiments.store import Run
+from harcnn.outputs import write_csv, write_text
 from harcnn.report.plots import boxplot
 from harcnn.report.tables import format_table, group_by_label, population_labels, scored_on, study_rows
 
@@ -29,17 +29,16 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
     accuracy, the population ensemble's test accuracy), so that a study's figures survive as a small
     file beside the store."""
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "runs.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for r, label in zip(runs, population_labels(runs)):
-            val = r.curves.get("val_accuracy")
-            writer.writerow(
-                [r.study, label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
-                + [f"{val[-1]:.6f}" if val else "", "" if r.ensemble_accuracy is None else f"{r.ensemble_accuracy:.6f}"]
-                + ["" if r.ensemble_size is None else r.ensemble_size]
-            )
-    (out / "runs.json").write_text(json.dumps([r.__dict__ for r in runs], indent=1))
+    rows = []
+    for r, label in zip(runs, population_labels(runs)):
+        val = r.curves.get("val_accuracy")
+        rows.append(
+            [r.study, label, r.seed, f"{r.accuracy:.6f}", f"{r.macro_f1:.6f}", f"{r.wall_s:.2f}", r.config_key, r.data_sha256]
+            + [f"{val[-1]:.6f}" if val else "", "" if r.ensemble_accuracy is None else f"{r.ensemble_accuracy:.6f}"]
+            + ["" if r.ensemble_size is None else r.ensemble_size]
+        )
+    write_csv(out / "runs.csv", COLUMNS, rows)
+    write_text(out / "runs.json", json.dumps([r.__dict__ for r in runs], indent=1))
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
     png = boxplot(groups, f"{study}: {scored_on(study)} accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
     return [out / "runs.csv", out / "runs.json", png]

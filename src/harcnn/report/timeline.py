@@ -11,6 +11,7 @@ from harcnn.data.pipeline import Pipeline
 from harcnn.data.recordings import Recording
 from harcnn.data.sensors import CANONICAL, channel_kind
 from harcnn.deploy.predict import RecordingPredictions
+from harcnn.report.plots import save_figure
 
 
 def time_per_activity(predictions: RecordingPredictions, hop_s: float) -> dict[str, float]:
@@ -58,7 +59,7 @@ def plot_timeline(predictions: RecordingPredictions, recordings: list[Recording]
     accuracy = predictions.accuracy()
     fig.suptitle(title + (f"  ({100 * accuracy:.1f}% of labelled windows as labelled)" if accuracy is not None else ""), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return Path(path)
 

@@ -1,11 +1,15 @@
-"""Helpers the test modules share: the command line, run two ways."""
+"""Helpers the test modules share: the command line, run two ways; a synthetic phone recording."""
 
 import io
 import sys
+from dataclasses import dataclass
 
+import numpy as np
+from scipy.spatial.transform import Rotation
 from typer.testing import CliRunner
 
 from harcnn.cli import app, main
+from harcnn.data.recordings import Recording
 
 runner = CliRunner()
 
@@ -38,3 +42,44 @@ def fails(monkeypatch, capsys, message: str, *args, stdin: str | None = None) ->
     assert "Traceback" not in text and message in text, text
     assert len([line for line in text.splitlines() if line.startswith("error:")]) == 1, text
     return text
+
+
+@dataclass
+class Phone:
+    """A synthetic phone recording: acc (g, gravity included) and gyro (rad/s) at `rate`."""
+
+    acc: np.ndarray
+    gyro: np.ndarray
+    rate: float
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+    def recording(self, labels=None) -> Recording:
+        t = np.arange(len(self)) / self.rate
+        return Recording("phone", t, np.c_[self.acc, self.gyro], ("ax", "ay", "az", "gx", "gy", "gz"), ("",) * 6, labels, "1")
+
+
+def synthetic(n=1000, rate=50.0, seed=0, turn=1.0) -> Phone:
+    """A phone that tilts back and forth (up to about 0.15 rad, scaled by `turn`) and turns about its z
+    axis while it shakes at 2 Hz: its gyroscope is the rotation that turns gravity in its
+    accelerometer, as a real device's is, so the units of both can be recognised."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / rate
+    omega = turn * np.stack(
+        [0.38 * np.cos(2 * np.pi * 0.4 * t), 0.19 * np.cos(2 * np.pi * 0.3 * t + 1), 0.3 * np.sin(2 * np.pi * 0.2 * t)], 1
+    )  # rad/s, in the phone's frame
+    gravity = np.empty((n, 3))
+    orientation = Rotation.identity()
+    for k in range(n):
+        gravity[k] = orientation.inv().apply([0.0, 0.0, 1.0])
+        orientation = orientation * Rotation.from_rotvec(omega[k] / rate)
+    shake = np.stack([0.5 * np.sin(2 * np.pi * 2 * t), 0.3 * np.cos(2 * np.pi * 1.5 * t), 0.05 * np.sin(t)], 1)
+    return Phone(gravity + shake + rng.normal(0, 0.01, (n, 3)), omega + rng.normal(0, 0.01, (n, 3)), rate)
+
+
+def write_csv(path, rec: Phone, header="timestamp,ax,ay,az,gx,gy,gz"):
+    t = np.arange(len(rec)) / rec.rate
+    rows = np.column_stack([t, rec.acc, rec.gyro])
+    path.write_text(header + "\n" + "\n".join(",".join(f"{v:.6f}" for v in r) for r in rows) + "\n")
+    return path

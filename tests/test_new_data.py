@@ -9,8 +9,7 @@ from harcnn.cli import app
 from harcnn.data.importer import import_windows
 from harcnn.data.resolve import load_dataset
 from harcnn.errors import HarcnnError
-from helpers import cli, invoke, runner
-from test_recordings import synthetic, write_csv
+from helpers import cli, invoke, runner, synthetic, write_csv
 
 
 def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):

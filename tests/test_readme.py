@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REAL_SOURCE, missing
-from test_new_data import synthetic, write_csv
+from helpers import synthetic, write_csv
 
 README = Path(__file__).parents[1] / "README.md"
 

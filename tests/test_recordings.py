@@ -1,45 +1,14 @@
 """Recordings (long CSV, per-trial files, HAPT) and the pipeline that cuts them into windows."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
-from harcnn.data.pipeline import UCI_HAR, Pipeline, decide_units, window_labels
+from harcnn.data.pipeline import UCI_HAR, Pipeline, window_labels
 from harcnn.data.preprocess import RATE, Stream, uci_har_channels
 from harcnn.data.recordings import Layout, Recording, read_hapt, read_long_csv, read_recording, read_sources
+from harcnn.data.units import decide_units
 from harcnn.errors import HarcnnError
-
-
-@dataclass
-class Phone:
-    """A synthetic phone recording: acc (g, gravity on z) and gyro (rad/s) at `rate`."""
-
-    acc: np.ndarray
-    gyro: np.ndarray
-    rate: float
-
-    def __len__(self) -> int:
-        return len(self.acc)
-
-    def recording(self, labels=None) -> Recording:
-        t = np.arange(len(self)) / self.rate
-        return Recording("phone", t, np.c_[self.acc, self.gyro], ("ax", "ay", "az", "gx", "gy", "gz"), ("",) * 6, labels, "1")
-
-
-def synthetic(n=1000, rate=50.0, seed=0) -> Phone:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / rate
-    acc = np.stack([np.sin(2 * np.pi * 2 * t), np.cos(2 * np.pi * 1.5 * t), 1 + 0.1 * np.sin(t)], 1) + rng.normal(0, 0.01, (n, 3))
-    gyro = rng.normal(0, 0.1, (n, 3))
-    return Phone(acc, gyro, rate)
-
-
-def write_csv(path, rec: Phone, header="timestamp,ax,ay,az,gx,gy,gz"):
-    t = np.arange(len(rec)) / rec.rate
-    rows = np.column_stack([t, rec.acc, rec.gyro])
-    path.write_text(header + "\n" + "\n".join(",".join(f"{v:.6f}" for v in r) for r in rows) + "\n")
-    return path
+from helpers import synthetic, write_csv
 
 
 def test_uci_har_channels_body_is_total_minus_gravity():
@@ -72,8 +41,8 @@ def test_resampling_keeps_the_signal_and_its_duration():
     assert len(k) == 1000 and k[0] == 0 and (np.diff(k) == 1).all()
     same, _, _ = pipeline.regular(slow.recording().with_units(pipeline.units))
     assert len(same) == 1000
-    t = k / 50.0  # the 2 Hz sine on x, low-passed at 20 Hz and resampled, is still the sine
-    assert np.abs(values[50:-50, 0] - np.sin(2 * np.pi * 2 * t[50:-50])).max() < 0.05
+    t = k / 50.0  # x (a 2 Hz shake and a slow tilt), low-passed at 20 Hz and resampled, is still what it was
+    assert np.abs(values[50:-50, 0] - np.interp(t, np.arange(2000) / 100.0, fast.acc[:, 0])[50:-50]).max() < 0.05
 
 
 def test_irregular_repeated_and_gappy_timestamps():
@@ -114,7 +83,7 @@ def test_long_csv_with_subjects_recordings_and_time_in_milliseconds(tmp_path):
     recordings = read_long_csv("\n".join(rows).encode(), "long.csv")
     assert [r.key for r in recordings] == [("m1", "m1-a"), ("f2", "f2-a")]
     assert recordings[0].channels == ("acc_x", "acc_y", "acc_z") and np.allclose(np.diff(recordings[0].time), 0.02, atol=1e-6)
-    [decided] = decide_units(recordings[:1])
+    [decided], notes = decide_units(recordings[:1])
     assert decided.units == ("m/s^2",) * 3
 
 
@@ -142,15 +111,17 @@ def test_long_csv_errors_name_the_line(tmp_path, text, message):
 def test_units_recognised_declared_or_refused():
     rec = synthetic(1000)
     moving = rec.recording()
-    in_si = Recording("si", moving.time, np.c_[rec.acc * 9.80665, np.degrees(rec.gyro) * 40], moving.channels, ("",) * 6, None, "1")
-    [found] = decide_units([in_si])
+    in_si = Recording("si", moving.time, np.c_[rec.acc * 9.80665, np.degrees(rec.gyro)], moving.channels, ("",) * 6, None, "1")
+    [found], notes = decide_units([in_si])
     assert found.units == ("m/s^2",) * 3 + ("deg/s",) * 3
+    assert "acc in m/s^2: the median acceleration magnitude" in notes[0] and "as in deg/s" in notes[1]
     still = Recording("still", moving.time, np.c_[np.tile([0, 0, 1.0], (1000, 1)), rec.gyro * 0.01], moving.channels, ("",) * 6)
     with pytest.raises(
-        HarcnnError, match=r"cannot tell the units of gyro channel 'gx' from the signal; give them: --units gyro=rad/s\|deg/s"
+        HarcnnError,
+        match=r"cannot tell the units of gyro channel 'gx' from the signal \(the device turns too little.*--units gyro=rad/s\|deg/s",
     ):
         decide_units([still])
-    [declared] = decide_units([Recording("still", still.time, still.values, still.channels, ("g",) * 3 + ("deg/s",) * 3)])
+    [declared], _ = decide_units([Recording("still", still.time, still.values, still.channels, ("g",) * 3 + ("deg/s",) * 3)])
     assert declared.units[3:] == ("deg/s",) * 3
     odd = Recording("odd", moving.time, np.c_[rec.acc * 1e3 * 7, rec.gyro], moving.channels, ("",) * 6)
     with pytest.raises(HarcnnError, match="cannot tell the units of acc channel 'ax'"):
@@ -179,7 +150,7 @@ def test_sources_patterns_and_per_trial_labels(tmp_path):
         for activity in ("walk", "sit"):
             folder = tmp_path / subject / activity
             folder.mkdir(parents=True)
-            write_csv(folder / "trial_1.csv", synthetic(300, seed=len(activity)))
+            write_csv(folder / "trial_1.csv", synthetic(300, seed=len(activity) + 10 * int(subject[1])))
     recordings = read_sources([tmp_path], r"(?P<subject>s\d)/(?P<label>\w+)/trial_(?P<recording>\d+)\.csv$")
     assert sorted((r.subject, str(r.labels[0])) for r in recordings) == [("s1", "sit"), ("s1", "walk"), ("s2", "sit"), ("s2", "walk")]
     with pytest.raises(HarcnnError, match="group 'person' means nothing to harcnn"):

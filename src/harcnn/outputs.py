@@ -141,8 +141,8 @@ def _is_number(text: str) -> bool:
 def csv_line(cells: Iterable[object]) -> str:
     """One CSV line (no line end), quoted where needed and escaped for spreadsheets."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([spreadsheet_safe(c) for c in cells])
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow([spreadsheet_safe(c) for c in cells])  # quotes cells holding line ends
+    return buffer.getvalue().removesuffix("\r\n")
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -> Path:

@@ -250,7 +250,7 @@ def predict(
     """Activities of a recording, one row per window, through the pipeline the model was trained with."""
     from harcnn.deploy.predict import check_smooth, model_pipeline, predict_recording, read_for_model
     from harcnn.estimator import load
-    from harcnn.outputs import check_output_file
+    from harcnn.outputs import check_output_file, csv_line
 
     check_smooth(smooth)
     for target, suffix in ((out, None), (plot, ".png")):
@@ -262,7 +262,7 @@ def predict(
 
         span = model_pipeline(clf).window / model_pipeline(clf).rate
         for start, activity, p in predict_stream(clf, sys.stdin, k=smooth):
-            typer.echo(f"{start:.2f},{start + span:.2f},{activity},{p.max():.3f}")
+            typer.echo(csv_line([f"{start:.2f}", f"{start + span:.2f}", activity, f"{p.max():.3f}"]))
             sys.stdout.flush()
         return
     if not recordings:

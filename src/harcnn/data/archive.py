@@ -7,10 +7,14 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from harcnn.errors import HarcnnError
+from harcnn.resources import check_fits
 
+MAX_MEMBER = 64 * 2**20  # bytes a member may inflate to, whatever its packed size
+MAX_INFLATION = 100  # beyond MAX_MEMBER, how many times its packed size: text packs 3-10 times, zip bombs thousands
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError)
 
 
@@ -27,6 +31,9 @@ class Archive:
             raise HarcnnError(f"{self.path}: no such file or folder")
         self._zip = _zip or _open_zip(self.path, self.label)
         self.names = [n for n in self._zip.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+        twice = [n for n, count in Counter(self.names).items() if count > 1]
+        if twice:
+            raise HarcnnError(f"{self.label}: the zip holds two members named {twice[0]}; which one is meant cannot be told")
 
     @property
     def is_zip(self) -> bool:
@@ -43,6 +50,17 @@ class Archive:
     def read(self, name: str) -> bytes:
         if self._zip is None:
             return (self.path / name).read_bytes()
+        info = self._zip.getinfo(name)
+        if info.file_size > MAX_INFLATION * max(info.compress_size, MAX_MEMBER // MAX_INFLATION):
+            raise HarcnnError(
+                f"{self.label}: {name} would inflate from {info.compress_size:,} to {info.file_size:,} bytes; harcnn reads members of at most "
+                f"{MAX_INFLATION} times their packed size beyond {MAX_MEMBER // 2**20} MiB (a zip bomb?)"
+            )
+        check_fits(
+            3 * info.file_size,
+            f"{self.label}: {name} ({info.file_size:,} bytes inflated)",
+            "split the file, or unpack it and give a folder",
+        )
         try:
             return self._zip.read(name)
         except ZIP_ERRORS as e:

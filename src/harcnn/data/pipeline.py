@@ -16,30 +16,28 @@ devices' parts are joined on those instants, so their samples line up in time.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from dataclasses import fields as fields_of
 
 import numpy as np
 from scipy import signal
 
 from harcnn.data.preprocess import Stream, uci_har_channels
-from harcnn.data.recordings import Recording
+from harcnn.data.recordings import Recording, sampling_period
 from harcnn.data.sensors import (
     CANONICAL,
     CHANNELS,
     CSV_COLUMNS,
     CSV_UNITS,
-    GRAVITY_RANGE,
-    GYRO_MAX,
+    DEVICE_SEPARATOR,
     MAX_GAP,
-    MOVING,
     RATE,
     RATE_RANGE,
     STEP,
     STEPS,
-    UNITS,
     channel_kind,
 )
+from harcnn.data.units import check_unit, to_canonical
 from harcnn.errors import HarcnnError
 
 LABEL_POLICIES = (
@@ -48,7 +46,7 @@ LABEL_POLICIES = (
     "drop",
 )  # a window across a label change: the label of half its samples or more, the centre's, or none
 FILTERS = ("none", "uci-har")
-DEVICE_SEPARATOR = ":"  # joined channels are named `device:channel`
+LABEL_CHUNK = 1 << 22  # label samples counted at once by `window_labels`
 _JSON_KINDS = {"tuple[str, ...]": list, "float": (int, float), "int": int, "str": str}  # a field's annotation -> its JSON types
 
 
@@ -79,9 +77,7 @@ class Pipeline:
         if len(self.units) != len(self.channels) or not self.channels:
             raise HarcnnError(f"{where}: {len(self.units)} units for {len(self.channels)} channels")
         for channel, unit in zip(self.channels, self.units):
-            kind = channel_kind(channel)
-            if kind and UNITS.get(unit, ("",))[0] != kind:
-                raise HarcnnError(f"{where}: channel {channel!r} is {kind}: its unit must be one of {_units_of(kind)}, got {unit!r}")
+            check_unit(channel, unit, where)
         if self.filter == "uci-har" and ([channel_kind(c) for c in self.channels] != ["acc"] * 3 + ["gyro"] * 3 or self.devices):
             raise HarcnnError(
                 f"{where}: filter 'uci-har' needs one device's three accelerometer then three gyroscope channels, got {list(self.channels)}"
@@ -157,7 +153,7 @@ class Pipeline:
                 continue
             t, v = time[part], values[part] * factors
             k = np.arange(math.ceil(t[0] * self.rate - 1e-6), math.floor(t[-1] * self.rate + 1e-6) + 1)
-            source = 1 / float(np.median(np.diff(t)))
+            source = 1 / sampling_period(t)
             if self.rate < 0.9 * source:  # fewer samples: low-pass first, so faster motion does not alias
                 uniform = np.linspace(t[0], t[-1], max(2, round((t[-1] - t[0]) * source) + 1))
                 v = np.stack([np.interp(uniform, t, v[:, j]) for j in range(v.shape[1])], 1)
@@ -210,6 +206,18 @@ class Pipeline:
             np.concatenate(out_labels) if labels is not None else None,
         )
 
+    def bytes_needed(self, recordings: list[Recording]) -> tuple[int, int]:
+        """About how many bytes `windows` of one trial keeps (its windows and labels) and needs while
+        it runs (the resampled signal, and the source-rate signal it is low-passed on), from the
+        recordings' spans and rates alone: what `cut` checks before allocating anything."""
+        span = max(float(r.time[-1] - r.time[0]) for r in recordings)
+        samples = span * self.rate + 1
+        windows = max(0.0, (samples - self.window) // self.hop + 1)
+        kept = windows * self.window * (4 * len(self.output_channels) + 8)
+        source = max(len(r) / max(span, 1e-9) if span else 1.0 for r in recordings)
+        passing = 8 * len(self.channels) * 3 * (samples + (span * source if self.rate < 0.9 * source else 0))
+        return int(kept), int(passing)
+
     def stream(self) -> Stream:
         """The causal counterpart for samples arriving at `rate` in the model's units."""
         return Stream(self.window, self.hop, len(self.channels), uci_har=self.filter == "uci-har", rate=self.rate)
@@ -218,108 +226,33 @@ class Pipeline:
 UCI_HAR = Pipeline(CSV_COLUMNS[1:], CSV_UNITS, filter="uci-har")  # UCI HAR's and HAPT's windows
 
 
-def to_canonical(units: tuple[str, ...]) -> np.ndarray:
-    """Per channel, the factor from `units` to g and rad/s (1 for a channel of no known kind)."""
-    return np.array([UNITS[u][1] if u else 1.0 for u in units])
-
-
 def window_labels(labels: np.ndarray, starts: np.ndarray, size: int, policy: str) -> np.ndarray:
     """Per window, the label `policy` gives: "majority" the one at least half its samples carry (a tie: the earlier), "centre"
-    its centre sample's, "drop" the one all its samples carry; "" where there is none, or it is unlabelled."""
+    its centre sample's, "drop" the one all its samples carry; "" where there is none, or it is unlabelled.
+
+    Counted window by window on sorted label codes, in chunks: memory grows with the windows' samples,
+    not with samples times the number of distinct labels."""
     if policy == "centre":
         return labels[starts + size // 2]
     names, codes = np.unique(labels, return_inverse=True)
-    cumulative = np.zeros((len(labels) + 1, len(names)), np.int32)
-    np.add.at(cumulative, (np.arange(len(labels)) + 1, codes), 1)
-    cumulative = cumulative.cumsum(0)
-    counts = cumulative[starts + size] - cumulative[starts]
-    counts[:, names == ""] = 0  # unlabelled samples are no label's, and win nothing
-    first, most = codes[starts], counts.max(1)
-    out = names[np.where(counts[np.arange(len(starts)), first] == most, first, counts.argmax(1))]  # a tie goes to the earlier label
-    return np.where(counts.max(1) == size if policy == "drop" else 2 * counts.max(1) >= size, out, "")
-
-
-def _units_of(kind: str) -> list[str]:
-    return [u for u, (k, _) in UNITS.items() if k == kind]
-
-
-def recognise_units(values: np.ndarray, channels: tuple[str, ...]) -> dict[str, str | None]:
-    """The units the samples show, by kind ("acc", "gyro"), None where they cannot tell: acceleration
-    from the median magnitude of three axes (gravity: 1 g, 9.81 m/s^2, 1000 milli-g); angular rate
-    in deg/s where it exceeds GYRO_MAX rad/s, in rad/s where the accelerometer shows movement but
-    the gyroscope stays under it (a turn of a few rad/s would read hundreds in deg/s)."""
-    kinds = [channel_kind(c) for c in channels]
-    acc = values[:, [i for i, k in enumerate(kinds) if k == "acc"]]
-    gyro = values[:, [i for i, k in enumerate(kinds) if k == "gyro"]]
-    out: dict[str, str | None] = {}
-    moving = None
-    if acc.shape[1]:
-        out["acc"] = None
-        if acc.shape[1] == 3:
-            magnitude = np.linalg.norm(acc, axis=1)
-            gravity = float(np.median(magnitude))
-            for unit in _units_of("acc"):
-                if GRAVITY_RANGE[0] <= gravity * UNITS[unit][1] <= GRAVITY_RANGE[1]:
-                    out["acc"] = unit
-                    moving = float(np.std(magnitude * UNITS[unit][1])) > MOVING
-    if gyro.shape[1]:
-        spin = float(np.quantile(np.abs(gyro), 0.99))
-        out["gyro"] = (
-            "deg/s" if spin > GYRO_MAX and spin * UNITS["deg/s"][1] <= GYRO_MAX else "rad/s" if moving and spin <= GYRO_MAX else None
-        )
+    unlabelled = np.flatnonzero(names == "")  # unlabelled samples are no label's, and win nothing
+    out = np.full(len(starts), "", dtype=names.dtype)
+    positions = np.arange(size)
+    view = np.lib.stride_tricks.sliding_window_view(codes, size)
+    for chunk in np.array_split(np.arange(len(starts)), max(1, len(starts) * size // LABEL_CHUNK)):
+        windows = view[starts[chunk]]
+        ordered = np.sort(windows, axis=1)
+        new_run = np.ones(ordered.shape, bool)
+        new_run[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        run = positions - np.maximum.accumulate(np.where(new_run, positions, 0), axis=1) + 1  # samples of its label so far
+        first = windows[:, 0]
+        first_count = (windows == first[:, None]).sum(1)
+        if len(unlabelled):
+            run[ordered == unlabelled[0]] = 0
+            first_count[first == unlabelled[0]] = 0
+        most = run.max(1)
+        commonest = ordered[np.arange(len(chunk)), run.argmax(1)]  # of the labels with most samples, the first by name
+        chosen = np.where(first_count == most, first, commonest)  # a tie goes to the earlier label
+        enough = most == size if policy == "drop" else 2 * most >= size
+        out[chunk] = np.where(enough, names[chosen], "")
     return out
-
-
-def decide_units(recordings: list[Recording]) -> list[Recording]:
-    """Every recording with each channel's unit: as declared, else as `recognise_units` finds on all
-    recordings of its device together; one clear error where neither tells."""
-    out = []
-    for device in dict.fromkeys(r.device for r in recordings):
-        mine = [r for r in recordings if r.device == device]
-        first = mine[0]
-        for r in mine:
-            if r.channels != first.channels or r.units != first.units:
-                raise HarcnnError(f"{r.name}: channels {list(r.channels)}, but {first.name} of the same device has {list(first.channels)}")
-        found = recognise_units(np.concatenate([r.values for r in mine]), first.channels)
-        units = []
-        for channel, declared in zip(first.channels, first.units):
-            kind = channel_kind(channel)
-            unit = declared or (found.get(kind) if kind else "")
-            if unit is None:
-                raise HarcnnError(
-                    f"{first.name}{f' (device {device})' if device else ''}: cannot tell the units of {kind} channel {channel!r} from the "
-                    f"signal; give them: --units {kind}={'|'.join(_units_of(kind))}"
-                )
-            if kind and UNITS.get(unit, ("",))[0] != kind:
-                raise HarcnnError(f"--units: {channel!r} is {kind}; its unit must be one of {_units_of(kind)}, got {unit!r}")
-            units.append(unit)
-        out += [r.with_units(tuple(units)) for r in mine]
-    return out
-
-
-def for_model(recording: Recording, pipeline: Pipeline, device: str = "") -> tuple[Recording, list[str]]:
-    """A recording to predict on, in the units its samples show where they tell (else the model's
-    recordings'), and a note for each unit that differs from the model's recordings'. Acceleration
-    that is no gravity in any unit, or angular rates beyond any gyroscope's, are refused."""
-    columns = pipeline.columns(device)
-    units = [u for c, u in zip(pipeline.channels, pipeline.units) if not pipeline.devices or c.startswith(device + DEVICE_SEPARATOR)]
-    found = recognise_units(recording.values, columns)
-    kinds = [channel_kind(c) for c in columns]
-    if found.get("acc", "") is None and kinds.count("acc") == 3:
-        gravity = float(np.median(np.linalg.norm(recording.values[:, [k == "acc" for k in kinds]], axis=1)))
-        raise HarcnnError(
-            f"{recording.name}: the median acceleration magnitude is {gravity:.4g}: no unit harcnn knows ({', '.join(_units_of('acc'))}) "
-            "makes it gravity (expected about 1 g, gravity included)"
-        )
-    gyro = recording.values[:, [k == "gyro" for k in kinds]]
-    if gyro.shape[1] and float(np.quantile(np.abs(gyro), 0.99)) * UNITS["deg/s"][1] > GYRO_MAX:
-        raise HarcnnError(f"{recording.name}: angular rates beyond {GYRO_MAX:g} rad/s even if they were deg/s: not a gyroscope's")
-    mine = tuple(found.get(kind) or unit if kind else unit for kind, unit in zip(kinds, units))
-    notes = sorted(
-        {
-            f"note: {recording.name}: {kind} in {m}, converted (the model's recordings were in {u})"
-            for kind, u, m in zip(kinds, units, mine)
-            if m != u
-        }
-    )
-    return replace(recording, units=mine, device=device), notes

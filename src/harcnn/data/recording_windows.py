@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from harcnn.data.importer import to_dataset
-from harcnn.data.pipeline import DEVICE_SEPARATOR, UCI_HAR, Pipeline, decide_units
+from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hapt, read_sources
-from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
+from harcnn.data.sensors import DEVICE_SEPARATOR, MAX_GAP, OVERLAP, RATE, WINDOW_S
+from harcnn.data.units import decide_units
 from harcnn.data.windows import Dataset
-from harcnn.errors import HarcnnError
+from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.outputs import atomic_output
+from harcnn.resources import check_fits
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ def trials(recordings: list[Recording], devices: tuple[str, ...]) -> list[list[R
 
 
 def cut(recordings: list[Recording], pipeline: Pipeline) -> Cut:
-    """Every trial's labelled windows, with its subject."""
-    X, labels, subjects, dropped = [], [], [], 0
+    """Every trial's labelled windows, with its subject; refused before anything is allocated where
+    they would not fit in memory."""
     groups = trials(recordings, pipeline.devices)
     for group in groups:
         if group[0].labels is None:
@@ -62,23 +65,52 @@ def cut(recordings: list[Recording], pipeline: Pipeline) -> Cut:
                 f"{group[0].name}: no subject: give a subject column, or take it from the path with --pattern '(?P<subject>...)'; "
                 "the test split and the per-subject figures are made of whole subjects"
             )
+    kept, passing = zip(*(pipeline.bytes_needed(group) for group in groups))
+    check_fits(
+        2 * sum(kept) + max(passing), f"{len(groups)} recording(s) cut at {pipeline.rate:g} Hz into windows of {pipeline.window} samples every {pipeline.hop}",
+        "cut fewer windows (a smaller --overlap, a lower --rate) or fewer recordings at a time",
+    )  # fmt: skip
+    X, labels, subjects, cut_any = [], [], [], 0
+    for group in groups:
         x, _, y = pipeline.windows(group)
         keep = y != ""
-        dropped += int((~keep).sum())
+        cut_any += len(y)
         X.append(x[keep])
         labels.append(y[keep])
         subjects.append(np.full(int(keep.sum()), group[0].subject))
     if not sum(len(x) for x in X):
-        raise HarcnnError(
-            f"{recordings[0].name}: no labelled window of {pipeline.window} samples in {len(groups)} recording(s): too short?"
+        raise HarcnnError(f"{recordings[0].name}: no labelled window in {len(groups)} recording(s): {_why_none(groups, pipeline, cut_any)}")
+    kept_windows = sum(len(x) for x in X)
+    return Cut(np.concatenate(X), np.concatenate(labels), np.concatenate(subjects), len(groups), cut_any - kept_windows)
+
+
+def _why_none(groups: list[list[Recording]], pipeline: Pipeline, windows: int) -> str:
+    """Why recordings gave no labelled window, in words: too short, clocks apart, labels that change too often."""
+    if windows:
+        rule = (
+            "all of its samples"
+            if pipeline.labels == "drop"
+            else "half of its samples or more"
+            if pipeline.labels == "majority"
+            else "its centre"
         )
-    return Cut(np.concatenate(X), np.concatenate(labels), np.concatenate(subjects), len(groups), dropped)
+        return (
+            f"every one of the {windows} windows cut is unlabelled, or no label covers {rule} (--labels {pipeline.labels}); do the "
+            "labels change every few samples?"
+        )
+    if pipeline.devices:
+        spans = [", ".join(f"{r.device} {r.time[0]:.6g}-{r.time[-1]:.6g} s" for r in group) for group in groups[:1]]
+        return f"the devices' recordings share no stretch of {pipeline.window / pipeline.rate:g} s on their clocks ({spans[0]}); are their clocks the same?"
+    longest = max(float(r.time[-1] - r.time[0]) for group in groups for r in group)
+    return f"the longest lasts {longest:.3g} s without a gap of more than {pipeline.max_gap:g} s, and a window is {pipeline.window / pipeline.rate:g} s"
 
 
 def pipeline_for(recordings: list[Recording], rate: float, window_s: float, overlap: float, **kw) -> tuple[list[Recording], Pipeline]:
     """The recordings with their units decided, and the pipeline that cuts them (devices joined when
     the pattern names more than one)."""
-    recordings = decide_units(recordings)
+    recordings, notes = decide_units(recordings)
+    for note in notes:
+        warnings.warn(note, HarcnnWarning, stacklevel=2)
     devices = tuple(dict.fromkeys(r.device for r in recordings))
     if len(devices) == 1:
         devices = ()

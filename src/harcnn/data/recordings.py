@@ -15,7 +15,8 @@ Sources are files, folders or zips (the files inside them that end in `.csv`, or
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,9 +31,12 @@ from harcnn.data.sensors import (
     RATE,
     RATE_RANGE,
     RECORDING_COLUMN,
+    SENSOR_RANGE,
+    SPAN_STEPS,
     SUBJECT_COLUMN,
     TIME_COLUMNS,
     TIME_UNITS,
+    UNITS,
     channel_kind,
 )
 from harcnn.data.textfiles import parse_matrix
@@ -79,20 +83,39 @@ class Recording:
         return replace(self, units=units)
 
 
-def seconds(ticks: np.ndarray, unit: str | None, where: str) -> np.ndarray:
-    """Timestamps in seconds: `unit` as given (`TIME_UNITS`), else the one unit that gives a rate in
-    RATE_RANGE (their ratios are 1000, wider than the range, so at most one does)."""
-    if unit is not None:
-        if unit not in TIME_UNITS:
-            raise HarcnnError(f"{where}: time unit must be one of {list(TIME_UNITS)}, got {unit!r}")
-        return ticks * TIME_UNITS[unit]
+def sampling_period(ticks: np.ndarray) -> float:
+    """The typical step between samples, in the ticks' unit: the median step, unless samples come in
+    bursts (phones deliver several events microseconds apart every few tens of milliseconds), where
+    the median of spans of SPAN_STEPS steps over their count says the real period; 0 if time stands still."""
     steps = np.diff(ticks)
     step = float(np.median(steps[steps > 0])) if (steps > 0).any() else 0.0
-    fits = [u for u, s in TIME_UNITS.items() if step and RATE_RANGE[0] <= 1 / (step * s) <= RATE_RANGE[1]]
+    k = min(SPAN_STEPS, len(ticks) - 1)
+    spans = (ticks[k:] - ticks[:-k]) / k if k > 0 else np.zeros(0)
+    span = float(np.median(spans)) if len(spans) else 0.0
+    return span if step < span / 2 else step
+
+
+def seconds(ticks: np.ndarray, unit: str | None, where: str) -> np.ndarray:
+    """Timestamps in seconds: in `unit` (`TIME_UNITS`) where given, checked to give a sampling rate in
+    RATE_RANGE, else the one unit that gives such a rate (their ratios are 1000, wider than the range,
+    so at most one does)."""
+    if unit is not None and unit not in TIME_UNITS:
+        raise HarcnnError(f"{where}: time unit must be one of {list(TIME_UNITS)}, got {unit!r}")
+    period = sampling_period(ticks)
+    rates = {u: 1 / (period * s) if period else math.inf for u, s in TIME_UNITS.items()}
+    fits = [u for u, rate in rates.items() if RATE_RANGE[0] <= rate <= RATE_RANGE[1]]
+    plausible = f"a sampling rate of {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz"
+    if unit is not None:
+        if unit not in fits:
+            which = f"; in {fits[0]} they would ({rates[fits[0]]:.4g} Hz)" if fits else ""
+            raise HarcnnError(
+                f"{where}: with the time unit {unit!r} the timestamps give {rates[unit]:.4g} samples a second, not {plausible}{which}"
+            )
+        return ticks * TIME_UNITS[unit]
     if not fits:
         raise HarcnnError(
-            f"{where}: the timestamps step by {step:g}: no time unit ({', '.join(TIME_UNITS)}) gives a sampling rate of "
-            f"{RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz; give the unit (--time-unit)"
+            f"{where}: the timestamps step by {period:g}: no time unit ({', '.join(TIME_UNITS)}) gives {plausible}; "
+            "give the unit (--time-unit)"
         )
     return ticks * TIME_UNITS[fits[0]]
 
@@ -126,72 +149,140 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
         text = raw.decode("utf-8-sig")  # a byte-order mark, as Excel writes one, is not part of the header
     except UnicodeDecodeError as e:
         raise HarcnnError(f"{where}: not UTF-8 text ({e})") from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in _without_trailing_empty(next(reader, []))]
+    del raw
+    lines = text.splitlines()
+    del text
+    header = [h.strip() for h in _without_trailing_empty(next(csv.reader(lines[:1]), []))]
     lower = [h.lower() for h in header]
-    time_column = next((c for c in TIME_COLUMNS if c in lower), None)
-    if time_column is None:
+    times = [c for c in TIME_COLUMNS if c in lower]
+    if not times:
         raise HarcnnError(f"{where}: the header {header} has no time column ({' or '.join(TIME_COLUMNS)}); a header line is required")
+    if len(times) > 1:
+        raise HarcnnError(f"{where}: the header has two time columns, {' and '.join(times)}; keep one (the other is no channel)")
     if len(set(lower)) != len(lower):
         raise HarcnnError(f"{where}: the header names a column twice: {header}")
-    special = {time_column, LABEL_COLUMN, SUBJECT_COLUMN, RECORDING_COLUMN}
+    special = {times[0], LABEL_COLUMN, SUBJECT_COLUMN, RECORDING_COLUMN}
     channels = layout.channels or tuple(h for h, low in zip(header, lower) if low not in special)
     missing = [c for c in channels if c.lower() not in lower]
     if missing:
         raise HarcnnError(f"{where}: the header lacks channel column(s) {missing}; it has {header}")
     if not channels:
         raise HarcnnError(f"{where}: no channel columns beside {sorted(special & set(lower))}")
+    if len(set(channels)) != len(channels):
+        raise HarcnnError(f"{where}: a channel is named twice in {list(channels)}")
     for c in channels:
         check_name(c, "channel name", where)
-    index = [lower.index(c.lower()) for c in (time_column, *channels)]
+    index = [lower.index(c.lower()) for c in (times[0], *channels)]
     text_index = {c: lower.index(c) for c in (LABEL_COLUMN, SUBJECT_COLUMN, RECORDING_COLUMN) if c in lower}
-    rows, texts, numbers = [], [], []  # values, label/subject/recording, and each row's line in the file
-    for row in reader:
-        number, row = reader.line_num, _without_trailing_empty(row)
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise HarcnnError(f"{where}: line {number} has {len(row)} fields, the header has {len(header)}")
-        try:
-            rows.append([float(row[i]) for i in index])
-        except ValueError:
-            bad = next(i for i in index if not is_number(row[i]))
-            raise HarcnnError(
-                f"{where}: line {number}: column {header[bad]!r} holds {row[bad]!r}, not a number; time and channel columns "
-                "hold numbers (--channels names the channel columns)"
-            ) from None
-        texts.append([row[i].strip() for i in text_index.values()])
-        numbers.append(number)
-    if len(rows) < 2:
-        raise HarcnnError(f"{where}: holds {len(rows)} sample line(s) after its header; a recording needs at least two samples")
-    data = np.array(rows)
-    if not np.isfinite(data).all():
-        raise HarcnnError(f"{where}: line {numbers[int(np.argmax(~np.isfinite(data).all(1)))]} holds NaN or infinity")
-    columns = {name: np.array([t[i] for t in texts]) for i, name in enumerate(text_index)}
+    data, texts, numbers = _fast_rows(lines, index, list(text_index.values())) or _rows(
+        lines, header, index, list(text_index.values()), where
+    )
+    del lines
+    if len(data) < 2:
+        raise HarcnnError(f"{where}: holds {len(data)} sample line(s) after its header; a recording needs at least two samples")
+    _check_values(data, numbers, channels, where)
+    columns = {name: texts[:, i] for i, name in enumerate(text_index)}
     if LABEL_COLUMN in columns and "label" in given:
         raise HarcnnError(f"{where}: the file has a label column and the pattern takes a label from its path; use one")
-    groups = [columns.get(SUBJECT_COLUMN), columns.get(RECORDING_COLUMN)]
-    keys = [tuple(g[i] if g is not None else "" for g in groups) for i in range(len(rows))]
+    trials = _trials([columns[c] for c in (SUBJECT_COLUMN, RECORDING_COLUMN) if c in columns], len(data))
     out = []
-    for key in dict.fromkeys(keys):
-        rows_of = np.array([k == key for k in keys]) if len(set(keys)) > 1 else slice(None)
-        part, lines = data[rows_of], np.array(numbers)[rows_of]
+    for rows in trials:
+        part, lines_of = data[rows], numbers[rows]
         ticks = part[:, 0]
         back = np.diff(ticks) < 0
         if back.any():
             i = int(np.argmax(back))
-            raise HarcnnError(f"{where}: line {lines[i + 1]}: time goes backwards ({ticks[i]:g} then {ticks[i + 1]:g})")
-        labels = columns[LABEL_COLUMN][rows_of] if LABEL_COLUMN in columns else None
+            raise HarcnnError(f"{where}: line {lines_of[i + 1]}: time goes backwards ({ticks[i]:g} then {ticks[i + 1]:g})")
+        labels = columns[LABEL_COLUMN][rows] if LABEL_COLUMN in columns else None
         if labels is None and "label" in given:
             labels = np.full(len(part), given["label"])
-        subject = str(key[0] or given.get("subject", ""))
-        recording = str(key[1] or given.get("recording", ""))
-        name = where if len(set(keys)) == 1 else f"{where} [{subject or '-'} {recording or '-'}]"
+        subject = str(columns[SUBJECT_COLUMN][rows[0]] if SUBJECT_COLUMN in columns else "") or given.get("subject", "")
+        recording = str(columns[RECORDING_COLUMN][rows[0]] if RECORDING_COLUMN in columns else "") or given.get("recording", "")
+        name = where if len(trials) == 1 else f"{where} [{subject or '-'} {recording or '-'}]"
         out.append(Recording(
-            name, seconds(ticks, layout.time_unit, where), part[:, 1:], tuple(channels), tuple(layout.unit_of(c) for c in channels),
+            name, seconds(ticks, layout.time_unit, name), part[:, 1:], tuple(channels), tuple(layout.unit_of(c) for c in channels),
             labels, subject, recording, given.get("device", ""),
         ))  # fmt: skip
     return out
+
+
+def _trials(keys: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """The rows of each trial (the same subject and recording), in file order, the trials in order of
+    their first row: in one pass over the rows, however many trials a file holds."""
+    if not keys:
+        return [np.arange(n)]
+    key = keys[0] if len(keys) == 1 else np.char.add(np.char.add(keys[0], "\0"), keys[1])
+    inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse))
+    return sorted(np.split(order, bounds[:-1]), key=lambda rows: rows[0])
+
+
+def _fast_rows(lines: list[str], index: list[int], text_index: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(values, texts, line numbers) by numpy's parser, where every line is a plain row as wide as
+    the header (no quotes, no blank or ragged lines); None sends the file to `_rows`, which walks
+    the lines and names what is wrong. Ten million rows take a few hundred bytes each, not kilobytes."""
+    width = lines[0].count(",")
+    if len(lines) < 2 or any('"' in line or line.count(",") != width for line in lines[1:]):
+        return None
+    try:
+        data = np.loadtxt(lines[1:], delimiter=",", usecols=index, dtype=np.float64, ndmin=2, comments=None)
+        texts = (
+            np.char.strip(np.loadtxt(lines[1:], delimiter=",", usecols=text_index, dtype=str, ndmin=2, comments=None))
+            if text_index
+            else np.zeros((len(data), 0), str)
+        )
+    except ValueError:
+        return None
+    if len(data) != len(lines) - 1:
+        return None
+    return data, texts, np.arange(2, len(lines) + 1)
+
+
+def _rows(lines: list[str], header: list[str], index: list[int], text_index: list[int], where: str):
+    """`_fast_rows` line by line, with an error naming the first line that is wrong."""
+    data = np.empty((max(0, len(lines) - 1), len(index)))
+    texts, numbers = [], []
+    reader = csv.reader(lines)
+    try:
+        next(reader)
+        for row in reader:
+            number, row = reader.line_num, _without_trailing_empty(row)
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise HarcnnError(f"{where}: line {number} has {len(row)} fields, the header has {len(header)}")
+            try:
+                data[len(numbers)] = [float(row[i]) for i in index]
+            except ValueError:
+                bad = next(i for i in index if not is_number(row[i]))
+                raise HarcnnError(
+                    f"{where}: line {number}: column {header[bad]!r} holds {row[bad][:40]!r}, not a number; time and channel columns "
+                    "hold numbers (--channels names the channel columns)"
+                ) from None
+            texts.append([row[i].strip() for i in text_index])
+            numbers.append(number)
+    except csv.Error as e:
+        raise HarcnnError(f"{where}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
+    return data[: len(numbers)], np.array(texts, dtype=str).reshape(len(numbers), len(text_index)), np.array(numbers)
+
+
+def _check_values(data: np.ndarray, numbers: np.ndarray, channels: tuple[str, ...], where: str) -> None:
+    """Every value finite, and none beyond what a sensor of its channel's kind gives in any unit."""
+    if not np.isfinite(data).all():
+        raise HarcnnError(f"{where}: line {numbers[int(np.argmax(~np.isfinite(data).all(1)))]} holds NaN or infinity")
+    for j, channel in enumerate(channels, start=1):
+        kind = channel_kind(channel)
+        if kind is None:
+            continue
+        limit = SENSOR_RANGE[kind] / min(f for k, f in UNITS.values() if k == kind)
+        beyond = np.abs(data[:, j]) > limit
+        if beyond.any():
+            i = int(np.argmax(beyond))
+            raise HarcnnError(
+                f"{where}: line {numbers[i]}: {channel} is {data[i, j]:g}, beyond any {kind} sensor's range in any unit harcnn knows "
+                f"(at most {limit:g}); a corrupt line?"
+            )
 
 
 def is_number(text: str) -> bool:
@@ -205,9 +296,10 @@ def is_number(text: str) -> bool:
 def read_sources(sources: list[str | Path], pattern: str | None = None, layout: Layout = Layout()) -> list[Recording]:
     """Every recording of the files, folders and zips `sources`: their `.csv` files, or those whose
     path matches `pattern` (a regular expression searched in the path; its named groups `subject`,
-    `recording`, `device`, `label` give those for the whole file)."""
+    `recording`, `device`, `label` give those for the whole file). A file given twice (by two paths,
+    or two copies), or two files of one device's trial, would count windows twice, so both are refused."""
     regex = _pattern(pattern)
-    out, looked = [], 0
+    out, looked, seen, trials = [], 0, {}, {}
     for source in map(Path, sources):
         if source.is_file() and source.suffix.lower() != ".zip":
             members = [(source.as_posix(), source.read_bytes, str(source))]
@@ -222,11 +314,40 @@ def read_sources(sources: list[str | Path], pattern: str | None = None, layout: 
             given = {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
             for value in given.values():
                 check_name(value, "a name the pattern takes from the path", where)
-            out += read_long_csv(read(), where, layout, given)
+            raw = read()
+            digest = hashlib.sha256(raw).hexdigest()
+            if digest in seen:
+                raise HarcnnError(
+                    f"{where}: has the same contents as {seen[digest]}; a recording given twice would count its windows twice"
+                )
+            seen[digest] = where
+            for recording in read_long_csv(raw, where, layout, given):
+                key = (recording.device, *recording.key, given.get("label", ""))  # trial ids may count within a label's folder
+                if recording.recording and key in trials:
+                    raise HarcnnError(
+                        f"{where}: subject {recording.subject!r} trial {recording.recording!r} is also in {trials[key]}; two files of one "
+                        "trial are two devices (name them with (?P<device>...) in --pattern, to join them) or two trials (give each its "
+                        "own recording id)"
+                    )
+                trials[key] = where
+                out.append(recording)
     if not out:
         wanted = f"matches the pattern {pattern!r}" if pattern else "ends in .csv"
         raise HarcnnError(f"{', '.join(map(str, sources))}: none of the {looked} file(s) {wanted}")
+    _check_declared(layout, out)
     return out
+
+
+def _check_declared(layout: Layout, recordings: list[Recording]) -> None:
+    """Every `--units` key names a kind or a channel the recordings have: a mistyped one would be dropped without a word."""
+    channels = {c for r in recordings for c in r.channels}
+    known = channels | {channel_kind(c) for c in channels} - {None}
+    for key in layout.units or {}:
+        if key not in known:
+            raise HarcnnError(
+                f"--units {key}=...: {key!r} is neither a kind of channel these recordings have ({', '.join(sorted(known - channels)) or 'none'}) "
+                f"nor one of their channels ({', '.join(sorted(channels))})"
+            )
 
 
 def _pattern(pattern: str | None) -> re.Pattern | None:

@@ -18,12 +18,14 @@ CSV_COLUMNS = ("timestamp", "ax", "ay", "az", "gx", "gy", "gz")  # a UCI HAR mod
 CSV_UNITS = ("g",) * 3 + ("rad/s",) * 3  # of CSV_COLUMNS' channels, as HAPT and UCI HAR recorded them
 TIME_COLUMNS = ("timestamp", "time")  # the time column of a long CSV, by either name
 LABEL_COLUMN, SUBJECT_COLUMN, RECORDING_COLUMN = "label", "subject", "recording"
+DEVICE_SEPARATOR = ":"  # the channels of joined devices are named `device:channel`
 
 # Plausible physical ranges, to catch recordings in other units before they are used.
 RATE_RANGE = (5.0, 1000.0)  # Hz
 GRAVITY_RANGE = (0.5, 2.0)  # median |acceleration| in g: gravity is always in it
 GYRO_MAX = 35.0  # rad/s, about 2000 deg/s: the range of phone and wearable gyroscopes
-MOVING = 0.05  # g: the spread of |acceleration| above which a recording holds movement, so a gyroscope in rad/s must show it
+SENSOR_RANGE = {"acc": 200.0, "gyro": GYRO_MAX}  # g, rad/s: beyond them a value is no sensor's, in any unit
+SPAN_STEPS = 16  # samples a burst of events may hold: a sampling period is judged over this many steps
 
 STANDARD_GRAVITY = 9.80665  # m/s^2 in one g
 UNITS = {  # unit: (kind, factor to the kind's canonical unit)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.pipeline import Pipeline, for_model
+from harcnn.data.pipeline import Pipeline
 from harcnn.data.recordings import Recording, read_recording
+from harcnn.data.units import for_model
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 from harcnn.outputs import write_csv

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from harcnn.data.pipeline import for_model, to_canonical
 from harcnn.data.recordings import Recording, is_number, seconds
 from harcnn.data.sensors import TIME_COLUMNS
+from harcnn.data.units import for_model, to_canonical
 from harcnn.deploy.predict import check_smooth, model_pipeline
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier

@@ -6,7 +6,6 @@ module and the runner imports them, with no cycle.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from harcnn.experiments.spec import Config
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics, per_subject
 from harcnn.names import safe_filename
+from harcnn.resources import check_fits
 from harcnn.train.fit import Split, fit_predict_proba, split
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
@@ -65,15 +65,11 @@ def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDG
 
 def check_memory(configs: list[Config], data: WindowSet, workers: int, members: int = 1) -> None:
     """Refuse, before anything trains, a configuration of which `members` members cannot fit in a worker's share of memory."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 1 << 40
-    share = total // max(1, workers)
     for config in configs:
-        need = members * member_bytes(config, data)
-        if need > share:
-            raise HarcnnError(
-                f"configuration [{config.label}]: {members} member(s) need about {need / 2**30:.1f} GiB, but each of {workers} "
-                f"worker(s) has {share / 2**30:.1f} GiB of this machine's {total / 2**30:.1f} GiB; use a smaller model or fewer workers"
-            )
+        check_fits(
+            members * member_bytes(config, data), f"configuration [{config.label}]: {members} member(s)",
+            "use a smaller model or fewer workers", share=workers,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,141 @@ def test_data_windows_command_cuts_labelled_hapt_windows(tmp_path):
         assert z["X"].shape[1:] == (9, 128) and z["classes"].tolist()[11] == "C12"
         assert set(z["y"].tolist()) == {0, 3, 11} and set(z["subject"].tolist()) == {1, 2}
         assert "uci-har" in str(z["pipeline"])
+
+
+# -- reliability round 4: reading, sizes, doubled data --------------------------------------------
+
+
+def long_csv(path, rec, header="timestamp,ax,ay,az,gx,gy,gz,label,subject", time=None, label="walk", subject="s1"):
+    t = np.arange(len(rec)) / rec.rate if time is None else time
+    rows = np.column_stack([t, rec.acc, rec.gyro])
+    path.write_text(header + "\n" + "\n".join(",".join(f"{v:.6f}" for v in r) + f",{label},{subject}" for r in rows) + "\n")
+    return path
+
+
+def test_the_fast_and_the_line_by_line_reader_agree(tmp_path):
+    """numpy's parser reads plain files; a quoted cell sends a file line by line: the same recordings."""
+    plain = long_csv(tmp_path / "a.csv", synthetic(500))
+    quoted = tmp_path / "b.csv"
+    quoted.write_text(plain.read_text().replace(",walk,", ',"walk",'))
+    [a], [b] = read_sources([plain]), read_sources([quoted])
+    assert (a.values == b.values).all() and (a.time == b.time).all() and (a.labels == b.labels).all() and a.labels[0] == "walk"
+
+
+def test_many_trials_are_grouped_in_file_order(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = ["timestamp,ax,ay,az,label,subject,recording"]
+    order = rng.permutation(300)
+    for trial in order:
+        lines += [f"{i / 50:.2f},0,0,1,walk,s{trial % 7},t{trial}" for i in range(10)]
+    recordings = read_long_csv("\n".join(lines).encode(), "many.csv")
+    assert [r.recording for r in recordings] == [f"t{t}" for t in order] and all(len(r) == 10 for r in recordings)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda h, r: (h.replace("timestamp", "timestamp,time"), [x.replace(",", ",0,", 1) for x in r]), "two time columns"),
+        (lambda h, r: (h, r[:3] + [r[3].replace("walk", "w" * 140_000)]), "line 5: not a readable CSV row (field larger than field limit"),
+        (lambda h, r: (h, r[:3] + [r[3].replace(r[3].split(",")[4], "1e308", 1)]), "line 5: gx is 1e+308, beyond any gyro sensor's range"),
+    ],
+    ids=["two-time-columns", "huge-cell", "1e308"],
+)
+def test_files_that_cannot_be_read_right_say_why(tmp_path, edit, message):
+    header, *rows = long_csv(tmp_path / "a.csv", synthetic(300)).read_text().splitlines()
+    header, rows = edit(header, rows)
+    if "w" * 100 in rows[3]:
+        rows[3] = rows[3].replace(",0.", ',"0.', 1).replace(",", '",', 2).replace('",', ",", 1)  # a quote: line by line
+    (tmp_path / "a.csv").write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(HarcnnError, match=None) as error:
+        read_sources([tmp_path / "a.csv"])
+    assert message in str(error.value) and "a.csv" in str(error.value)
+
+
+def test_time_units_declared_are_checked_and_bursts_are_timed_by_their_spans(tmp_path):
+    rec = synthetic(500)
+    ms = long_csv(tmp_path / "ms.csv", rec, time=np.arange(500) * 20.0)
+    with pytest.raises(HarcnnError, match=r"with the time unit 's' the timestamps give 0.05 samples a second.*in ms they would \(50 Hz\)"):
+        read_sources([ms], layout=Layout(time_unit="s"))
+    assert np.allclose(np.diff(read_sources([ms], layout=Layout(time_unit="ms"))[0].time), 0.02)
+    bursts = (np.arange(500) // 5) * 100_000 + (np.arange(500) % 5)  # 5 events 1 us apart every 100 ms: 50 Hz, in us
+    [burst] = read_sources([long_csv(tmp_path / "b.csv", rec, time=bursts.astype(float))])
+    assert abs(burst.time[-1] - burst.time[0] - 9.9) < 1e-3  # microseconds, not nanoseconds
+    pipeline = Pipeline(CHANNELS_6, ("g",) * 3 + ("rad/s",) * 3, window=50, hop=25)
+    assert sum(pipeline.bytes_needed([burst])) < 10e6  # resampled from 50 Hz, not from a 1 MHz grid
+    k, _, _ = pipeline.regular(burst.with_units(pipeline.units))
+    assert len(k) == 496
+
+
+CHANNELS_6 = ("ax", "ay", "az", "gx", "gy", "gz")
+
+
+def test_data_given_twice_is_refused(tmp_path):
+    import zipfile
+
+    a = long_csv(tmp_path / "a.csv", synthetic(300, seed=1))
+    with pytest.raises(HarcnnError, match="has the same contents as"):
+        read_sources([a, tmp_path / "." / "a.csv"])
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "a.csv").write_bytes(a.read_bytes())
+    with pytest.raises(HarcnnError, match="copy: a.csv: has the same contents as"):
+        read_sources([a, tmp_path / "copy"])
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr("r/a.csv", a.read_bytes())
+        z.writestr("r/a.csv", long_csv(tmp_path / "b.csv", synthetic(300, seed=2)).read_bytes())
+    with pytest.raises(HarcnnError, match="the zip holds two members named r/a.csv"):
+        read_sources([tmp_path / "z.zip"])
+
+
+def test_two_devices_files_of_one_trial_without_a_device_group_are_refused(tmp_path):
+    for device, seed in (("sp", 3), ("sw", 4)):
+        long_csv(tmp_path / f"s01_01_{device}.csv", synthetic(300, seed=seed), subject="s01")
+    with pytest.raises(HarcnnError, match=r"subject 's01' trial '01' is also in .*name them with \(\?P<device>...\)"):
+        read_sources([tmp_path], r"(?P<subject>s\d+)_(?P<recording>\d+)_(sp|sw)\.csv$", Layout())
+    joined = read_sources([tmp_path], r"(?P<subject>s\d+)_(?P<recording>\d+)_(?P<device>sp|sw)\.csv$")
+    assert sorted(r.device for r in joined) == ["sp", "sw"]
+
+
+def test_a_zip_member_that_inflates_far_beyond_its_size_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    from harcnn.data import archive
+
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("r.csv", b"timestamp,ax\n" + b"0" * 2_000_000)
+    monkeypatch.setattr(archive, "MAX_MEMBER", 100_000)
+    with pytest.raises(HarcnnError, match=r"r.csv would inflate from .* to 2,000,013 bytes.*a zip bomb"):
+        read_sources([tmp_path / "bomb.zip"])
+
+
+def test_windows_that_would_not_fit_in_memory_are_refused_before_cutting(tmp_path, monkeypatch):
+    from harcnn.data import recording_windows
+    from harcnn.data.recording_windows import recordings_dataset
+
+    long_csv(tmp_path / "a.csv", synthetic(3000))
+    monkeypatch.setattr("harcnn.resources.machine_memory", lambda: 16 * 2**20)
+    monkeypatch.setattr(recording_windows.Pipeline, "windows", lambda *a: pytest.fail("cut before the memory check"))
+    with pytest.raises(HarcnnError, match=r"1 recording\(s\) cut at 50 Hz into windows of 128 samples every 1 need\(s\) about .* GiB"):
+        recordings_dataset([tmp_path / "a.csv"], overlap=0.999, units={"acc": "g", "gyro": "rad/s"})
+
+
+def test_labels_changing_every_sample_and_clocks_apart_say_so(tmp_path):
+    from harcnn.data.recording_windows import recordings_dataset
+
+    rec = synthetic(1000, seed=7)
+    path = long_csv(tmp_path / "a.csv", rec)
+    text = path.read_text().splitlines()
+    path.write_text("\n".join([text[0]] + [line.replace(",walk,", f",{'abc'[i % 3]},") for i, line in enumerate(text[1:])]) + "\n")
+    units = {"acc": "g", "gyro": "rad/s"}
+    with pytest.raises(HarcnnError, match=r"every one of the 14 windows cut is unlabelled, or no label covers half"):
+        recordings_dataset([path], units=units)
+    for device, start in (("sp", 0.0), ("sw", 5000.0)):
+        long_csv(tmp_path / f"x_{device}.csv", rec, time=start + np.arange(1000) / 50, subject="s1")
+    with pytest.raises(HarcnnError, match=r"the devices' recordings share no stretch of 2.56 s on their clocks \(sp 0-19.98 s, sw 5000-5019.98 s\)"):
+        recordings_dataset([tmp_path], pattern=r"x_(?P<device>sp|sw)\.csv$", units=units)
+
+
+def test_window_labels_need_no_samples_by_labels_table():
+    labels = np.array([f"l{i}" for i in range(20_000)]).repeat(64)  # 20,000 distinct labels, 1.3 million samples
+    out = window_labels(labels, np.arange(0, len(labels) - 128, 64), 128, "majority")
+    assert out[:3].tolist() == ["l0", "l1", "l2"] and (out != "").all()  # each window half one label, half the next: the earlier

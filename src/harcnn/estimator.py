@@ -16,6 +16,7 @@ them; `get_params`, `set_params` and `sklearn.base.clone` know them.
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import harcnn
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import LAYOUTS, WindowSet, channels_first
-from harcnn.errors import HarcnnError
+from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.models import hyperparameters, is_population
 from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import PopulationModel
@@ -111,6 +112,11 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
                 "compare it in a study (harcnn run)"
             )
         settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
+        if settings["test_folds"]:
+            raise HarcnnError(
+                f"{where}: test_folds: holding test folds out is a study's protocol (harcnn run); one model trains on all the "
+                "windows it is given, so give test_folds = 0 (--set test_folds=0)"
+            )
         members, first = (ESTIMATOR[k].check(getattr(self, k), where) for k in ("members", "random_state"))
         known = hyperparameters(self.model)
         hparams = {k: v.item() if isinstance(v, np.generic) else v for k, v in self._hparams.items()}
@@ -164,7 +170,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self._set_fitted(fitted.net.eval(), ModelMeta(
             model=self.model, hparams=hparams, seq_len=train.seq_len, channels=train.channels, classes=train.classes,
             members=len(seeds), seeds=tuple(seeds), transform=fitted.transform.to_json() if fitted.transform else None,
-            training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=train.pipeline and train.pipeline.to_json(),
+            training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=_pipeline_of(train),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
         return self
@@ -252,6 +258,24 @@ HARClassifier.__init__.__signature__ = inspect.Signature(  # what `get_params`, 
 )
 
 
+def _pipeline_of(train: WindowSet) -> dict | None:
+    """The pipeline a model of these windows saves: theirs, trimmed to the channels they keep (windows
+    of a subset of a dataset's channels); None, with a warning, where it cannot be (UCI HAR's filters
+    make all nine channels together), so that `save` never writes a model that `load` refuses."""
+    pipeline = train.pipeline
+    if pipeline is None or pipeline.output_channels == train.channels:
+        return pipeline and pipeline.to_json()
+    trimmed = pipeline.only(train.channels)
+    if trimmed is None:
+        warnings.warn(
+            f"the windows keep channels {list(train.channels)} of the {list(pipeline.output_channels)} their pipeline makes, which it "
+            "cannot make alone; the model will predict on windows, not on recordings",
+            HarcnnWarning,
+            stacklevel=3,
+        )
+    return trimmed and trimmed.to_json()
+
+
 def _check_teacher(teacher: HARClassifier, train: WindowSet) -> None:
     """A teacher must be fitted and read the same channels, and know the same classes in the same order,
     as the windows it teaches on: its probabilities are the student's targets column by column."""
@@ -261,6 +285,10 @@ def _check_teacher(teacher: HARClassifier, train: WindowSet) -> None:
     for what, theirs, ours in (("classes", teacher.meta_.classes, train.classes), ("channels", teacher.meta_.channels, train.channels)):
         if tuple(theirs) != tuple(ours):
             raise HarcnnError(f"teacher: its {what} {list(theirs)} differ from the training windows' {list(ours)}")
+    if train.pipeline is not None and teacher.pipeline_ is not None and teacher.pipeline_ != train.pipeline:
+        raise HarcnnError(
+            f"teacher: its windows were cut as {teacher.pipeline_.describe()}; the training windows as {train.pipeline.describe()}"
+        )
     if teacher.meta_.seq_len != train.seq_len:
         raise HarcnnError(f"teacher: it reads windows of {teacher.meta_.seq_len} steps, the training windows have {train.seq_len}")
 
@@ -292,6 +320,8 @@ def _windows(X, name: str, layout: str, channels=None) -> np.ndarray:
     scikit-learn's `check_array` gives its usual messages (sparse, complex, empty, object arrays)."""
     if X is None:
         raise HarcnnError(f"{name}: windows are required, got None")
+    if np.iscomplexobj(X):
+        raise HarcnnError(f"{name}: complex numbers; windows hold real values")
     try:
         X = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=False, ensure_min_samples=0, ensure_2d=False)
     except TypeError as e:

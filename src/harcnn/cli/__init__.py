@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from harcnn.cli.data import data_app
-from harcnn.cli.options import DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, WorkersOpt, dataset
+from harcnn.cli.options import DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
 
 app = typer.Typer(
@@ -246,6 +246,7 @@ def predict(
     ] = None,
     smooth: Annotated[int, typer.Option(help="Average probabilities over this many neighbouring windows (odd).")] = 1,
     stream: Annotated[bool, typer.Option("--stream", help="Read samples from stdin as they arrive; a prediction every hop.")] = False,
+    time_unit: TimeUnitOpt = None,
 ) -> None:
     """Activities of a recording, one row per window, through the pipeline the model was trained with."""
     from harcnn.deploy.predict import check_smooth, model_pipeline, predict_recording, read_for_model
@@ -258,16 +259,16 @@ def predict(
             check_output_file(target, (model, *(recordings or [])), suffix=suffix)
     clf = load(model)
     if stream:
-        from harcnn.deploy.stream import predict_stream
+        from harcnn.deploy.stream import bounded_lines, predict_stream
 
         span = model_pipeline(clf).window / model_pipeline(clf).rate
-        for start, activity, p in predict_stream(clf, sys.stdin, k=smooth):
+        for start, activity, p in predict_stream(clf, bounded_lines(sys.stdin), k=smooth, time_unit=time_unit):
             typer.echo(csv_line([f"{start:.2f}", f"{start + span:.2f}", activity, f"{p.max():.3f}"]))
             sys.stdout.flush()
         return
     if not recordings:
         raise HarcnnError("give a RECORDING file, or --stream to read samples from stdin")
-    read, notes = read_for_model(clf, recordings)
+    read, notes = read_for_model(clf, recordings, time_unit)
     for note in notes:
         typer.secho(note, fg="yellow", err=True)
     predictions = predict_recording(clf, read, smooth)

@@ -8,9 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from harcnn.cli.options import DataOpt, TestFractionOpt, TestSubjectsOpt, dataset
+from harcnn.cli.options import DataOpt, TestFractionOpt, TestSubjectsOpt, TimeUnitOpt, dataset
 from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
-from harcnn.errors import HarcnnError
 
 data_app = typer.Typer(no_args_is_help=True, help="Get, check, import and cut datasets.")
 
@@ -98,7 +97,7 @@ def data_recordings(
         Optional[str],
         typer.Option(help="Units where the signal cannot tell: acc=g|m/s^2|milli-g, gyro=rad/s|deg/s, or CHANNEL=UNIT (comma-separated)."),
     ] = None,
-    time_unit: Annotated[Optional[str], typer.Option(help="Time column unit: s, ms, us, ns (default: recognised from the step).")] = None,
+    time_unit: TimeUnitOpt = None,
     labels: Annotated[str, typer.Option(help="A window across a label change gets: majority, centre, or drop (left out).")] = "majority",
     filter: Annotated[
         str, typer.Option(help="none, or uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
@@ -111,24 +110,14 @@ def data_recordings(
 ) -> None:
     """Cut labelled recordings into windows: any sensors, rates, units and layouts; devices joined on time."""
     from harcnn.data.recording_windows import recordings_dataset, summary
+    from harcnn.data.units import parse_units
     from harcnn.data.windows import save_npz
     from harcnn.outputs import check_output_file
 
     check_output_file(out, tuple(sources), suffix=".npz")
     ds, windows = recordings_dataset(
-        sources, window, overlap, rate, pattern, channels.split(",") if channels else None, _pairs(units, "--units"), time_unit,
+        sources, window, overlap, rate, pattern, channels.split(",") if channels else None, parse_units(units), time_unit,
         test_subjects.split(",") if test_subjects else None, test_fraction, seed, name or out.stem, labels, filter, max_gap,
     )  # fmt: skip
     save_npz(out, ds)
     typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")
-
-
-def _pairs(text: str | None, option: str) -> dict[str, str] | None:
-    """`a=b,c=d` as a dictionary."""
-    if not text:
-        return None
-    pairs = [item.partition("=") for item in text.split(",")]
-    bad = next((k for k, eq, v in pairs if not eq or not k.strip() or not v.strip()), None)
-    if bad is not None:
-        raise HarcnnError(f"{option} {text!r}: give KEY=VALUE pairs separated by commas, e.g. acc=m/s^2,gyro=rad/s")
-    return {k.strip(): v.strip() for k, _, v in pairs}

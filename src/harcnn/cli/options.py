@@ -20,6 +20,7 @@ WorkersOpt = Annotated[
     typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU)."),
 ]
 TestSubjectsOpt = Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")]
+TimeUnitOpt = Annotated[Optional[str], typer.Option(help="Time column unit: s, ms, us, ns (default: recognised from the step).")]
 TestFractionOpt = Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")]
 
 

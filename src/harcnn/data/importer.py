@@ -155,12 +155,7 @@ def _read(path: Path, layout: str):
 def _import_one(path: Path, name, test_subjects, test_fraction, seed, layout) -> Dataset:
     X, y, subject, channels, classes, split = _read(path, layout)
     ds = to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
-    pipeline = _pipeline(path)
-    if pipeline is not None and pipeline.output_channels != ds.train.channels:
-        raise HarcnnError(
-            f"{path}: its pipeline makes channels {list(pipeline.output_channels)}, its windows have {list(ds.train.channels)}"
-        )
-    return ds.with_pipeline(pipeline)
+    return ds.with_pipeline(_pipeline(path))
 
 
 def _pipeline(path: Path):
@@ -177,6 +172,8 @@ def _pipeline(path: Path):
 
 
 def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise HarcnnError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {seed!r}")
     if X.ndim != 3:
         raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")
     n, c, t = X.shape

@@ -16,13 +16,13 @@ devices' parts are joined on those instants, so their samples line up in time.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as fields_of
 
 import numpy as np
 from scipy import signal
 
-from harcnn.data.preprocess import Stream, uci_har_channels
+from harcnn.data.preprocess import Filters, Stream, uci_har_channels
 from harcnn.data.recordings import Recording, sampling_period
 from harcnn.data.sensors import (
     CANONICAL,
@@ -82,6 +82,13 @@ class Pipeline:
             raise HarcnnError(
                 f"{where}: filter 'uci-har' needs one device's three accelerometer then three gyroscope channels, got {list(self.channels)}"
             )
+        if self.filter == "uci-har" and self.rate <= 2 * Filters().noise_cutoff:
+            raise HarcnnError(
+                f"{where}: filter 'uci-har' low-passes at {Filters().noise_cutoff:g} Hz, which needs a rate above {2 * Filters().noise_cutoff:g} Hz; "
+                f"got {self.rate:g} Hz (use filter none, or a higher rate)"
+            )
+        if self.devices:
+            _check_devices(self.channels, self.devices, where)
         if not 0 < self.max_gap <= 3600:
             raise HarcnnError(f"{where}: max_gap must be in (0, 3600] seconds, got {self.max_gap:g}")
 
@@ -90,6 +97,8 @@ class Pipeline:
         """A pipeline from a window in seconds and an overlap in [0, 1): the CLI's terms."""
         if not 0 <= overlap < 1:
             raise HarcnnError(f"--overlap must be in [0, 1), got {overlap:g}")
+        if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+            raise HarcnnError(f"--rate must be {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz, got {rate:g}")
         if not math.isfinite(window_s) or window_s <= 0:
             raise HarcnnError(f"--window must be a positive number of seconds, got {window_s:g}")
         window = round(window_s * rate)
@@ -105,6 +114,15 @@ class Pipeline:
             return self.channels
         prefix = device + DEVICE_SEPARATOR
         return tuple(c.removeprefix(prefix) for c in self.channels if c.startswith(prefix))
+
+    def only(self, keep: tuple[str, ...]) -> Pipeline | None:
+        """The pipeline that makes just the channels `keep` (in that order), None where its filter
+        makes its channels together (UCI HAR's gravity split) or it does not make them."""
+        if self.filter != "none" or not set(keep) <= set(self.channels):
+            return None
+        index = [self.channels.index(c) for c in keep]
+        devices = tuple(d for d in self.devices if any(c.startswith(d + DEVICE_SEPARATOR) for c in keep))
+        return replace(self, channels=tuple(keep), units=tuple(self.units[i] for i in index), devices=devices)
 
     def describe(self) -> str:
         units = ", ".join(f"{c} ({u} -> {CANONICAL[channel_kind(c)]})" if u else c for c, u in zip(self.channels, self.units))
@@ -221,6 +239,21 @@ class Pipeline:
     def stream(self) -> Stream:
         """The causal counterpart for samples arriving at `rate` in the model's units."""
         return Stream(self.window, self.hop, len(self.channels), uci_har=self.filter == "uci-har", rate=self.rate)
+
+
+def _check_devices(channels: tuple[str, ...], devices: tuple[str, ...], where: str) -> None:
+    """Joined devices: each named once, every channel `device:column` of one of them, each with a channel."""
+    if len(set(devices)) != len(devices) or not all(devices):
+        raise HarcnnError(f"{where}: devices must be distinct names, got {list(devices)}")
+    owners = [c.split(DEVICE_SEPARATOR, 1)[0] if DEVICE_SEPARATOR in c else None for c in channels]
+    stray = next((c for c, owner in zip(channels, owners) if owner not in devices), None)
+    if stray is not None:
+        raise HarcnnError(
+            f"{where}: channel {stray!r} is no device's; joined channels are named device{DEVICE_SEPARATOR}column, devices {list(devices)}"
+        )
+    idle = next((d for d in devices if d not in owners), None)
+    if idle is not None:
+        raise HarcnnError(f"{where}: device {idle!r} has no channel")
 
 
 UCI_HAR = Pipeline(CSV_COLUMNS[1:], CSV_UNITS, filter="uci-har")  # UCI HAR's and HAPT's windows

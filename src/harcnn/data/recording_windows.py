@@ -14,7 +14,7 @@ from harcnn.data.importer import to_dataset
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hapt, read_sources
 from harcnn.data.sensors import DEVICE_SEPARATOR, MAX_GAP, OVERLAP, RATE, WINDOW_S
-from harcnn.data.units import decide_units
+from harcnn.data.units import decide_units, parse_units
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.outputs import atomic_output
@@ -141,7 +141,17 @@ def recordings_dataset(
     max_gap: float = MAX_GAP,
 ) -> tuple[Dataset, Cut]:
     """`harcnn data recordings`: the dataset of the recordings in `sources` (files, folders, zips;
-    see `recordings.read_sources`), cut by the pipeline these options make, and what was cut."""
+    see `recordings.read_sources`), cut by the pipeline these options make, and what was cut. A
+    single path, subject or channel may be given for a list of one; units as a dictionary or as
+    the CLI writes them ("acc=m/s^2,gyro=rad/s")."""
+    sources, channels, test_subjects = (
+        as_list(sources, "sources"),
+        channels and as_list(channels, "channels"),
+        test_subjects and as_list(test_subjects, "test_subjects"),
+    )
+    units = parse_units(units) if isinstance(units, str) else units
+    if units is not None and not isinstance(units, dict):
+        raise HarcnnError(f"units must be a dictionary such as {{'acc': 'm/s^2'}} or text 'acc=m/s^2', got {type(units).__name__}")
     layout = Layout(tuple(channels) if channels else None, units, time_unit)
     recordings, made = pipeline_for(
         read_sources(sources, pattern, layout), rate, window, overlap, labels=labels, filter=filter, max_gap=max_gap
@@ -153,6 +163,15 @@ def recordings_dataset(
     )
     names = tuple(np.unique(windows.subjects.astype(str)).tolist()) if windows.subjects.dtype.kind in "US" else ()
     return ds.with_pipeline(made, names), windows
+
+
+def as_list(value, what: str) -> list:
+    """A path or name given where a list is expected, as a list of one (never its characters)."""
+    if isinstance(value, str | Path):
+        return [value]
+    if not isinstance(value, list | tuple):
+        raise HarcnnError(f"{what} must be a list, or one path or name, got {type(value).__name__}")
+    return list(value)
 
 
 def load_recordings(sources: list[str | Path], **options) -> Dataset:

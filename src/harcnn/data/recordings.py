@@ -263,7 +263,7 @@ def _rows(lines: list[str], header: list[str], index: list[int], text_index: lis
             texts.append([row[i].strip() for i in text_index])
             numbers.append(number)
     except csv.Error as e:
-        raise HarcnnError(f"{where}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
+        raise HarcnnError(f"{where}: line {reader.line_num}: not a readable CSV row ({e})") from None
     return data[: len(numbers)], np.array(texts, dtype=str).reshape(len(numbers), len(text_index)), np.array(numbers)
 
 
@@ -363,14 +363,16 @@ def _pattern(pattern: str | None) -> re.Pattern | None:
     return regex
 
 
-def read_recording(path: str | Path, channels: tuple[str, ...] = CSV_COLUMNS[1:], units: tuple[str, ...] = ("",) * 6) -> Recording:
+def read_recording(
+    path: str | Path, channels: tuple[str, ...] = CSV_COLUMNS[1:], units: tuple[str, ...] = ("",) * 6, time_unit: str | None = None
+) -> Recording:
     """One recording from a CSV file with a time column and `channels` (for prediction); extra columns are ignored."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise HarcnnError(f"{path}: cannot read ({e.strerror})") from None
-    layout = Layout(channels, dict(zip(channels, units)))
+    layout = Layout(channels, dict(zip(channels, units)), time_unit)
     recordings = read_long_csv(raw, str(path), layout)
     if len(recordings) > 1:
         raise HarcnnError(f"{path}: holds {len(recordings)} subjects or trials; give one recording per file")

@@ -65,6 +65,16 @@ def check_unit(channel: str, unit: str, where: str) -> str:
     return unit
 
 
+def parse_units(text: str | None, option: str = "--units") -> dict[str, str] | None:
+    """`acc=m/s^2,gyro=rad/s` (kinds or channel names, then units) as a dictionary."""
+    if not text:
+        return None
+    pairs = [item.partition("=") for item in text.split(",")]
+    if any(not eq or not k.strip() or not v.strip() for k, eq, v in pairs):
+        raise HarcnnError(f"{option} {text!r}: give KEY=VALUE pairs separated by commas, e.g. acc=m/s^2,gyro=rad/s")
+    return {k.strip(): v.strip() for k, _, v in pairs}
+
+
 def recognise_units(recordings: list[Recording]) -> dict[str, Finding]:
     """What the samples of one device's recordings (the same channels) say of each kind's unit."""
     channels = recordings[0].channels
@@ -191,7 +201,8 @@ def for_model(recording: Recording, pipeline: Pipeline, device: str = "") -> tup
     gyro = found.get("gyro")
     if gyro is not None and gyro.impossible:
         raise HarcnnError(f"{recording.name}: {gyro.evidence}: not a gyroscope's")
-    mine = tuple((found[kind].unit or unit) if kind else unit for kind, unit in zip(kinds, units))
+    declared = recording.units if recording.channels == columns else ("",) * len(columns)
+    mine = tuple(own or (found[kind].unit or unit) if kind else unit for own, kind, unit in zip(declared, kinds, units))
     notes = {
         f"note: {recording.name}: {kind} in {m}, converted (the model's recordings were in {u})"
         for kind, u, m in zip(kinds, units, mine)
@@ -199,7 +210,7 @@ def for_model(recording: Recording, pipeline: Pipeline, device: str = "") -> tup
     }
     notes |= {
         f"note: {recording.name}: {found[kind].evidence}; taken as the model's {u}"
-        for kind, u in zip(kinds, units)
-        if kind and found[kind].unit is None
+        for kind, u, own in zip(kinds, units, declared)
+        if kind and found[kind].unit is None and not own
     }
     return replace(recording, units=mine, device=device), sorted(notes)

@@ -41,6 +41,8 @@ class WindowSet:
             raise HarcnnError(f"{n} windows but {len(self.y)} labels and {len(self.subject)} subjects")
         if self.X.shape[1] != len(self.channels):
             raise HarcnnError(f"windows have {self.X.shape[1]} channels but {len(self.channels)} channel names")
+        if len(set(self.channels)) != len(self.channels):
+            raise HarcnnError(f"channel names must be distinct, got {list(self.channels)}")
         if n and (self.y.min() < 0 or self.y.max() >= len(self.classes)):
             raise HarcnnError(f"labels must be in 0..{len(self.classes) - 1}")
 
@@ -87,6 +89,12 @@ class Dataset:
         return self.subject_names[number - 1] if 0 < number <= len(self.subject_names) else str(number)
 
     def with_pipeline(self, pipeline: Pipeline | None, subject_names: tuple[str, ...] = ()) -> Dataset:
+        """The same windows with the pipeline that cut them, checked to make windows of their shape."""
+        if pipeline is not None and (pipeline.output_channels != self.train.channels or pipeline.window != self.train.seq_len):
+            raise HarcnnError(
+                f"{self.source}: its pipeline makes windows of channels {list(pipeline.output_channels)} and {pipeline.window} steps, "
+                f"its windows have channels {list(self.train.channels)} and {self.train.seq_len} steps"
+            )
         return replace(
             self, train=replace(self.train, pipeline=pipeline), test=replace(self.test, pipeline=pipeline), subject_names=subject_names
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from harcnn.data.pipeline import Pipeline
 from harcnn.data.recordings import Recording, read_recording
-from harcnn.data.units import for_model
+from harcnn.data.units import check_unit, for_model
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 from harcnn.outputs import write_csv
@@ -67,6 +67,19 @@ def model_pipeline(model: HARClassifier) -> Pipeline:
     return pipeline
 
 
+def _in_model_columns(recording: Recording, pipeline: Pipeline, device: str) -> Recording:
+    """A `Recording` with the model's columns, picked by name in the model's order, in its declared
+    units where it has them (checked), else as `for_model` finds them."""
+    columns = pipeline.columns(device)
+    missing = [c for c in columns if c not in recording.channels]
+    if missing:
+        raise HarcnnError(f"{recording.name}: has no column(s) {missing}; this model reads {list(columns)}")
+    pick = [recording.channels.index(c) for c in columns]
+    units = tuple(check_unit(c, recording.units[i], recording.name) for c, i in zip(columns, pick))
+    picked = replace(recording, values=recording.values[:, pick], channels=columns, units=units)
+    return for_model(picked, pipeline, device)[0]
+
+
 MAX_SMOOTH = 999  # windows: about 21 minutes of a recording at UCI HAR's 1.28 s hop
 
 
@@ -85,7 +98,7 @@ def smooth(proba: np.ndarray, k: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, k, axis=0).mean(-1)
 
 
-def read_for_model(model: HARClassifier, paths: list[str | Path]) -> tuple[list[Recording], list[str]]:
+def read_for_model(model: HARClassifier, paths: list[str | Path], time_unit: str | None = None) -> tuple[list[Recording], list[str]]:
     """The recording files (one per device the model joins, in its order) read with the model's
     columns, in the units their samples show; and notes on units converted."""
     pipeline = model_pipeline(model)
@@ -95,7 +108,7 @@ def read_for_model(model: HARClassifier, paths: list[str | Path]) -> tuple[list[
         raise HarcnnError(f"this model reads recordings of columns {list(pipeline.columns(devices[0]))}: give {want}, got {len(paths)}")
     recordings, notes = [], []
     for path, device in zip(paths, devices):
-        recording, more = for_model(read_recording(path, pipeline.columns(device)), pipeline, device)
+        recording, more = for_model(read_recording(path, pipeline.columns(device), time_unit=time_unit), pipeline, device)
         recordings.append(recording)
         notes += more
     return recordings, notes
@@ -104,13 +117,19 @@ def read_for_model(model: HARClassifier, paths: list[str | Path]) -> tuple[list[
 def predict_recording(
     model: HARClassifier, recordings: list[Recording | str | Path] | Recording | str | Path, smooth_over: int = 1
 ) -> RecordingPredictions:
-    """Activities of a recording (files, or `Recording`s in the model's units) through the model's pipeline."""
+    """Activities of a recording (files, or `Recording`s: their columns taken by name, their units as
+    declared, else as their samples show, else the model's) through the model's pipeline."""
     check_smooth(smooth_over)
     pipeline = model_pipeline(model)
     if not isinstance(recordings, list):
         recordings = [recordings]
-    if not all(isinstance(r, Recording) for r in recordings):
+    if all(isinstance(r, Recording) for r in recordings):
+        recordings = [_in_model_columns(r, pipeline, device) for r, device in zip(recordings, pipeline.devices or ("",))]
+    elif all(isinstance(r, str | Path) for r in recordings):
         recordings, _ = read_for_model(model, recordings)
+    else:
+        kinds = sorted({type(r).__name__ for r in recordings})
+        raise HarcnnError(f"give recording files (paths) or Recordings, got {', '.join(kinds)}; windows go to model.predict_proba")
     X, starts, truth = pipeline.windows(recordings)
     if not len(X):
         raise HarcnnError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from harcnn.data.units import for_model, to_canonical
 from harcnn.deploy.predict import check_smooth, model_pipeline
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
+
+MAX_LINE = 4096  # characters in one line of samples: a timestamp and a few dozen numbers need far fewer
 
 
 class _Columns:
@@ -77,7 +80,20 @@ def read_samples(lines: Iterable[str], columns: tuple[str, ...]) -> Iterator[tup
         yield parser.parse(fields, line, number)
 
 
-def predict_stream(model: HARClassifier, lines: Iterable[str], k: int = 1) -> Iterator[tuple[float, str, np.ndarray]]:
+def bounded_lines(stream: TextIO, limit: int = MAX_LINE) -> Iterator[str]:
+    """The stream's lines, each refused past `limit` characters: a line that never ends (no newline)
+    would otherwise grow until memory runs out."""
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise HarcnnError(f"stdin line {number}: longer than {limit:,} characters; one sample a line is expected")
+        yield line
+
+
+def predict_stream(
+    model: HARClassifier, lines: Iterable[str], k: int = 1, time_unit: str | None = None
+) -> Iterator[tuple[float, str, np.ndarray]]:
     """Yield (window start in seconds, activity, probabilities averaged over the last `k` windows).
 
     Samples are buffered only until they complete the next window, so each prediction is made
@@ -101,21 +117,21 @@ def predict_stream(model: HARClassifier, lines: Iterable[str], k: int = 1) -> It
         block = np.array(pending)
         pending.clear()
         if factors is None:
-            factors = _first_window(block, times, pipeline)
+            factors = _first_window(block, times, pipeline, time_unit)
         for start, window in stream.push(block * factors):
             recent.append(model.predict_proba(window[None])[0])
             p = np.mean(recent, axis=0)
             yield start / pipeline.rate, str(model.classes_[int(p.argmax())]), p
 
 
-def _first_window(block: np.ndarray, times: list[float], pipeline) -> np.ndarray:
+def _first_window(block: np.ndarray, times: list[float], pipeline, time_unit: str | None) -> np.ndarray:
     """The rate checked on the first window's timestamps, and the factors to g and rad/s of the units its samples show."""
     where = "stdin"
     if times:
         t = np.asarray(times)
         if (np.diff(t) <= 0).any():
             raise HarcnnError(f"{where}: timestamps must increase strictly (sample {int(np.argmax(np.diff(t) <= 0)) + 2})")
-        rate = 1.0 / float(np.median(np.diff(seconds(t, None, where))))
+        rate = 1.0 / float(np.median(np.diff(seconds(t, time_unit, where))))
         if abs(rate - pipeline.rate) > 0.02 * pipeline.rate:
             raise HarcnnError(
                 f"{where}: the timestamps give {rate:.4g} Hz; this model streams {pipeline.rate:g} Hz samples (resample upstream, "

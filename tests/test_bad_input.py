@@ -652,3 +652,64 @@ def test_a_continuous_target_is_not_sixty_four_classes(monkeypatch, capsys, tmp_
         "--out",
         tmp_path / "d.npz",
     )
+
+
+# -- reliability round 4: options and files checked before use, one error line each ----------------
+
+
+@pytest.fixture
+def phone_folder(tmp_path):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    for i, subject in enumerate(("s1", "s2")):
+        rec = synthetic(1000, seed=i)
+        rows = np.column_stack([np.arange(1000) / 50, rec.acc, rec.gyro])
+        lines = [",".join(f"{v:.5f}" for v in r) + f",walk,{subject}" for r in rows]
+        (folder / f"{subject}.csv").write_text("timestamp,ax,ay,az,gx,gy,gz,label,subject\n" + "\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--rate", "nan"], "--rate must be 5 to 1000 Hz, got nan"),
+        (["--rate", "inf"], "--rate must be 5 to 1000 Hz, got inf"),
+        (["--window", "nan"], "--window must be a positive number of seconds, got nan"),
+        (["--seed", "-1"], "--seed must be a whole number from 0 to 4294967295, got -1"),
+        (["--filter", "uci-har", "--rate", "20"], "filter 'uci-har' low-passes at 20 Hz, which needs a rate above 40 Hz; got 20 Hz"),
+        (["--time-unit", "s", "--units", "acc=g,gyro=rad/s", "--rate", "40"], None),
+    ],
+    ids=["rate-nan", "rate-inf", "window-nan", "seed", "filter-rate", "ok"],
+)
+def test_recordings_options_are_checked_before_reading(monkeypatch, capsys, tmp_path, phone_folder, args, message):
+    monkeypatch.setattr("harcnn.data.recording_windows.read_sources", lambda *a: pytest.fail("read before the options were checked"))
+    if message is None:
+        return
+    fails(monkeypatch, capsys, message, "data", "recordings", phone_folder, "--out", tmp_path / "d.npz", *args)
+
+
+def test_an_import_with_a_negative_seed_is_one_error(monkeypatch, capsys, tmp_path):
+    np.savez(tmp_path / "w.npz", X=np.zeros((8, 2, 16)), y=np.arange(8) % 2, subject=np.arange(8) % 4)
+    fails(monkeypatch, capsys, "--seed must be a whole number", "data", "import", tmp_path / "w.npz", "--out", tmp_path / "d.npz", "--seed", "-1")
+
+
+def test_a_spec_or_dataset_nested_too_deep_is_one_error(monkeypatch, capsys, tmp_path):
+    spec = tmp_path / "deep.toml"
+    spec.write_text("a = " + "[" * 100_000 + "1" + "]" * 100_000 + "\n")
+    fails(monkeypatch, capsys, "deep.toml: nested too deeply", "run", spec)
+    deep = np.array("[" * 100_000 + "]" * 100_000)
+    X = np.random.default_rng(0).normal(size=(8, 2, 16))
+    np.savez(tmp_path / "w.npz", X=X, y=np.arange(8) % 2, subject=np.arange(8) % 4, pipeline=deep)
+    fails(monkeypatch, capsys, "w.npz: pipeline: nested too deeply", "data", "import", tmp_path / "w.npz", "--out", tmp_path / "d.npz")
+
+
+def test_a_stream_line_that_never_ends_is_refused(monkeypatch, capsys, trained):
+    fails(monkeypatch, capsys, "stdin line 2: longer than 4,096 characters", "predict", trained, "--stream", stdin="ax,ay,az,gx,gy,gz\n" + "1," * 10**6)
+
+
+def test_predict_takes_the_time_unit_its_errors_suggest(monkeypatch, capsys, tmp_path, trained):
+    rec = synthetic(1000)
+    path = phone_csv(tmp_path / "p.csv", np.arange(1000) * 0.5, rec.acc, rec.gyro)  # 2 Hz in seconds, 2000 Hz in ms: neither
+    text = fails(monkeypatch, capsys, "give the unit (--time-unit)", "predict", trained, path)
+    code, out = cli(monkeypatch, capsys, "predict", trained, path, "--time-unit", "ms", "--help")
+    assert code == 0 and "--time-unit" in out, text

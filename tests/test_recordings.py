@@ -326,7 +326,9 @@ def test_labels_changing_every_sample_and_clocks_apart_say_so(tmp_path):
         recordings_dataset([path], units=units)
     for device, start in (("sp", 0.0), ("sw", 5000.0)):
         long_csv(tmp_path / f"x_{device}.csv", rec, time=start + np.arange(1000) / 50, subject="s1")
-    with pytest.raises(HarcnnError, match=r"the devices' recordings share no stretch of 2.56 s on their clocks \(sp 0-19.98 s, sw 5000-5019.98 s\)"):
+    with pytest.raises(
+        HarcnnError, match=r"the devices' recordings share no stretch of 2.56 s on their clocks \(sp 0-19.98 s, sw 5000-5019.98 s\)"
+    ):
         recordings_dataset([tmp_path], pattern=r"x_(?P<device>sp|sw)\.csv$", units=units)
 
 

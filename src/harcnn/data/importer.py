@@ -110,6 +110,7 @@ def import_windows(
     `split` array; the subjects `test_subjects`; a `test_fraction` of the subjects drawn with `seed`.
     """
     path = Path(path)
+    check_seed(seed)
     if test_path is None:
         return _import_one(path, name, test_subjects, test_fraction, seed, layout)
     test_path = Path(test_path)
@@ -171,9 +172,15 @@ def _pipeline(path: Path):
     return Pipeline.from_json(parse_json(raw, f"{path}: pipeline"), f"{path}: pipeline")
 
 
-def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
+def check_seed(seed: object) -> int:
+    """The seed of a drawn test split: what numpy's generators take."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise HarcnnError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {seed!r}")
+    return seed
+
+
+def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
+    check_seed(seed)
     if X.ndim != 3:
         raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")
     n, c, t = X.shape

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.importer import to_dataset
+from harcnn.data.importer import check_seed, to_dataset
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.recordings import Layout, Recording, hapt_class_order, read_hapt, read_sources
-from harcnn.data.sensors import DEVICE_SEPARATOR, MAX_GAP, OVERLAP, RATE, WINDOW_S
+from harcnn.data.sensors import CSV_COLUMNS, CSV_UNITS, DEVICE_SEPARATOR, MAX_GAP, OVERLAP, RATE, WINDOW_S
 from harcnn.data.units import decide_units, parse_units
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
@@ -150,6 +150,10 @@ def recordings_dataset(
         test_subjects and as_list(test_subjects, "test_subjects"),
     )
     units = parse_units(units) if isinstance(units, str) else units
+    check_seed(seed)
+    Pipeline.make(
+        CSV_COLUMNS[1:], CSV_UNITS, rate, window, overlap, labels=labels, filter=filter, max_gap=max_gap
+    )  # options, before any file is read
     if units is not None and not isinstance(units, dict):
         raise HarcnnError(f"units must be a dictionary such as {{'acc': 'm/s^2'}} or text 'acc=m/s^2', got {type(units).__name__}")
     layout = Layout(tuple(channels) if channels else None, units, time_unit)

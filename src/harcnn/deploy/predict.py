@@ -75,7 +75,7 @@ def _in_model_columns(recording: Recording, pipeline: Pipeline, device: str) -> 
     if missing:
         raise HarcnnError(f"{recording.name}: has no column(s) {missing}; this model reads {list(columns)}")
     pick = [recording.channels.index(c) for c in columns]
-    units = tuple(check_unit(c, recording.units[i], recording.name) for c, i in zip(columns, pick))
+    units = tuple(recording.units[i] and check_unit(c, recording.units[i], recording.name) for c, i in zip(columns, pick))
     picked = replace(recording, values=recording.values[:, pick], channels=columns, units=units)
     return for_model(picked, pipeline, device)[0]
 

@@ -144,6 +144,8 @@ def load_spec(path: str | Path, overrides: list[str] = (), repeats: int | None =
         raise HarcnnError(f"{path}: cannot read the spec ({e.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise HarcnnError(f"{path}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise HarcnnError(f"{path}: nested too deeply to be a spec") from None
     for item in overrides:
         key, _, value = item.partition("=")
         key = key.strip()
@@ -153,8 +155,8 @@ def load_spec(path: str | Path, overrides: list[str] = (), repeats: int | None =
             raise HarcnnError(f"--set {item}: {path} varies {key} in its grid; edit the grid instead")
         try:
             raw[key] = tomllib.loads(f"v = {value}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise HarcnnError(f'--set {item}: {value!r} is not a TOML value (text needs quotes: schedule="cosine")') from None
+        except (tomllib.TOMLDecodeError, RecursionError):
+            raise HarcnnError(f'--set {item[:60]}: {value[:40]!r} is not a TOML value (text needs quotes: schedule="cosine")') from None
     return parse_spec(raw, path, repeats)
 
 

@@ -690,7 +690,18 @@ def test_recordings_options_are_checked_before_reading(monkeypatch, capsys, tmp_
 
 def test_an_import_with_a_negative_seed_is_one_error(monkeypatch, capsys, tmp_path):
     np.savez(tmp_path / "w.npz", X=np.zeros((8, 2, 16)), y=np.arange(8) % 2, subject=np.arange(8) % 4)
-    fails(monkeypatch, capsys, "--seed must be a whole number", "data", "import", tmp_path / "w.npz", "--out", tmp_path / "d.npz", "--seed", "-1")
+    fails(
+        monkeypatch,
+        capsys,
+        "--seed must be a whole number",
+        "data",
+        "import",
+        tmp_path / "w.npz",
+        "--out",
+        tmp_path / "d.npz",
+        "--seed",
+        "-1",
+    )
 
 
 def test_a_spec_or_dataset_nested_too_deep_is_one_error(monkeypatch, capsys, tmp_path):
@@ -704,7 +715,15 @@ def test_a_spec_or_dataset_nested_too_deep_is_one_error(monkeypatch, capsys, tmp
 
 
 def test_a_stream_line_that_never_ends_is_refused(monkeypatch, capsys, trained):
-    fails(monkeypatch, capsys, "stdin line 2: longer than 4,096 characters", "predict", trained, "--stream", stdin="ax,ay,az,gx,gy,gz\n" + "1," * 10**6)
+    fails(
+        monkeypatch,
+        capsys,
+        "stdin line 2: longer than 4,096 characters",
+        "predict",
+        trained,
+        "--stream",
+        stdin="ax,ay,az,gx,gy,gz\n" + "1," * 10**6,
+    )
 
 
 def test_predict_takes_the_time_unit_its_errors_suggest(monkeypatch, capsys, tmp_path, trained):

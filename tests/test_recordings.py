@@ -114,7 +114,7 @@ def test_units_recognised_declared_or_refused():
     in_si = Recording("si", moving.time, np.c_[rec.acc * 9.80665, np.degrees(rec.gyro)], moving.channels, ("",) * 6, None, "1")
     [found], notes = decide_units([in_si])
     assert found.units == ("m/s^2",) * 3 + ("deg/s",) * 3
-    assert "acc in m/s^2: the median acceleration magnitude" in notes[0] and "as in deg/s" in notes[1]
+    assert "acc in m/s^2: the median acceleration magnitude" in notes[0] and "read in deg/s" in notes[1]
     still = Recording("still", moving.time, np.c_[np.tile([0, 0, 1.0], (1000, 1)), rec.gyro * 0.01], moving.channels, ("",) * 6)
     with pytest.raises(
         HarcnnError,

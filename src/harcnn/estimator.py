@@ -320,14 +320,12 @@ def _windows(X, name: str, layout: str, channels=None) -> np.ndarray:
     scikit-learn's `check_array` gives its usual messages (sparse, complex, empty, object arrays)."""
     if X is None:
         raise HarcnnError(f"{name}: windows are required, got None")
-    if np.iscomplexobj(X):
-        raise HarcnnError(f"{name}: complex numbers; windows hold real values")
     try:
         X = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=False, ensure_min_samples=0, ensure_2d=False)
     except TypeError as e:
         raise TypeError(f"{name}: {e}") from None
     except ValueError as e:
-        raise HarcnnError(f"{name}: {e}") from None
+        raise HarcnnError(f"{name}: {str(e).splitlines()[0]}") from None  # scikit-learn's messages go on with the array's values
     if X.ndim == 2:
         X = X[:, None, :]
     if X.ndim != 3:

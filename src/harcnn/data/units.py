@@ -115,11 +115,13 @@ def _angular_rate(recordings: list[Recording], acc: list[int], gyro: list[int]) 
             None, f"the device turns too little for the turning of gravity to match the gyroscope (correlation {correlation:.2f})"
         )
     factor = abs(together / rotation)  # rad/s per unit of the file
-    said = f"gravity turns as the gyroscope says (correlation {correlation:.2f}) if one of its units is {factor:.3g} rad/s"
     for unit in units_of("gyro"):
         if UNITS[unit][1] / RATIO_BAND <= factor <= UNITS[unit][1] * RATIO_BAND:
-            return Finding(unit, f"{said}, as in {unit}")
-    return Finding(None, f"{said}, near neither rad/s nor deg/s")
+            scale = factor / UNITS[unit][1]
+            return Finding(unit, f"gravity turns as the gyroscope says read in {unit} (correlation {correlation:.2f}, scale {scale:.2f})")
+    return Finding(
+        None, f"gravity turns {factor:.3g} rad/s per unit of the gyroscope (correlation {correlation:.2f}), near neither rad/s nor deg/s"
+    )
 
 
 def _turning(time: np.ndarray, acc: np.ndarray, gyro: np.ndarray) -> np.ndarray:

@@ -27,9 +27,10 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
+from harcnn.choices import LAYOUTS
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.transforms import Standardize
-from harcnn.data.windows import LAYOUTS, WindowSet, channels_first
+from harcnn.data.windows import WindowSet, channels_first
 from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.models import hyperparameters, is_population
 from harcnn.models.inference import default_device, predict_logits

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
+import harcnn
+from harcnn.choices import EXPORT_FORMATS, QUANTIZATIONS, RUN_EXECUTORS
 from harcnn.cli.data import data_app
-from harcnn.cli.options import DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
+from harcnn.cli.options import HELP, DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
 
 app = typer.Typer(
-    add_completion=False,
+    context_settings=HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Human activity recognition with 1D CNNs: data, repeated experiments, models.",
@@ -23,10 +26,27 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 
-def main() -> None:
-    from harcnn.train.runtime import keep_freed_memory
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"harcnn {harcnn.__version__}")
+        raise typer.Exit()
 
-    keep_freed_memory()  # this process is harcnn's own: see train.runtime
+
+@app.callback()
+def _options(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = None,
+) -> None:
+    """Human activity recognition with 1D CNNs: data, repeated experiments, models."""
+
+
+def main() -> None:
+    from harcnn.resources import keep_freed_memory
+
+    keep_freed_memory()  # this process is harcnn's own
+    _flags_without_a_type()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops a command as Ctrl-C does: workers and all
     with warnings.catch_warnings():  # restores the display of warnings when the command returns
         show = warnings.showwarning
 
@@ -38,14 +58,29 @@ def main() -> None:
 
         warnings.showwarning = show_note
         try:
-            app()
+            code = app(standalone_mode=False)
         except HarcnnError as e:
             typer.secho(f"error: {e}", fg="red", err=True)
             sys.exit(2)
+        except typer.TyperException as e:  # the command line itself: an unknown option, a choice not offered, a missing argument
+            if not hasattr(e, "format_message"):
+                raise
+            command = f" ({e.ctx.command_path} -h for help)" if getattr(e, "ctx", None) else ""
+            typer.secho(f"error: {e.format_message().replace('Value error, ', '')}{command}", fg="red", err=True)
+            sys.exit(getattr(e, "exit_code", 2))
         except OSError as e:  # a file that cannot be read or written (full disk, read-only, gone): one line, not a traceback
             where = f"{e.filename}: " if e.filename else ""
             typer.secho(f"error: {where}{e.strerror or e}", fg="red", err=True)
             sys.exit(2)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flags_without_a_type() -> None:
+    """Help shows `--stream`, not `--stream <bool>`: an on/off flag takes no value (Typer shows its type)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_bool_flag else shown(self, ctx)
 
 
 def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
@@ -75,7 +110,7 @@ def run(
     progress: ProgressOpt = True,
     workers: WorkersOpt = 0,
     executor: Annotated[
-        str, typer.Option(help="'local' (this process, or worker processes with --workers > 1), 'inline', 'processes' or 'ray'.")
+        Literal[RUN_EXECUTORS], typer.Option(help="local: this process, or worker processes with --workers > 1.")
     ] = "local",
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
 ) -> None:
@@ -287,9 +322,11 @@ def predict(
 @app.command()
 def export(
     model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
-    format: Annotated[str, typer.Option("--format", help="Export format: onnx.")] = "onnx",
+    format: Annotated[Literal[EXPORT_FORMATS], typer.Option("--format", help="Export format.")] = "onnx",
     out: Annotated[Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx).")] = None,
-    quantize: Annotated[Optional[str], typer.Option(help="int8: also write a dynamically quantized copy and compare accuracy.")] = None,
+    quantize: Annotated[
+        Optional[Literal[QUANTIZATIONS]], typer.Option(help="Also write a dynamically quantized copy and compare accuracy.")
+    ] = None,
     data: DataOpt = None,
 ) -> None:
     """Export a model to ONNX (input transform folded in), optionally int8-quantized."""
@@ -297,10 +334,6 @@ def export(
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file
 
-    if format != "onnx":
-        raise HarcnnError(f"unknown export format {format!r}; supported: onnx")
-    if quantize not in (None, "int8"):
-        raise HarcnnError(f"unknown quantization {quantize!r}; supported: int8")
     target = check_output_file(out or model / "model.onnx", (model,), suffix=".onnx")
     clf = load(model)
     test = check_comparable(clf, dataset(data).test, model) if quantize else None  # before anything is written

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
-from harcnn.cli.options import DataOpt, TestFractionOpt, TestSubjectsOpt, TimeUnitOpt, dataset
+from harcnn.choices import FILTERS, LABEL_POLICIES, LAYOUTS
+from harcnn.cli.options import HELP, DataOpt, TestFractionOpt, TestSubjectsOpt, TimeUnitOpt, dataset
 from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
 
-data_app = typer.Typer(no_args_is_help=True, help="Get, check, import and cut datasets.")
+data_app = typer.Typer(context_settings=HELP, no_args_is_help=True, help="Get, check, import and cut datasets.")
 
 
 @data_app.command("fetch")
@@ -46,7 +47,9 @@ def data_import(
     test_fraction: TestFractionOpt = 0.25,
     seed: int = 0,
     test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format.")] = None,
-    layout: Annotated[str, typer.Option(help="Axes of an NPZ's X: nct (n, channels, steps), ntc (n, steps, channels), auto.")] = "auto",
+    layout: Annotated[
+        Literal[LAYOUTS], typer.Option(help="Axes of an NPZ's X: nct (n, channels, steps), ntc (n, steps, channels).")
+    ] = "auto",
 ) -> None:
     """Bring your own windowed dataset in: any number of channels, steps and classes."""
     from harcnn.data.importer import import_windows
@@ -98,9 +101,12 @@ def data_recordings(
         typer.Option(help="Units where the signal cannot tell: acc=g|m/s^2|milli-g, gyro=rad/s|deg/s, or CHANNEL=UNIT (comma-separated)."),
     ] = None,
     time_unit: TimeUnitOpt = None,
-    labels: Annotated[str, typer.Option(help="A window across a label change gets: majority, centre, or drop (left out).")] = "majority",
+    labels: Annotated[
+        Literal[LABEL_POLICIES],
+        typer.Option(help="A window across a label change gets the label of half its samples or more, its centre's, or is dropped."),
+    ] = "majority",
     filter: Annotated[
-        str, typer.Option(help="none, or uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
+        Literal[FILTERS], typer.Option(help="uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
     ] = "none",
     max_gap: Annotated[float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")] = MAX_GAP,
     test_subjects: TestSubjectsOpt = None,

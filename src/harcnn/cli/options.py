@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
+from harcnn.data.sensors import TIME_UNITS
+
+HELP = {"help_option_names": ["-h", "--help"]}
 DataOpt = Annotated[
     Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")
 ]
@@ -20,7 +23,7 @@ WorkersOpt = Annotated[
     typer.Option(min=0, help="Parallel worker processes, each with an equal share of the cores (0: one per core on CPU, 1 with a GPU)."),
 ]
 TestSubjectsOpt = Annotated[Optional[str], typer.Option(help="Comma-separated subjects held out for testing.")]
-TimeUnitOpt = Annotated[Optional[str], typer.Option(help="Time column unit: s, ms, us, ns (default: recognised from the step).")]
+TimeUnitOpt = Annotated[Optional[Literal[tuple(TIME_UNITS)]], typer.Option(help="Time column unit (default: recognised from the step).")]
 TestFractionOpt = Annotated[float, typer.Option(help="Else this share of subjects, drawn with --seed.")]
 
 

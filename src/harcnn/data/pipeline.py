@@ -22,6 +22,7 @@ from dataclasses import fields as fields_of
 import numpy as np
 from scipy import signal
 
+from harcnn.choices import FILTERS, LABEL_POLICIES
 from harcnn.data.preprocess import Filters, Stream, uci_har_channels
 from harcnn.data.recordings import Recording, sampling_period
 from harcnn.data.sensors import (
@@ -40,12 +41,6 @@ from harcnn.data.sensors import (
 from harcnn.data.units import check_unit, to_canonical
 from harcnn.errors import HarcnnError
 
-LABEL_POLICIES = (
-    "majority",
-    "centre",
-    "drop",
-)  # a window across a label change: the label of half its samples or more, the centre's, or none
-FILTERS = ("none", "uci-har")
 LABEL_CHUNK = 1 << 22  # label samples counted at once by `window_labels`
 _JSON_KINDS = {"tuple[str, ...]": list, "float": (int, float), "int": int, "str": str}  # a field's annotation -> its JSON types
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from harcnn.choices import LAYOUTS
 from harcnn.errors import HarcnnError
 from harcnn.jsontext import parse_json
 from harcnn.outputs import atomic_output
@@ -98,9 +99,6 @@ class Dataset:
         return replace(
             self, train=replace(self.train, pipeline=pipeline), test=replace(self.test, pipeline=pipeline), subject_names=subject_names
         )
-
-
-LAYOUTS = ("auto", "nct", "ntc")  # of a 3-D array of windows; harcnn's own is (n, channels, steps)
 
 
 def channels_first(X: np.ndarray, layout: str, where: str, channels: tuple[str, ...] | None = None) -> np.ndarray:

@@ -31,11 +31,16 @@ class RecordingPredictions:
         return len(self.start_s)
 
     def table(self) -> str:
-        """One line a window: start, activity, its probability (and the recording's label)."""
+        """A header, then one line a window: start, activity, its probability (and the recording's label)."""
         truth = self.truth if self.truth is not None else [""] * len(self)
+        width = max(8, *(len(str(c)) for c in self.classes))
+        header = f"{'start_s':>7}  {'activity':<{width}}  {'p':>5}" + ("  label" if self.truth is not None else "")
         return "\n".join(
-            f"{t:7.2f} s  {a!s:<20} {p.max():.3f}" + (f"  (labelled {y})" if y else "")
-            for t, a, p, y in zip(self.start_s, self.activity, self.proba, truth)
+            [header]
+            + [
+                f"{t:7.2f}  {a!s:<{width}}  {p.max():5.3f}" + (f"  {y}" if y else "")
+                for t, a, p, y in zip(self.start_s, self.activity, self.proba, truth)
+            ]
         )
 
     def accuracy(self) -> float | None:

@@ -19,12 +19,11 @@ from typing import Protocol
 
 import torch
 
+from harcnn.choices import RUN_EXECUTORS
 from harcnn.data.windows import Dataset, load_npz, save_npz
 from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Run
 from harcnn.experiments.units import Unit, run_unit
-
-EXECUTORS = ("inline", "processes", "ray")
 
 
 class Executor(Protocol):
@@ -40,8 +39,8 @@ def default_workers() -> int:
 
 
 def check_executor(name: str) -> None:
-    if name != "local" and name not in EXECUTORS:
-        raise HarcnnError(f"unknown executor {name!r}; harcnn has {['local', *EXECUTORS]}")
+    if name not in RUN_EXECUTORS:
+        raise HarcnnError(f"unknown executor {name!r}; harcnn has {list(RUN_EXECUTORS)}")
 
 
 def make_executor(
@@ -108,7 +107,11 @@ class ProcessExecutor:
             self.pool.submit(int)  # each submission to a busy pool starts one more process
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *exc) -> None:
+        if kind is not None:  # interrupted or failed: stop the workers now, not after their populations finish
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
         self._stack.close()
 
     def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
@@ -121,7 +124,7 @@ _WORKER_DATASET: Dataset | None = None
 
 
 def _init_worker(data_file: Path, threads: int, parent: int) -> None:
-    from harcnn.train.runtime import keep_freed_memory
+    from harcnn.resources import keep_freed_memory
 
     global _WORKER_DATASET
     end_with_parent(parent)

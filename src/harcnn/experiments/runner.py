@@ -82,6 +82,20 @@ def run_study(
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
         return made
+    try:
+        _train(spec, missing, dataset, store, checkpoints, echo, progress, workers, executor, address, scored, made)
+    except KeyboardInterrupt:
+        stored = len(store.runs(spec.name))
+        echo(
+            f"interrupted: {stored} runs of {spec.name} are in {store.path} ({len(made)} made now); "
+            "the same command resumes where this one stopped"
+        )
+        raise
+    return made
+
+
+def _train(spec, missing, dataset, store, checkpoints, echo, progress, workers, executor, address, scored, made) -> None:
+    data = dataset.train
     with tqdm(total=0, unit="member-epoch", disable=not progress, dynamic_ncols=True) as bar:
         if isinstance(executor, str):
             executor = make_executor(executor, dataset, checkpoints, workers, address, on_epoch=lambda u: bar.update(len(u.seeds)))
@@ -102,7 +116,6 @@ def run_study(
                 for run in runs:
                     if run.study == spec.name:  # the first split's; figures of a split scored on request are not shown
                         bar.write(f">[{unit.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
-    return made
 
 
 def _scored_on(scored: tuple[str, ...]) -> str:

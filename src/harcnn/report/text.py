@@ -78,10 +78,12 @@ def metrics_summary(m: dict, classes: tuple[str, ...]) -> str:
     ]
     for name, s in m["per_class"].items():
         lines.append(f"{name:<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}")
-    lines.append("confusion matrix (rows: true, columns: predicted)")
-    lines.append(" " * (width + 2) + " ".join(f"{c[:8]:>8}" for c in classes))
-    for name, row in zip(classes, m["confusion"]):
-        lines.append(f"{name:<{width}}  " + " ".join(f"{v:>8d}" for v in row))
+    lines.append("confusion matrix (rows: true class, columns: predicted, numbered as the rows)")
+    cell = max(4, len(str(int(np.max(m["confusion"], initial=0)))) + 1)
+    number = len(str(len(classes)))
+    lines.append(" " * (number + width + 3) + "".join(f"{k:>{cell}}" for k in range(1, len(classes) + 1)))
+    for k, (name, row) in enumerate(zip(classes, m["confusion"]), start=1):
+        lines.append(f"{k:>{number}} {name:<{width}}  " + "".join(f"{v:>{cell}d}" for v in row))
     return "\n".join(lines)
 
 

@@ -3,11 +3,9 @@
 A library must leave the process it runs in as it found it: `fit` in a notebook may not change how
 everything computed afterwards rounds. So flush-to-zero is a context (`flushing_denormals`) around
 training, and the allocator setting, which glibc cannot report back, is only made in processes
-harcnn owns (the CLI and its worker processes: `keep_freed_memory`).
+harcnn owns (the CLI and its worker processes: `resources.keep_freed_memory`).
 """
 
-import ctypes
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,23 +35,3 @@ def flushing_denormals() -> Iterator[None]:
         yield
     finally:
         torch.set_flush_denormal(before)
-
-
-def keep_freed_memory() -> None:
-    """Keep freed memory in the process (glibc); only for processes harcnn owns.
-
-    glibc serves allocations over 128 KiB with fresh mmap pages that fault in on first touch, and
-    PyTorch's CPU allocator does not cache, so every training step paid page faults for each
-    activation: raising the thresholds took a population step of the tutorial CNN from 102 to 82 ms.
-    glibc has no call that reads these settings back, so a library cannot restore them: the CLI and
-    its workers call this, `HARClassifier.fit` does not.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 1 << 30)
-    libc.mallopt(m_trim_threshold, (1 << 31) - 1)

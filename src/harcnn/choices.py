@@ -1,0 +1,10 @@
+"""The choices options take, declared once: the library checks against them and the CLI offers them
+(its help lists them). Plain tuples, importable before numpy and torch, so that `--help` is quick."""
+
+EXECUTORS = ("inline", "processes", "ray")  # where a study's populations train (`experiments.executors`)
+RUN_EXECUTORS = ("local", *EXECUTORS)  # 'local': inline with one worker, processes with more
+LABEL_POLICIES = ("majority", "centre", "drop")  # a window across a label change: half its samples or more, its centre's, none
+FILTERS = ("none", "uci-har")  # filters a pipeline applies: none, or UCI HAR's noise filters and gravity split
+LAYOUTS = ("auto", "nct", "ntc")  # axes of a 3-D array of windows; harcnn's own is (n, channels, steps)
+EXPORT_FORMATS = ("onnx",)
+QUANTIZATIONS = ("int8",)

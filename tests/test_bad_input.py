@@ -50,7 +50,11 @@ def test_bad_specs_fail_before_training(monkeypatch, capsys, tmp_path, tiny_zip,
 
 
 @pytest.mark.parametrize(
-    "args, message", [(["--repeats", 0], "--repeats: must be from 1"), (["--executor", "threads"], "'threads' is not one of 'local', 'inline', 'processes', 'ray'. (harcnn run -h for help)")]
+    "args, message",
+    [
+        (["--repeats", 0], "--repeats: must be from 1"),
+        (["--executor", "threads"], "'threads' is not one of 'local', 'inline', 'processes', 'ray'. (harcnn run -h for help)"),
+    ],
 )
 def test_bad_run_options(monkeypatch, capsys, tmp_path, tiny_zip, args, message):
     spec = tmp_path / "s.toml"

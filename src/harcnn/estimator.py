@@ -159,7 +159,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         if teacher is not None:
             _check_teacher(teacher, train)
         fitted = fit_population(
-            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report if self.verbose else None,
+            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report,
             teacher=teacher and teacher.predict_proba,
         )  # fmt: skip
         self.history_ = fitted.history
@@ -177,9 +177,22 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _report(self, epoch: int, history) -> None:
-        line = f"epoch {epoch + 1}/{self.epochs}: train loss {np.mean(history.train_loss[-1]):.4f}, accuracy {np.mean(history.train_accuracy[-1]):.4f}"
+        """After each epoch: one note if min_steps raised the epochs (once, at the first), and with
+        `verbose` a line `epoch k/N` with the epochs it will really train."""
+        if epoch == 0 and history.epochs > self.epochs:
+            warnings.warn(
+                f"min_steps = {self.min_steps}: {history.epochs} epochs instead of {self.epochs}, for at least {self.min_steps} "
+                "optimiser steps on these training windows",
+                HarcnnWarning,
+                stacklevel=2,
+            )
+        if not self.verbose:
+            return
+        line = f"epoch {epoch + 1}/{history.epochs}: train loss {np.mean(history.train_loss[-1]):.4f}, accuracy {np.mean(history.train_accuracy[-1]):.4f}"
         if history.val_accuracy:
-            line += f", validation accuracy {np.mean(history.val_accuracy[-1]):.4f}"
+            line += f", validation loss {np.mean(history.val_loss[-1]):.4f}, accuracy {np.mean(history.val_accuracy[-1]):.4f}"
+        if history.stopped and any(history.stopped):
+            line += f" ({sum(1 for s in history.stopped if s)} of {len(history.stopped)} members stopped early)"
         print(line, flush=True)
 
     def _set_fitted(self, net: PopulationModel, meta: ModelMeta) -> None:

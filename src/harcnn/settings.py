@@ -112,6 +112,17 @@ SETTINGS: dict[str, Setting] = {
         ),
         _unit("weight_decay", "decoupled weight decay, as AdamW"),
         Setting(
+            "early_stopping",
+            int,
+            0,
+            "stop a member once its validation loss has not improved for this many epochs; every member keeps the weights of "
+            "its lowest validation loss (0: off; needs validation_subjects or cv_folds, never the test split)",
+            "recipe",
+            low=0,
+            high=10_000,
+            keyed_at_default=False,
+        ),
+        Setting(
             "schedule",
             str,
             "constant",
@@ -191,6 +202,11 @@ def check_settings(values: dict, where: str) -> dict:
     out = {name: s.check(values[name], where) if name in values else s.default for name, s in SETTINGS.items()}
     if out["cv_folds"] and out["validation_subjects"]:
         raise HarcnnError(f"{where}: cv_folds: give either cv_folds or validation_subjects, not both")
+    if out["early_stopping"] and not (out["validation_subjects"] or out["cv_folds"]):
+        raise HarcnnError(
+            f"{where}: early_stopping: it watches the validation loss, so hold training subjects out (validation_subjects or cv_folds); "
+            "the test split is never watched"
+        )
     if out["cv_folds"] and out["test_folds"]:
         raise HarcnnError(f"{where}: test_folds: cross-validation inside test folds is not supported; hold validation_subjects out instead")
     return out

@@ -1,7 +1,9 @@
 """Where units train: one interface, three executors.
 
 An executor is a context manager whose `run(units)` yields `(unit, runs)` as units finish, so the
-runner can store each population's runs the moment they exist. `inline` trains in this process,
+runner can store each population's runs the moment they exist, and calls `on_epoch(i, epochs)` after
+every epoch of `units[i]` (`epochs`: the epochs it plans, min_steps included) wherever it trains:
+worker processes and Ray tasks send their ticks back through a queue. `inline` trains in this process,
 `processes` in a pool of worker processes on this machine, `ray` on a Ray cluster
 (`experiments.ray_executor`). `make_executor` is the one place that maps a name to one of them.
 """
@@ -10,9 +12,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Protocol
@@ -43,10 +47,12 @@ def check_executor(name: str) -> None:
         raise HarcnnError(f"unknown executor {name!r}; harcnn has {list(RUN_EXECUTORS)}")
 
 
+Tick = Callable[[int, int], None]  # (index of the unit in `run`'s list, its planned epochs), after each epoch
+
+
 def make_executor(
-    name: str, dataset: Dataset, checkpoints: Path, workers: int = 1, address: str | None = None,
-    on_epoch: Callable[[Unit], None] | None = None,
-) -> Executor:  # fmt: skip
+    name: str, dataset: Dataset, checkpoints: Path, workers: int = 1, address: str | None = None, on_epoch: Tick | None = None
+) -> Executor:
     """The executor called `name` ('inline', 'processes', 'ray'; 'local' picks inline or processes by `workers`)."""
     check_executor(name)
     if name == "local":
@@ -57,16 +63,16 @@ def make_executor(
     if name == "inline":
         return InlineExecutor(dataset, checkpoints, on_epoch)
     if name == "processes":
-        return ProcessExecutor(dataset, checkpoints, workers, threads)
+        return ProcessExecutor(dataset, checkpoints, workers, threads, on_epoch)
     from harcnn.experiments.ray_executor import RayExecutor
 
-    return RayExecutor(dataset, checkpoints, address, threads)
+    return RayExecutor(dataset, checkpoints, address, threads, on_epoch)
 
 
 class InlineExecutor:
-    """Units one after the other in this process, reporting every member-epoch to `on_epoch`."""
+    """Units one after the other in this process."""
 
-    def __init__(self, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[Unit], None] | None = None):
+    def __init__(self, dataset: Dataset, checkpoints: Path, on_epoch: Tick | None = None):
         self.dataset, self.checkpoints, self.on_epoch = dataset, checkpoints, on_epoch
 
     def __enter__(self) -> InlineExecutor:
@@ -76,8 +82,8 @@ class InlineExecutor:
         pass
 
     def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
-        for unit in units:
-            tick = (lambda epoch, u=unit: self.on_epoch(u)) if self.on_epoch else None
+        for i, unit in enumerate(units):
+            tick = (lambda epoch, planned, i=i: self.on_epoch(i, planned)) if self.on_epoch else None
             yield unit, run_unit(unit, self.dataset, self.checkpoints, tick)
 
 
@@ -91,8 +97,8 @@ class ProcessExecutor:
     `_init_worker`), so a killed `harcnn run` leaves no process behind.
     """
 
-    def __init__(self, dataset: Dataset, checkpoints: Path, workers: int, threads: int):
-        self.dataset, self.checkpoints, self.workers, self.threads = dataset, checkpoints, workers, threads
+    def __init__(self, dataset: Dataset, checkpoints: Path, workers: int, threads: int, on_epoch: Tick | None = None):
+        self.dataset, self.checkpoints, self.workers, self.threads, self.on_epoch = dataset, checkpoints, workers, threads, on_epoch
         self._stack = ExitStack()
 
     def __enter__(self) -> ProcessExecutor:
@@ -100,8 +106,11 @@ class ProcessExecutor:
         data_file = Path(tmp) / "dataset.npz"
         save_npz(data_file, self.dataset)
         context = multiprocessing.get_context("spawn")
+        self.ticks = context.Queue()
         self.pool = self._stack.enter_context(
-            ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker, initargs=(data_file, self.threads, os.getpid()))
+            ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_init_worker, initargs=(data_file, self.threads, os.getpid(), self.ticks)
+            )
         )
         for _ in range(self.workers):
             self.pool.submit(int)  # each submission to a busy pool starts one more process
@@ -109,24 +118,41 @@ class ProcessExecutor:
 
     def __exit__(self, kind, *exc) -> None:
         if kind is not None:  # interrupted or failed: stop the workers now, not after their populations finish
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                 process.terminate()
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self._stack.close()
 
     def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
-        futures = {self.pool.submit(_worker_run_unit, unit, self.checkpoints): unit for unit in units}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        futures = {self.pool.submit(_worker_run_unit, unit, self.checkpoints, i): unit for i, unit in enumerate(units)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=TICK_WAIT, return_when=FIRST_COMPLETED)
+            self._forward_ticks()
+            for future in done:
+                yield futures[future], future.result()
+
+    def _forward_ticks(self) -> None:
+        while True:
+            try:
+                i, planned = self.ticks.get_nowait()
+            except queue.Empty:
+                return
+            if self.on_epoch is not None:
+                self.on_epoch(i, planned)
 
 
+TICK_WAIT = 0.25  # seconds between looks at the workers' epoch ticks
 _WORKER_DATASET: Dataset | None = None
+_WORKER_TICKS = None
 
 
-def _init_worker(data_file: Path, threads: int, parent: int) -> None:
+def _init_worker(data_file: Path, threads: int, parent: int, ticks) -> None:
     from harcnn.resources import keep_freed_memory
 
-    global _WORKER_DATASET
+    global _WORKER_DATASET, _WORKER_TICKS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops the workers
+    _WORKER_TICKS = ticks
     end_with_parent(parent)
     keep_freed_memory()  # a worker is harcnn's own process
     _WORKER_DATASET = load_npz(data_file)
@@ -163,5 +189,5 @@ def end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _worker_run_unit(unit: Unit, checkpoints: Path) -> list[Run]:
-    return run_unit(unit, _WORKER_DATASET, checkpoints)
+def _worker_run_unit(unit: Unit, checkpoints: Path, i: int) -> list[Run]:
+    return run_unit(unit, _WORKER_DATASET, checkpoints, lambda epoch, planned: _WORKER_TICKS.put((i, planned)))

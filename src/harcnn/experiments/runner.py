@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.experiments.executors import Executor, check_executor, make_executor
+from harcnn.experiments.progress import Progress
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
 from harcnn.experiments.units import Unit, check_memory, members_per_chunk
@@ -82,40 +82,31 @@ def run_study(
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
         return made
+    units = plan(spec.name, missing, data, workers, scored)
     try:
-        _train(spec, missing, dataset, store, checkpoints, echo, progress, workers, executor, address, scored, made)
+        with Progress(units, progress, echo) as shown:
+            if isinstance(executor, str):
+                executor = make_executor(executor, dataset, checkpoints, workers, address, on_epoch=shown.tick)
+            with executor:
+                to_go = sum(len(u.seeds) for u in units)
+                skipped = len(spec.configs) * spec.repeats - to_go
+                if skipped:
+                    shown.write(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
+                for unit, runs in executor.run(units):
+                    store.add(runs)
+                    made += runs
+                    (checkpoints / unit.checkpoint_name).unlink(missing_ok=True)
+                    shown.finished(unit)
+                    for run in runs:
+                        if run.study == spec.name:  # the first split's; figures of a split scored on request are not shown
+                            shown.write(f">[{unit.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
     except KeyboardInterrupt:
-        stored = len(store.runs(spec.name))
         echo(
-            f"interrupted: {stored} runs of {spec.name} are in {store.path} ({len(made)} made now); "
+            f"interrupted: {len(store.runs(spec.name))} runs of {spec.name} are in {store.path} ({len(made)} made now); "
             "the same command resumes where this one stopped"
         )
         raise
     return made
-
-
-def _train(spec, missing, dataset, store, checkpoints, echo, progress, workers, executor, address, scored, made) -> None:
-    data = dataset.train
-    with tqdm(total=0, unit="member-epoch", disable=not progress, dynamic_ncols=True) as bar:
-        if isinstance(executor, str):
-            executor = make_executor(executor, dataset, checkpoints, workers, address, on_epoch=lambda u: bar.update(len(u.seeds)))
-        with executor:
-            units = plan(spec.name, missing, data, workers, scored)
-            to_go = sum(len(u.seeds) for u in units)
-            skipped = len(spec.configs) * spec.repeats - to_go
-            if skipped:
-                echo(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
-            bar.total = sum(len(u.seeds) * u.config.epochs for u in units)
-            bar.refresh()
-            for unit, runs in executor.run(units):
-                store.add(runs)
-                made += runs
-                (checkpoints / unit.checkpoint_name).unlink(missing_ok=True)
-                bar.n = max(bar.n, sum(len(r.curves["train_loss"]) for r in made))
-                bar.refresh()
-                for run in runs:
-                    if run.study == spec.name:  # the first split's; figures of a split scored on request are not shown
-                        bar.write(f">[{unit.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
 
 
 def _scored_on(scored: tuple[str, ...]) -> str:

@@ -91,7 +91,7 @@ class Unit:
         return f"{safe_filename(self.study)}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
 
 
-def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int], None] | None = None) -> list[Run]:
+def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int, int], None] | None = None) -> list[Run]:
     """Train one unit and score its members on the splits it names (the test split, or for a
     selection's candidates the validation subjects); resumes from its checkpoint. A split it does not
     name is never predicted on."""

@@ -18,6 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from harcnn.train.adam import Adam
+from harcnn.train.early_stopping import EarlyStopping
 from harcnn.train.recipe import History
 
 
@@ -29,11 +30,15 @@ def save_checkpoint(
     optimizer: Adam,
     generators: list[torch.Generator],
     history: History,
+    stopping: EarlyStopping | None = None,
 ) -> None:
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tensors.update({f"optim.{k}": v.detach().cpu().contiguous() for k, v in optimizer.state_tensors().items()})
     tensors.update({f"rng.{r}": g.get_state() for r, g in enumerate(generators)})
     meta = {"tag": tag, "epoch": epoch, "history": asdict(history)}
+    if stopping is not None:
+        meta["stopping"], best = stopping.state()
+        tensors.update({f"best.{k}": v.detach().cpu().contiguous() for k, v in best.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     save_file(tensors, tmp, metadata={"harcnn": json.dumps(meta)})
@@ -46,6 +51,7 @@ def load_checkpoint(
     model: nn.Module,
     optimizer: Adam,
     generators: list[torch.Generator],
+    stopping: EarlyStopping | None = None,
 ) -> tuple[int, History] | None:
     """Restore a checkpoint written for the same `tag` (configuration and seeds); None if there is none."""
     if not path.is_file():
@@ -63,4 +69,6 @@ def load_checkpoint(
     optimizer.load_state_tensors({k[6:]: v for k, v in tensors.items() if k.startswith("optim.")})
     for r, g in enumerate(generators):
         g.set_state(tensors[f"rng.{r}"])
+    if stopping is not None:
+        stopping.load(meta["stopping"], {k[5:]: v for k, v in tensors.items() if k.startswith("best.")})
     return meta["epoch"], History(**meta["history"])

@@ -104,7 +104,7 @@ def fit_predict_proba(
     data: Split,
     seeds: list[int],
     X: np.ndarray,
-    on_epoch: Callable[[int], None] | None = None,
+    on_epoch: Callable[[int, int], None] | None = None,
     checkpoint: Path | None = None,
 ) -> tuple[np.ndarray, list[dict], float]:
     """Train `seeds` of any registered model on `data` and give every member's class probabilities
@@ -113,7 +113,7 @@ def fit_predict_proba(
     validation accuracy only."""
     if is_population(model):
         fitted = fit_population(
-            model, hparams, settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e)), checkpoint=checkpoint
+            model, hparams, settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint
         )
         t0 = time.perf_counter()
         proba = predict_logits(fitted.net, X).softmax(-1).cpu().numpy()

@@ -33,6 +33,7 @@ from harcnn.models.layers import bind_generators, check_finite, reset_members
 from harcnn.train.adam import Adam
 from harcnn.train.augment import Augmenter, Mixed
 from harcnn.train.checkpoint import load_checkpoint, save_checkpoint
+from harcnn.train.early_stopping import EarlyStopping
 from harcnn.train.recipe import History, Recipe
 from harcnn.train.runtime import flushing_denormals
 
@@ -101,9 +102,11 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
         soft = torch.from_numpy(soft_targets).to(device)
         about["soft_targets"] = hashlib.sha256(soft_targets.tobytes()).hexdigest()  # another teacher's checkpoint is not this run's
     tag = json.dumps(about)
-    if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators)):
+    stopping = EarlyStopping(recipe.early_stopping, model, members) if recipe.early_stopping and validation is not None else None
+    if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators, stopping)):
         last_epoch, history = restored
         first_epoch = last_epoch + 1
+    history.epochs = recipe.epochs
     saved = time.perf_counter()
     steps_per_epoch = -(-n // recipe.batch_size)
     low_precision = recipe.precision == "bfloat16"
@@ -140,11 +143,18 @@ def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint
                 F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none").view(members, -1).mean(1).tolist()
             )
             history.val_accuracy.append((logits.argmax(-1) == targets).float().mean(1).tolist())
-        if checkpoint is not None and epoch < recipe.epochs - 1 and time.perf_counter() - saved >= checkpoint_every:
-            save_checkpoint(checkpoint, tag, epoch, model, optimizer, generators, history)
+        done = stopping is not None and stopping.update(epoch, history.val_loss[-1], model)
+        if stopping is not None:
+            history.stopped = list(stopping.stopped)
+        if checkpoint is not None and epoch < recipe.epochs - 1 and not done and time.perf_counter() - saved >= checkpoint_every:
+            save_checkpoint(checkpoint, tag, epoch, model, optimizer, generators, history, stopping)
             saved = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)
+        if done:
+            break
+    if stopping is not None:
+        stopping.restore(model)
     check_finite(model)
     return history
 

@@ -51,7 +51,11 @@ class History:
     val_loss: list[list[float]] = field(default_factory=list)
     val_accuracy: list[list[float]] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)  # training wall time of each epoch, shared by all members
+    epochs: int = 0  # the epochs planned (the recipe's, or more for min_steps)
+    stopped: list[int] = field(default_factory=list)  # with early stopping, the epochs each member trained before it stopped
 
     def member(self, r: int) -> dict[str, list[float]]:
-        curves = {k: [epoch[r] for epoch in getattr(self, k)] for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")}
-        return {**curves, "epoch_seconds": list(self.epoch_seconds)}
+        """Member r's curves, as a lone run of it would have them: up to the epoch it stopped at."""
+        end = self.stopped[r] if self.stopped and self.stopped[r] else None
+        curves = {k: [epoch[r] for epoch in getattr(self, k)][:end] for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")}
+        return {**curves, "epoch_seconds": list(self.epoch_seconds)[:end]}

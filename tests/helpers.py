@@ -83,3 +83,13 @@ def write_csv(path, rec: Phone, header="timestamp,ax,ay,az,gx,gy,gz"):
     rows = np.column_stack([t, rec.acc, rec.gyro])
     path.write_text(header + "\n" + "\n".join(",".join(f"{v:.6f}" for v in r) for r in rows) + "\n")
     return path
+
+
+def tiny_uci_model(root):
+    """A one-epoch model of UCI HAR's nine channels (its pipeline: it reads phone recordings), trained on a small synthetic UCI HAR folder."""
+    from conftest import write_uci_folder, zip_folder
+    from harcnn import HARClassifier
+    from harcnn.data.resolve import load_dataset
+
+    ds = load_dataset(str(zip_folder(write_uci_folder(root / "uci"), root / "u.zip")))
+    return HARClassifier(epochs=1, batch_size=8, filters=4, dense=8, standardize=True).fit_windows(ds.train).save(root / "model")

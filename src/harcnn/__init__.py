@@ -24,6 +24,7 @@ _EXPORTS = {
     "predict_recording": ("harcnn.deploy.predict", "predict_recording"),
     "read_recording": ("harcnn.data.recordings", "read_recording"),
     "load_recordings": ("harcnn.data.recording_windows", "load_recordings"),
+    "sample_recording": ("harcnn.data.sample", "sample_recording"),
     "Pipeline": ("harcnn.data.pipeline", "Pipeline"),
     "set_fused": ("harcnn.fused", "set_fused"),
     "HarcnnError": ("harcnn.errors", "HarcnnError"),

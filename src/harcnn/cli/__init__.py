@@ -46,7 +46,10 @@ def main() -> None:
 
     keep_freed_memory()  # this process is harcnn's own
     _flags_without_a_type()
-    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or `kill` stop a command, workers and all, also when a shell started it ignoring SIGINT
+    for stop in (
+        signal.SIGINT,
+        signal.SIGTERM,
+    ):  # Ctrl-C or `kill` stop a command, workers and all, also when a shell started it ignoring SIGINT
         signal.signal(stop, signal.default_int_handler)
     with warnings.catch_warnings():  # restores the display of warnings when the command returns
         show = warnings.showwarning

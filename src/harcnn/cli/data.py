@@ -38,6 +38,18 @@ def data_info(data: DataOpt = None) -> None:
     typer.echo(dataset_summary(dataset(data), uci_har.cache_location()))
 
 
+@data_app.command("sample")
+def data_sample(
+    out: Annotated[Path, typer.Option(help="The CSV file to write.")] = Path("my_phone.csv"),
+    seed: int = 0,
+) -> None:
+    """Write a synthetic labelled phone recording (72 s, 50 Hz, g and rad/s) to try `harcnn predict` on."""
+    from harcnn.data.sample import sample_recording
+    from harcnn.outputs import check_output_file
+
+    typer.echo(f"wrote {sample_recording(check_output_file(out, suffix='.csv'), seed)}: timestamp,ax,ay,az,gx,gy,gz,label")
+
+
 @data_app.command("import")
 def data_import(
     source: Annotated[Path, typer.Argument(help="Your windows: NPZ (X, y[, subject, channels, classes]) or long-format CSV.")],

@@ -19,6 +19,7 @@ from harcnn.data.transforms import standardize
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
+from harcnn.extras import require
 from harcnn.outputs import atomic_output, write_text
 
 
@@ -45,6 +46,7 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
     """Write `path` (ONNX) and `path.json` (metadata); returns the ONNX path.
 
     The outputs are the members' mean logits and mean probabilities (one member: its own)."""
+    require("onnx", "ONNX export")
     module = Exported(model).eval()
     seq_len = model.meta_.seq_len
     example = torch.zeros(2, len(model.channels_), seq_len)
@@ -78,10 +80,9 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18) -> Path:
 
 def quantize_int8(source: Path, target: Path) -> Path:
     """Dynamic int8 quantization of the weights (ONNX Runtime); activations stay float."""
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError:
-        raise HarcnnError('int8 quantization needs onnxruntime: pip install "harcnn[onnx]"') from None
+    require("onnxruntime", "int8 quantization")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
     with atomic_output(target) as tmp:
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
     write_text(Path(str(target) + ".json"), Path(str(source) + ".json").read_text())
@@ -90,10 +91,9 @@ def quantize_int8(source: Path, target: Path) -> Path:
 
 def onnx_predict(path: Path, X: np.ndarray, batch: int = 1024) -> np.ndarray:
     """Probabilities from an exported model with ONNX Runtime."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise HarcnnError('running ONNX models needs onnxruntime: pip install "harcnn[onnx]"') from None
+    require("onnxruntime", "running ONNX models")
+    import onnxruntime as ort
+
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     out = [
         session.run(["probabilities"], {"windows": np.ascontiguousarray(X[i : i + batch], np.float32)})[0] for i in range(0, len(X), batch)

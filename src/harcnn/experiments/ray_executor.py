@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harcnn.data.windows import Dataset
-from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Run
 from harcnn.experiments.units import Unit, run_unit
+from harcnn.extras import require
 
 
 def _task(unit: Unit, dataset: Dataset, checkpoints: Path, threads: int, i: int, ticks) -> list[Run]:
@@ -32,10 +32,9 @@ class RayExecutor:
         self.started_here = False
 
     def __enter__(self) -> RayExecutor:
-        try:
-            import ray
-        except ImportError:
-            raise HarcnnError('the Ray executor needs Ray: pip install "harcnn[ray]"') from None
+        require("ray", "the Ray executor")
+        import ray
+
         self.ray = ray
         self.started_here = not ray.is_initialized()
         if self.started_here:

@@ -20,6 +20,7 @@ import numpy as np
 
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
+from harcnn.extras import require
 
 
 def minirocket(n_kernels: int = 10000, max_dilations_per_kernel: int = 32) -> None:
@@ -72,10 +73,8 @@ def fit_predict_proba(name: str, hparams: dict, train: WindowSet, seed: int, thr
     if name not in BASELINES:
         raise HarcnnError(f"unknown baseline {name!r}; harcnn has {sorted(BASELINES)}")
     module, cls = BASELINES[name].estimator.split(":")
-    try:
-        estimator = getattr(importlib.import_module(module), cls)
-    except ImportError:
-        raise HarcnnError(f'the {name} baseline needs aeon: pip install "harcnn[rocket]"') from None
+    require("aeon", f"the {name} baseline")
+    estimator = getattr(importlib.import_module(module), cls)
     check_input(name, train.seq_len)
     model = estimator(**hparams, n_jobs=threads, random_state=seed)
     model.fit(train.X.astype(np.float32), train.y)

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import cli
+from helpers import cli, invoke
 
 SPEC = 'model = "cnn"\nrepeats = 4\nepochs = 4\nbatch_size = 32\n[hparams]\nfilters = 64\n'
 
@@ -22,7 +22,7 @@ def data(tmp_path_factory):
     y = rng.integers(0, 3, 1500)
     X = rng.normal(size=(1500, 9, 128)).astype(np.float32) + y[:, None, None]
     np.savez(root / "w.npz", X=X, y=y, subject=np.arange(1500) % 6)
-    subprocess.run([sys.executable, "-m", "harcnn.cli", "data", "import", root / "w.npz", "--out", root / "d.npz"], check=True)
+    invoke("data", "import", root / "w.npz", "--out", root / "d.npz")
     (root / "s.toml").write_text(SPEC)
     return root
 

@@ -4,7 +4,7 @@ import csv
 from dataclasses import replace
 
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, paired_subjects, study_rows, subject_accuracy, subject_spread
+from harcnn.report.tables import format_table, paired_subjects, study_rows, subject_accuracy, subject_spread, table_records
 from test_store import make_run
 
 
@@ -13,8 +13,9 @@ def test_ensembles_of_different_sizes_are_never_averaged():
     single = [replace(make_run(2), ensemble_accuracy=0.9644, ensemble_size=1)]
     rows, reference = study_rows(pair + single)
     assert [(k, round(a, 2)) for k, a in rows[0].ensembles] == [(1, 96.44), (2, 96.97)]
-    table = format_table("s", rows, reference)
-    assert "96.44/1, 96.97/2" in table and "96.80" not in table
+    [record] = [r for r in table_records(rows, reference) if r["configuration"] == rows[0].label]
+    assert record["ensemble"] == "96.44/1, 96.97/2"
+    assert "96.44" not in format_table("s", rows, reference)  # populations are cut by the workers: files only
 
 
 def test_runs_of_two_configurations_with_one_label_are_told_apart_in_runs_csv(tmp_path):
@@ -85,3 +86,49 @@ def test_windows_without_subject_ids_are_not_reported_as_subjects():
     assert paired_subjects(runs[:1], runs[1:]) is None
     rows, _ = study_rows(runs, "b")
     assert rows[0].subjects is None and rows[0].paired is None
+
+
+def grid_runs() -> list:
+    """Three configurations of four seeds each, with per-subject figures."""
+    runs = []
+    for k, label in enumerate(("a", "b", "c")):
+        for seed in range(4):
+            run = make_run(seed, key=f"{label * 6}1")
+            runs.append(replace(run, label=label, accuracy=0.90 + 0.01 * k + 0.002 * seed))
+    return runs
+
+
+def test_tables_fit_80_columns_with_every_column_kept():
+    rows, reference = study_rows(grid_runs())
+    table = format_table("grid", rows, reference, width=80)
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+    for header in ("mean", "std", "p Welch", "p Holm", "p MWU", "min", "median", "max"):
+        assert f" {header}" in table, header
+    assert "folds" not in table.split("\n", 2)[-1] and "val " not in table  # nothing to say: left out
+    wide = format_table("grid", rows, reference, width=400)
+    assert len(wide.splitlines()) == 1 + 1 + 3  # legend, one header, three rows: one block when it fits
+
+
+def test_holm_adjusts_the_grids_p_values_never_below_the_raw_ones():
+    from harcnn.report.tables import holm
+
+    raw = [None, 0.01, 0.04, 0.03, float("nan")]
+    adjusted = holm(raw)
+    assert adjusted[0] is None and adjusted[4] is None
+    assert adjusted[1:4] == [0.03, 0.06, 0.06]  # 3 x 0.01, max(0.03, 2 x 0.03), max(0.06, 1 x 0.04)
+    assert all(a >= r for a, r in zip(adjusted[1:4], raw[1:4]))
+    rows, reference = study_rows(grid_runs())
+    record = table_records(rows, reference)[2]
+    assert float(record["p Holm"]) >= float(record["p Welch"])
+
+
+def test_tables_as_csv_json_and_markdown():
+    import json
+
+    from harcnn.report.tables import render_records
+
+    rows, reference = study_rows(grid_runs())
+    records = table_records(rows, reference)
+    assert json.loads(render_records(records, "json"))[1]["configuration"] == "b"
+    assert render_records(records, "csv").splitlines()[0].startswith("configuration,n,mean,std")
+    assert render_records(records, "md").splitlines()[1].startswith("|---|")

@@ -8,3 +8,4 @@ FILTERS = ("none", "uci-har")  # filters a pipeline applies: none, or UCI HAR's 
 LAYOUTS = ("auto", "nct", "ntc")  # axes of a 3-D array of windows; harcnn's own is (n, channels, steps)
 EXPORT_FORMATS = ("onnx",)
 QUANTIZATIONS = ("int8",)
+TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table

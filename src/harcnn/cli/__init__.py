@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 import harcnn
-from harcnn.choices import EXPORT_FORMATS, QUANTIZATIONS, RUN_EXECUTORS
+from harcnn.choices import EXPORT_FORMATS, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
 from harcnn.cli.options import HELP, DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
@@ -178,10 +178,13 @@ def report(
     data: DataOpt = None,
     results: ResultsOpt = Path("results"),
     db: DbOpt = None,
+    format: Annotated[Literal[TABLE_FORMATS], typer.Option("--format", help="How the tables are printed.")] = "text",
+    explain: Annotated[bool, typer.Option("--explain", help="Say what every column of the tables means.")] = False,
 ) -> None:
     """Tables with significance tests per study, each study's files (runs.csv, runs.json, boxplot) and
     a self-contained HTML report with figures."""
     from harcnn.report.html import report_store
+    from harcnn.report.tables import TableStyle
 
     def train_set():
         try:
@@ -189,7 +192,7 @@ def report(
         except HarcnnError as e:
             typer.secho(f"note: no dataset, so no input histograms or layer tables ({e})", fg="yellow", err=True)
 
-    out = report_store(db or results / "harcnn.db", studies, results, train_set, typer.echo)
+    out = report_store(db or results / "harcnn.db", studies, results, train_set, typer.echo, TableStyle(format, explain))
     typer.echo(f"wrote {out} (figures in {out.parent / 'figures'})")
 
 

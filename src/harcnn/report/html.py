@@ -21,7 +21,7 @@ from harcnn.names import safe_filename
 from harcnn.outputs import write_text
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import format_table, group_by_label, paired_text, scored_on, study_rows, subject_accuracy
+from harcnn.report.tables import TableStyle, format_table, group_by_label, scored_on, study_rows, subject_accuracy, table_columns
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -29,8 +29,9 @@ h1 { border-bottom: 2px solid #ccc; } h2 { margin-top: 2em; border-bottom: 1px s
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; }
 td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; } th { background: #f3f3f3; }
 td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; } .grid { display: flex; flex-wrap: wrap; gap: 8px; } .grid img { width: 32%; }
-.note { color: #666; font-size: 0.9em; }
+img { max-width: 100%; } .grid { display: flex; flex-wrap: wrap; gap: 8px; } .grid img { width: 49%; }
+.note { color: #666; font-size: 0.9em; } .answer { font-size: 1.05em; }
+.settings { font-size: 0.9em; } table { display: block; overflow-x: auto; max-width: 100%; }
 """
 
 
@@ -45,6 +46,45 @@ def _table(header: list[str], rows: list[list]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _results(study: str, rows, reference: str, runs) -> str:
+    """The study's answer first: every column of its table that has something to say, the legend under it."""
+    columns = [c for c in table_columns(rows, reference) if any(x not in ("-", "") for x in c.cells)]
+    table = _table([c.header for c in columns], [[c.cells[i] for c in columns] for i in range(len(rows))])
+    legend = "; ".join(f"<b>{html.escape(c.header)}</b>: {html.escape(c.meaning)}" for c in columns[1:])
+    data = ", ".join(sorted({r.data_sha256[:16] for r in runs}))
+    return (
+        f"<p class='answer'>{html.escape(format_table(study, rows, reference, width=10_000).splitlines()[0])}</p>{table}"
+        f"<p class='note'>{legend}. Dataset content sha256 {data}.</p>"
+    )
+
+
+def _made() -> str:
+    """When and with what the report was made."""
+    import datetime
+    import importlib.metadata
+
+    import harcnn
+
+    torch = importlib.metadata.version("torch")
+    return f"made {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by harcnn {harcnn.__version__} (torch {torch})"
+
+
+def _settings(groups: dict) -> str:
+    """What each configuration trained with: its model, hyperparameters and every training setting
+    that is not at its default (`--set` overrides included), so a 2-epoch run never looks like a full one."""
+    from harcnn.settings import DEFAULTS
+
+    lines = []
+    for label, g in groups.items():
+        config = g[0].config
+        settings = {k: v for k, v in config.items() if k in DEFAULTS and v != DEFAULTS[k]}
+        told = ", ".join([f"model {config['model']}", *(f"{k} {v}" for k, v in {**settings, **config.get("hparams", {})}.items())])
+        lines.append(
+            f"<li><b>[{html.escape(label)}]</b> {html.escape(told)}; {len(g)} seeds ({min(r.seed for r in g)}..{max(r.seed for r in g)})</li>"
+        )
+    return "<h3>Settings</h3><ul class='settings'>" + "".join(lines) + "</ul>"
+
+
 def write_report(store: Store, studies: list[str], out: Path, train: WindowSet | None = None) -> Path:
     """Write `out` (HTML) and its PNGs in `out.parent / "figures"`; returns the HTML path."""
     figures = out.parent / "figures"
@@ -52,13 +92,9 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>harcnn report</title><style>{STYLE}</style></head><body>",
         "<h1>harcnn report</h1>",
+        f"<p class='note'>{html.escape(_made())}; studies: {html.escape(', '.join(studies))}. Each study leads with its table; "
+        "figures follow, and the input variables close the page.</p>",
     ]
-    if train is not None:
-        png = plots.input_histograms(train.X, train.channels, figures / "inputs.png")
-        parts += [
-            "<h2>Input variables</h2><p class='note'>Training windows, second half of each window only (they overlap by 50%).</p>",
-            _img(png, "input histograms"),
-        ]
     for study in studies:
         runs = store.runs(study)
         if not runs:
@@ -71,32 +107,15 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         parts.append(f"<h2>{html.escape(study)}</h2>")
         if info["description"]:
             parts.append(f"<p>{html.escape(info['description'])}</p>")
+        parts.append(_results(study, rows, reference, runs))
+        parts.append(_settings(groups))
         box = plots.boxplot(
             {k: [r.accuracy for r in g] for k, g in groups.items()},
             f"{study}: {scored_on(study)} accuracy",
             figures / f"{stem}-boxplot.png",
+            f"{scored_on(study)} accuracy (%)",
         )
         parts.append(_img(box, f"{study} boxplot"))
-        parts.append(
-            _table(
-                ["configuration", "n", "mean %", "std", "min", "median", "max", "p Welch", "p Mann-Whitney", "by subject (above/below)"],
-                [
-                    [
-                        r.label,
-                        r.n,
-                        f"{r.mean:.2f}",
-                        f"{r.std:.2f}",
-                        f"{r.min:.2f}",
-                        f"{r.median:.2f}",
-                        f"{r.max:.2f}",
-                        "reference" if r.label == reference else (f"{r.p_welch:.3g}" if r.p_welch is not None else "-"),
-                        "reference" if r.label == reference else (f"{r.p_mannwhitney:.3g}" if r.p_mannwhitney is not None else "-"),
-                        "reference" if r.label == reference else (paired_text(r.paired) if r.paired else "-"),
-                    ]
-                    for r in rows
-                ],
-            )
-        )
         classes = list(runs[0].per_class)
         f1 = {k: {c: float(np.mean([r.per_class[c]["f1"] for r in g])) for c in classes} for k, g in groups.items()}
         parts.append(
@@ -133,7 +152,13 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
         )
         if train is not None:
             parts.append(_model_tables(groups, train))
-        parts.append(f"<pre>{html.escape(format_table(study, rows, reference))}</pre>")
+    if train is not None:
+        png = plots.input_histograms(train.X, train.channels, figures / "inputs.png")
+        parts += [
+            "<h2>Input variables</h2><p class='note'>Training windows, second half of each window only (they overlap by 50%); "
+            "values in the dataset's units (UCI HAR: g and rad/s; body signals without gravity).</p>",
+            _img(png, "input histograms"),
+        ]
     parts.append("</body></html>")
     write_text(out, "\n".join(parts))
     return out
@@ -155,7 +180,7 @@ def _model_tables(groups: dict, train: WindowSet) -> str:
     return "".join(parts)
 
 
-def report_store(db: Path, studies: list[str] | None, results: Path, train_set, echo) -> Path:
+def report_store(db: Path, studies: list[str] | None, results: Path, train_set, echo, style: TableStyle = TableStyle()) -> Path:
     """Every study's table (echoed) and files, then the HTML report; `train_set()` gives the training
     windows for the input figures, or None."""
     if not db.is_file():
@@ -168,6 +193,6 @@ def report_store(db: Path, studies: list[str] | None, results: Path, train_set, 
         for name in names:
             info, runs = store.study_info(name), store.runs(name)
             rows, reference = study_rows(runs, info["reference"], info["labels"])
-            echo(format_table(name, rows, reference) + "\n")
+            echo(style.render(name, rows, reference) + "\n")
             write_study_files(name, runs, results / safe_filename(name), info["labels"])
         return write_report(store, names, results / "report.html", train_set())

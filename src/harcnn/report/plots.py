@@ -37,18 +37,24 @@ def _plain_text(draw):
 
 
 @_plain_text
-def boxplot(groups: dict[str, list[float]], title: str, path: Path) -> Path:
+def boxplot(groups: dict[str, list[float]], title: str, path: Path, ylabel: str = "test accuracy (%)") -> Path:
     """One box of test accuracies (%) per configuration, every run drawn as a point."""
     fig, ax = _subplots(figsize=(max(4.0, 1.3 * len(groups) + 1.5), 4.0))
     labels = list(groups)
     values = [100 * np.asarray(groups[k]) for k in labels]
-    ax.boxplot(values, showmeans=True)
+    ax.boxplot(values, showmeans=True, meanprops={"marker": "^", "markerfacecolor": "tab:green", "markeredgecolor": "tab:green"})
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=20 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
     for i, v in enumerate(values, start=1):
         ax.scatter(np.full(len(v), i) + np.linspace(-0.08, 0.08, len(v)), v, s=10, alpha=0.6, color="tab:blue")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
+    from matplotlib.lines import Line2D
+
+    ax.legend(
+        [Line2D([], [], color="tab:orange"), Line2D([], [], marker="^", color="tab:green", ls=""), Line2D([], [], marker="o", color="tab:blue", ls="", alpha=0.6)],
+        ["median", "mean", "one seed"], fontsize=7, loc="best",
+    )  # fmt: skip
     fig.tight_layout()
     save_figure(fig, path, dpi=110)
     return path
@@ -89,12 +95,15 @@ def heatmap(table: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     classes = list(next(iter(table.values())))
     values = np.array([[table[label].get(c, np.nan) for c in classes] for label in labels])
     fig, ax = _subplots(figsize=(1.0 * len(classes) + 3.0, 0.45 * len(labels) + 2.0))
-    ax.imshow(values, cmap="Greens", vmin=min(0.5, np.nanmin(values)), vmax=1, aspect="auto")
+    low = min(0.5, np.nanmin(values))
+    image = ax.imshow(values, cmap="Greens", vmin=low, vmax=1, aspect="auto")
     ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     for i in range(len(labels)):
         for j in range(len(classes)):
-            ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", fontsize=7)
+            dark = values[i, j] > low + 0.6 * (1 - low)  # white on the dark greens, black on the light ones
+            ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     ax.set_title(title)
     fig.tight_layout()
     save_figure(fig, path, dpi=110)

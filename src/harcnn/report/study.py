@@ -40,7 +40,8 @@ def write_study_files(study: str, runs: list[Run], out: Path, order: list[str] |
     write_csv(out / "runs.csv", COLUMNS, rows)
     write_text(out / "runs.json", json.dumps([r.__dict__ for r in runs], indent=1))
     groups = {label: [r.accuracy for r in group] for label, group in group_by_label(runs, order).items()}
-    png = boxplot(groups, f"{study}: {scored_on(study)} accuracy over {max(len(v) for v in groups.values())} seeds", out / "boxplot.png")
+    title = f"{study}: {scored_on(study)} accuracy over {max(len(v) for v in groups.values())} seeds"
+    png = boxplot(groups, title, out / "boxplot.png", f"{scored_on(study)} accuracy (%)")
     return [out / "runs.csv", out / "runs.json", png]
 
 

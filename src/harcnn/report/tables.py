@@ -4,6 +4,10 @@ Wilcoxon signed-rank test over test subjects, each paired with itself)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import textwrap
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +15,7 @@ from scipy import stats
 
 from harcnn.experiments.spec import CANDIDATES_SUFFIX, fold_of
 from harcnn.experiments.store import Run
+from harcnn.outputs import csv_line
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,14 @@ def _population_label(run: Run, keys: set) -> str:
 
 
 def study_rows(runs: list[Run], reference: str | None = None, order: list[str] | None = None) -> tuple[list[Row], str]:
-    """Rows in grid order; the reference is the spec's, else the first configuration."""
+    """Rows in grid order; the reference is the spec's, else the first configuration. Tests of
+    identical figures have no p (scipy's precision warning about them is not shown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _study_rows(runs, reference, order)
+
+
+def _study_rows(runs: list[Run], reference: str | None, order: list[str] | None) -> tuple[list[Row], str]:
     populations = group_by_label(runs, order)
     groups = {label: 100 * np.array([r.accuracy for r in g]) for label, g in populations.items()}
     reference = reference if reference in groups else next(iter(groups))
@@ -180,29 +192,123 @@ def paired_text(paired: tuple[int, int, int, float | None]) -> str:
     return f"{above}/{below} of {n}" + (f", p {p:.2g}" if p is not None else "")
 
 
-def format_table(study: str, rows: list[Row], reference: str) -> str:
-    width = max(12, *(len(r.label) for r in rows))
-    lines = [
-        f"{study}: {scored_on(study)} accuracy (%) over seeds; std with ddof=0 (as the tutorial); p-values against [{reference}];",
-        "  val: mean validation accuracy (held-out training subjects); ensemble: mean accuracy of the populations' mean-probability"
-        " ensembles / their members, one figure per population size; F1: mean macro-F1; subjects: accuracy across test subjects,"
-        " mean +/- std (number of subjects); folds: with test_folds, the std across the folds' means and across the seeds"
-        " of one fold (number of folds); vs ref by subject: test subjects where it scored above / below the reference,"
-        " Wilcoxon signed-rank p over them",
-        f"{'configuration':<{width}}  {'n':>3}  {'mean':>6}  {'std':>5}  {'min':>6}  {'median':>6}  {'max':>6}  {'p Welch':>8}  {'p MWU':>8}"
-        f"  {'val':>6}  {'ensemble':>8}  {'F1':>6}  {'subjects':>18}  {'folds':>25}  {'vs ref by subject':>18}",
-    ]
-    for r in rows:
-        p1 = f"{r.p_welch:8.3g}" if r.p_welch is not None else f"{'ref' if r.label == reference else '-':>8}"
-        p2 = f"{r.p_mannwhitney:8.3g}" if r.p_mannwhitney is not None else f"{'ref' if r.label == reference else '-':>8}"
-        val = f"{r.validation:6.2f}" if r.validation is not None else f"{'-':>6}"
-        ens = ", ".join(f"{a:.2f}/{k}" for k, a in r.ensembles) or "-"
-        f1 = f"{r.macro_f1:6.4f}" if r.macro_f1 is not None else f"{'-':>6}"
-        subjects = f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-"
-        folds = f"{fold_text(r.folds)} ({r.folds[0]})" if r.folds else "-"
-        paired = paired_text(r.paired) if r.paired else ("ref" if r.label == reference else "-")
-        lines.append(
-            f"{r.label:<{width}}  {r.n:>3}  {r.mean:6.2f}  {r.std:5.2f}  {r.min:6.2f}  {r.median:6.2f}  {r.max:6.2f}  {p1}  {p2}  {val}  {ens:>8}"
-            f"  {f1}  {subjects:>18}  {folds:>25}  {paired:>18}"
-        )
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class Column:
+    header: str
+    meaning: str  # what `--explain` says of it
+    cells: tuple[str, ...]
+    keep: int  # the order in which columns give way to fit the width: lowest first to stay
+    text: bool = True  # shown in the text table (csv, json and md always have it)
+
+
+def holm(pvalues: list[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of the p-values of one table's comparisons (None stays None): with
+    several configurations against one reference, a raw p under 0.05 somewhere is likely by chance;
+    the adjusted p is never below the raw one."""
+    given = [(p, i) for i, p in enumerate(pvalues) if p is not None and np.isfinite(p)]
+    out: list[float | None] = [None] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(sorted(given)):
+        running = max(running, min(1.0, (len(given) - rank) * p))
+        out[i] = running
+    return out
+
+
+def table_columns(rows: list[Row], reference: str) -> list[Column]:
+    """Every column of a study's table, each cell as text ("-" where a row has none, "ref" for the reference's comparisons)."""
+    ref = lambda r, text: text if r.label != reference else "ref"  # noqa: E731
+    p = lambda v: f"{v:.3g}" if v is not None and np.isfinite(v) else "-"  # noqa: E731
+    holm_welch = (
+        holm([r.p_welch for r in rows]) if sum(r.label != reference for r in rows) > 1 else [None] * len(rows)
+    )  # one test: Holm's p is the raw
+    columns = [
+        ("configuration", "the grid's label of the configuration", [r.label for r in rows], 0),
+        ("n", "runs (seeds) scored", [str(r.n) for r in rows], 1),
+        ("mean", "mean accuracy (%) over the runs", [f"{r.mean:.2f}" for r in rows], 2),
+        ("std", "standard deviation (%) over the runs, ddof=0 as the tutorial", [f"{r.std:.2f}" for r in rows], 3),
+        ("min", "lowest run", [f"{r.min:.2f}" for r in rows], 12),
+        ("median", "median run", [f"{r.median:.2f}" for r in rows], 11),
+        ("max", "highest run", [f"{r.max:.2f}" for r in rows], 13),
+        ("p Welch", "Welch's t-test against the reference, over seeds", [ref(r, p(r.p_welch)) for r in rows], 6),
+        ("p Holm", "Welch's p adjusted by Holm for the table's comparisons", [ref(r, p(h)) for r, h in zip(rows, holm_welch)], 5),
+        ("p MWU", "Mann-Whitney U against the reference, over seeds", [ref(r, p(r.p_mannwhitney)) for r in rows], 14),
+        ("val", "mean last-epoch accuracy (%) on held-out training subjects", [f"{r.validation:.2f}" if r.validation is not None else "-" for r in rows], 7),
+        ("F1", "mean macro-F1", [f"{r.macro_f1:.4f}" if r.macro_f1 is not None else "-" for r in rows], 9),
+        ("subjects", "accuracy (%) across test subjects: mean +/- std (subjects)", [f"{r.subjects[1]:.2f} +/- {r.subjects[2]:.2f} ({r.subjects[0]})" if r.subjects else "-" for r in rows], 8),
+        ("folds", "with test_folds: std across the folds' means and across one fold's seeds (folds)", [f"{fold_text(r.folds)} ({r.folds[0]})" if r.folds else "-" for r in rows], 10),
+        ("vs ref by subject", "test subjects above / below the reference, Wilcoxon signed-rank p over them", [paired_text(r.paired) if r.paired else ref(r, "-") for r in rows], 4),
+    ]  # fmt: skip
+    out = [Column(h, m, tuple(c), k) for h, m, c, k in columns]
+    ensembles = tuple(", ".join(f"{a:.2f}/{k}" for k, a in r.ensembles) or "-" for r in rows)
+    meaning = "mean accuracy (%) of the populations' mean-probability ensembles / their members; populations are cut by the workers, so only in files"
+    return [*out, Column("ensemble", meaning, ensembles, 15, text=False)]
+
+
+def _shown(column: Column) -> bool:
+    return any(c not in ("-", "ref", "") for c in column.cells)
+
+
+def format_table(study: str, rows: list[Row], reference: str, width: int | None = None, explain: bool = False) -> str:
+    """The study's table as text, `width` columns wide (default: the terminal's, else 80): columns
+    with nothing to say are left out, and those that do not fit go to a second block below, each
+    block starting with the configuration. A two-line legend, or every column's meaning (`explain`)."""
+    width = width or shutil.get_terminal_size((80, 24)).columns
+    columns = [c for c in table_columns(rows, reference) if c.text and _shown(c)]
+    sizes = {c.header: max(len(c.header), *(len(x) for x in c.cells)) for c in columns}
+    blocks, left = [], sorted(columns[1:], key=lambda c: c.keep)
+    while left:
+        block, used = [columns[0]], sizes[columns[0].header]
+        for c in list(left):
+            if used + 2 + sizes[c.header] <= width or len(block) == 1:
+                block.append(c)
+                used += 2 + sizes[c.header]
+                left.remove(c)
+        blocks.append(sorted(block, key=columns.index))
+    compared = sum(r.label != reference for r in rows)
+    holm_shown = any(c.header == "p Holm" for c in columns)
+    lines = textwrap.wrap(
+        f"{study}: {scored_on(study)} accuracy (%) over seeds; p against [{reference}]"
+        + (f", Holm-adjusted for {compared} comparisons" if holm_shown else "")
+        + ("." if explain else "; harcnn report --explain says what each column means."),
+        width,
+    )
+    if explain:
+        for c in columns:
+            lines += textwrap.wrap(f"{c.header}: {c.meaning}", width, initial_indent="  ", subsequent_indent="    ")
+    for block in blocks:
+        lines.append("  ".join(c.header.rjust(sizes[c.header]) if i else c.header.ljust(sizes[c.header]) for i, c in enumerate(block)))
+        for i in range(len(rows)):
+            lines.append(
+                "  ".join(c.cells[i].rjust(sizes[c.header]) if k else c.cells[i].ljust(sizes[c.header]) for k, c in enumerate(block))
+            )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@dataclass(frozen=True)
+class TableStyle:
+    """How a study's table is printed: `format` one of `choices.TABLE_FORMATS`; `explain` every column's meaning (text)."""
+
+    format: str = "text"
+    explain: bool = False
+
+    def render(self, study: str, rows: list[Row], reference: str) -> str:
+        if self.format == "text":
+            return format_table(study, rows, reference, explain=self.explain)
+        return render_records(table_records(rows, reference), self.format)
+
+
+def table_records(rows: list[Row], reference: str) -> list[dict[str, str]]:
+    """Every column of the table, one dictionary a configuration: what `--format csv|json|md` write."""
+    columns = table_columns(rows, reference)
+    return [{c.header: c.cells[i] for c in columns} for i in range(len(rows))]
+
+
+def render_records(records: list[dict[str, str]], fmt: str) -> str:
+    """Records as CSV (spreadsheet-safe), JSON or a Markdown table."""
+    if fmt == "json":
+        return json.dumps(records, indent=1)
+    headers = list(records[0])
+    if fmt == "csv":
+        return "\n".join(csv_line(row) for row in [headers, *([r[h] for h in headers] for r in records)])
+    cells = [[r[h].replace("|", "\\|") for h in headers] for r in records]
+    return "\n".join(["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers), *("| " + " | ".join(c) + " |" for c in cells)])

@@ -132,3 +132,18 @@ def test_tables_as_csv_json_and_markdown():
     assert json.loads(render_records(records, "json"))[1]["configuration"] == "b"
     assert render_records(records, "csv").splitlines()[0].startswith("configuration,n,mean,std")
     assert render_records(records, "md").splitlines()[1].startswith("|---|")
+
+
+def test_configurations_ranked_subject_by_subject_with_a_critical_difference(tmp_path):
+    from harcnn.report.plots import critical_difference
+    from harcnn.report.tables import group_by_label, rank_test
+
+    runs = []
+    for k, label in enumerate(("best", "second", "third", "last")):
+        per_subject = {str(s): {"accuracy": 0.9 - 0.05 * k + 0.01 * s, "windows": 10} for s in range(1, 9)}
+        runs += [replace(make_run(seed, key=f"{label}1"), label=label, per_subject=per_subject) for seed in range(2)]
+    test = rank_test(group_by_label(runs))
+    assert test.ranks == {"best": 1.0, "second": 2.0, "third": 3.0, "last": 4.0} and test.subjects == 8
+    assert abs(test.cd - 2.569 * (4 * 5 / 48) ** 0.5) < 1e-9 and test.p_friedman < 0.001
+    assert rank_test(group_by_label(runs[:4])) is None  # two configurations: the paired column says it
+    assert critical_difference(test, "grid", tmp_path / "cd.png").stat().st_size > 5_000

@@ -21,7 +21,7 @@ from harcnn.names import safe_filename
 from harcnn.outputs import write_text
 from harcnn.report import plots
 from harcnn.report.study import write_study_files
-from harcnn.report.tables import TableStyle, format_table, group_by_label, scored_on, study_rows, subject_accuracy, table_columns
+from harcnn.report.tables import TableStyle, format_table, group_by_label, rank_test, scored_on, study_rows, subject_accuracy, table_columns
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -116,6 +116,14 @@ def write_report(store: Store, studies: list[str], out: Path, train: WindowSet |
             f"{scored_on(study)} accuracy (%)",
         )
         parts.append(_img(box, f"{study} boxplot"))
+        ranked = rank_test(groups)
+        if ranked is not None:
+            diagram = plots.critical_difference(ranked, f"{study}: average rank by subject", figures / f"{stem}-cd.png")
+            parts.append(
+                "<h3>Critical difference</h3><p class='note'>Configurations ranked on each test subject (1: best); a thick line "
+                "joins those whose average ranks are within Nemenyi's critical difference at 0.05 (Demsar 2006): not told apart.</p>"
+                + _img(diagram, "critical difference diagram")
+            )
         classes = list(runs[0].per_class)
         f1 = {k: {c: float(np.mean([r.per_class[c]["f1"] for r in g])) for c in classes} for k, g in groups.items()}
         parts.append(

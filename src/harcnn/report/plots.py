@@ -169,3 +169,35 @@ def write_evaluation(metrics: dict, classes: tuple[str, ...], title: str, out: P
     png = confusion(np.asarray(metrics["confusion"]), classes, title, out / "confusion.png")
     write_text(out / "metrics.json", json.dumps(metrics, indent=1))
     return png, out / "metrics.json"
+
+
+def critical_difference(test, title: str, path: Path) -> Path:
+    """Demsar's critical-difference diagram of a `tables.RankTest`: average ranks on a line (1: best,
+    left), the critical difference as a bar, and a thick line under each group of configurations
+    whose ranks lie within it of one another (not told apart at 0.05)."""
+    labels = sorted(test.ranks, key=test.ranks.get)
+    k = len(labels)
+    fig, ax = _subplots(figsize=(7.0, 1.4 + 0.3 * k))
+    ax.set_xlim(0.5, k + 0.5)
+    ax.set_ylim(-(k + 1), 2)
+    ax.axhline(0, color="black", lw=1)
+    for r in range(1, k + 1):
+        ax.plot([r, r], [0, 0.15], color="black", lw=1)
+        ax.text(r, 0.3, str(r), ha="center", fontsize=8)
+    ax.plot([1, 1 + test.cd], [1.3, 1.3], color="tab:red", lw=2)
+    ax.text(1 + test.cd / 2, 1.45, f"CD {test.cd:.2f}", ha="center", fontsize=8, color="tab:red")
+    for i, label in enumerate(labels):
+        rank, y = test.ranks[label], -(i + 1)
+        ax.plot([rank, rank, k + 0.45 if i >= k / 2 else 0.55], [0, y, y], color="tab:blue", lw=1)
+        left = i < k / 2
+        ax.text(0.55 if left else k + 0.45, y + 0.12, f"{label} ({rank:.2f})", ha="left" if left else "right", fontsize=8)
+    cliques = [labels[i : j + 1] for i in range(k) for j in range(i + 1, k) if test.ranks[labels[j]] - test.ranks[labels[i]] < test.cd]
+    cliques = [c for c in cliques if not any(set(c) < set(d) for d in cliques)]
+    for n, clique in enumerate(cliques):
+        y = -0.35 - 0.2 * n
+        ax.plot([test.ranks[clique[0]] - 0.03, test.ranks[clique[-1]] + 0.03], [y, y], color="black", lw=3)
+    ax.set_title(f"{title}: Friedman p {test.p_friedman:.2g} over {test.subjects} subjects", fontsize=9)
+    ax.axis("off")
+    fig.tight_layout()
+    save_figure(fig, path, dpi=110)
+    return path

@@ -162,6 +162,37 @@ def paired_subjects(runs: list[Run], other: list[Run]) -> tuple[int, int, int, f
     return len(shared), int((diff > 0).sum()), int((diff < 0).sum()), p
 
 
+NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}  # Demsar 2006, table 5a
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """Configurations ranked subject by subject (1: the best), Friedman's test over the ranks and
+    Nemenyi's critical difference at 0.05: average ranks further apart than `cd` differ (Demsar 2006)."""
+
+    ranks: dict[str, float]
+    cd: float
+    p_friedman: float
+    subjects: int
+
+
+def rank_test(groups: dict[str, list[Run]]) -> RankTest | None:
+    """The rank test of three to ten configurations over the test subjects all were scored on; None
+    where there are fewer than two such subjects (or runs without per-subject figures)."""
+    accuracy = {label: subject_accuracy(g) for label, g in groups.items()}
+    shared = [s for s in next(iter(accuracy.values())) if all(s in a for a in accuracy.values())]
+    k = len(groups)
+    if not 3 <= k <= max(NEMENYI_Q05) or len(shared) < 2:
+        return None
+    table = np.array([[accuracy[label][s] for label in groups] for s in shared])
+    ranks = stats.rankdata(-table, axis=1).mean(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.friedmanchisquare(*table.T).pvalue) if np.ptp(table, axis=1).any() else 1.0
+    cd = NEMENYI_Q05[k] * float(np.sqrt(k * (k + 1) / (6 * len(shared))))
+    return RankTest(dict(zip(groups, map(float, ranks))), cd, p, len(shared))
+
+
 def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple[int, float], ...]]:
     """Mean validation accuracy, and the ensembles' mean accuracy per population size: every member
     of a population carries its ensemble's accuracy, so the mean over the runs of one size is the

@@ -93,3 +93,25 @@ def tiny_uci_model(root):
 
     ds = load_dataset(str(zip_folder(write_uci_folder(root / "uci"), root / "u.zip")))
     return HARClassifier(epochs=1, batch_size=8, filters=4, dense=8, standardize=True).fit_windows(ds.train).save(root / "model")
+
+
+def make_run(seed, study="s", key="k", accuracy=0.9):
+    """A stored run of one seed, for the store's and the tables' tests."""
+    from harcnn.experiments.store import Run
+
+    return Run(
+        study=study,
+        config_key=key,
+        label="base",
+        config={"epochs": 1},
+        seed=seed,
+        data_sha256="d",
+        accuracy=accuracy,
+        macro_f1=0.8,
+        per_class={"A": {"f1": 0.5}},
+        confusion=[[1, 0], [0, 1]],
+        curves={"train_loss": [1.0]},
+        wall_s=1.0,
+        harcnn_version="0",
+        torch_version="0",
+    )

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from harcnn.report.study import write_study_files
 from harcnn.report.tables import format_table, paired_subjects, study_rows, subject_accuracy, subject_spread, table_records
-from test_store import make_run
+from helpers import make_run
 
 
 def test_ensembles_of_different_sizes_are_never_averaged():

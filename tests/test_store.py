@@ -4,26 +4,8 @@ import multiprocessing
 
 import pytest
 
-from harcnn.experiments.store import Run, Store
-
-
-def make_run(seed, study="s", key="k", accuracy=0.9):
-    return Run(
-        study=study,
-        config_key=key,
-        label="base",
-        config={"epochs": 1},
-        seed=seed,
-        data_sha256="d",
-        accuracy=accuracy,
-        macro_f1=0.8,
-        per_class={"A": {"f1": 0.5}},
-        confusion=[[1, 0], [0, 1]],
-        curves={"train_loss": [1.0]},
-        wall_s=1.0,
-        harcnn_version="0",
-        torch_version="0",
-    )
+from harcnn.experiments.store import Store
+from helpers import make_run
 
 
 def test_round_trip_and_no_duplicates(tmp_path):

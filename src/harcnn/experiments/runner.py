@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.windows import Dataset, WindowSet
-from harcnn.experiments.executors import Executor, check_executor, make_executor
+from harcnn.experiments.executors import Executor, check_executor, default_workers, make_executor
 from harcnn.experiments.progress import Progress
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
@@ -82,7 +82,7 @@ def run_study(
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
         return made
-    units = plan(spec.name, missing, data, workers, scored)
+    units = plan(spec.name, missing, data, default_workers(), scored)  # populations as on this machine by default, whatever --workers
     try:
         with Progress(units, progress, echo) as shown:
             if isinstance(executor, str):

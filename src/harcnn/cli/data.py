@@ -134,8 +134,9 @@ def data_recordings(
 
     check_output_file(out, tuple(sources), suffix=".npz")
     ds, windows = recordings_dataset(
-        sources, window, overlap, rate, pattern, channels.split(",") if channels else None, parse_units(units), time_unit,
-        test_subjects.split(",") if test_subjects else None, test_fraction, seed, name or out.stem, labels, filter, max_gap,
+        sources, window=window, overlap=overlap, rate=rate, pattern=pattern, channels=channels.split(",") if channels else None,
+        units=parse_units(units), time_unit=time_unit, test_subjects=test_subjects.split(",") if test_subjects else None,
+        test_fraction=test_fraction, seed=seed, name=name or out.stem, labels=labels, filter=filter, max_gap=max_gap,
     )  # fmt: skip
     save_npz(out, ds)
     typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")

@@ -140,7 +140,7 @@ def import_windows(
     integer = np.issubdtype(subject.dtype, np.integer) and np.issubdtype(subject_t.dtype, np.integer)
     subjects = both([subject, subject_t]) if integer else both([subject.astype(str), subject_t.astype(str)])
     arrays = (both([X, Xt]), both([y, yt]), subjects)
-    return to_dataset(path, name, *arrays, channels, classes, split, None, 0.25, 0)
+    return to_dataset(path, name, *arrays, channels=channels, classes=classes, split=split)
 
 
 def _read(path: Path, layout: str):
@@ -155,7 +155,10 @@ def _read(path: Path, layout: str):
 
 def _import_one(path: Path, name, test_subjects, test_fraction, seed, layout) -> Dataset:
     X, y, subject, channels, classes, split = _read(path, layout)
-    ds = to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed)
+    ds = to_dataset(
+        path, name, X, y, subject, channels=channels, classes=classes, split=split,
+        test_subjects=test_subjects, test_fraction=test_fraction, seed=seed,
+    )  # fmt: skip
     return ds.with_pipeline(_pipeline(path))
 
 
@@ -179,7 +182,11 @@ def check_seed(seed: object) -> int:
     return seed
 
 
-def to_dataset(path, name, X, y, subject, channels, classes, split, test_subjects, test_fraction, seed) -> Dataset:
+def to_dataset(
+    path, name, X, y, subject, *, channels=None, classes=None, split=None, test_subjects=None, test_fraction: float = 0.25, seed: int = 0
+) -> Dataset:
+    """Checked arrays as a `Dataset`, its test split made (`split`, else named `test_subjects`, else a
+    seeded `test_fraction` of the subjects); the one "arrays -> Dataset" path of every importer."""
     check_seed(seed)
     if X.ndim != 3:
         raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")

@@ -125,6 +125,7 @@ def pipeline_for(recordings: list[Recording], rate: float, window_s: float, over
 
 def recordings_dataset(
     sources: list[str | Path],
+    *,
     window: float = WINDOW_S,
     overlap: float = OVERLAP,
     rate: float = RATE,
@@ -163,8 +164,9 @@ def recordings_dataset(
     windows = cut(recordings, made)
     source = Path(sources[0])
     ds = to_dataset(
-        source, name, windows.X, windows.labels, windows.subjects, made.output_channels, None, None, test_subjects, test_fraction, seed
-    )
+        source, name, windows.X, windows.labels, windows.subjects,
+        channels=made.output_channels, test_subjects=test_subjects, test_fraction=test_fraction, seed=seed,
+    )  # fmt: skip
     names = tuple(np.unique(windows.subjects.astype(str)).tolist()) if windows.subjects.dtype.kind in "US" else ()
     return ds.with_pipeline(made, names), windows
 

@@ -74,7 +74,10 @@ def train_population(
     with flushing_denormals():
         device = device or default_device()
         every = CHECKPOINT_EVERY if checkpoint_every is None else checkpoint_every
-        return _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, every, standardized, soft_targets)
+        return _train(
+            model, train, seeds, recipe, validation=validation, on_epoch=on_epoch, device=device, checkpoint=checkpoint,
+            checkpoint_every=every, standardized=standardized, soft_targets=soft_targets,
+        )  # fmt: skip
 
 
 def _losses(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float) -> torch.Tensor:
@@ -84,7 +87,9 @@ def _losses(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float)
     return flat.view(logits.shape[0], -1)
 
 
-def _train(model, train, seeds, recipe, validation, on_epoch, device, checkpoint, checkpoint_every, standardized, soft_targets) -> History:
+def _train(
+    model, train, seeds, recipe, *, validation, on_epoch, device, checkpoint, checkpoint_every, standardized, soft_targets
+) -> History:
     model.to(device)
     augmenter = Augmenter(recipe, train.channels, *((standardized.mean, standardized.std) if standardized is not None else ()))
     generators = member_generators(seeds, device)

@@ -22,10 +22,11 @@ from harcnn.outputs import write_csv
 ACTIVITIES = (  # name, seconds, the phone's pitch (degrees from upright), motion
     ("STANDING", 12, 5, False),
     ("WALKING", 20, 8, True),
-    ("SITTING", 12, 60, False),
+    ("SITTING", 12, 35, False),
     ("WALKING", 16, 8, True),
     ("LAYING", 12, 90, False),
 )
+WAIST = Rotation.from_euler("y", -90, degrees=True)  # worn at the waist as UCI HAR's phone: its x axis points up
 TURN_S = 2.0  # seconds a change of posture takes
 
 
@@ -45,14 +46,14 @@ def sample_recording(path: str | Path, seed: int = 0) -> Path:
         walking.append(np.full(n, moving))
         current = target
     t = np.arange(len(labels)) / RATE
-    walk = np.concatenate(walking)
+    walk = np.convolve(np.concatenate(walking).astype(float), np.ones(int(RATE)) / RATE, mode="same")  # a second to start and stop walking
     sway = walk * np.radians(6) * np.sin(2 * np.pi * 0.9 * t)  # the hips roll once a stride
-    angles = np.stack([np.radians(np.concatenate(pitch)), sway, np.zeros_like(t)], 1)  # pitch, roll, yaw
-    orientation = Rotation.from_euler("xyz", angles)
+    angles = np.stack([sway, np.radians(np.concatenate(pitch)), np.zeros_like(t)], 1)  # roll, pitch, yaw in the phone's frame
+    orientation = WAIST * Rotation.from_euler("xyz", angles)
     gravity = orientation.inv().apply([0.0, 0.0, 1.0])
-    step = walk * 0.25 * np.sin(2 * np.pi * 1.8 * t)  # each step's push, along the body's vertical
+    step = walk * 0.3 * np.sin(2 * np.pi * 1.8 * t)  # each step's push, along the body's vertical
     acc = gravity + orientation.inv().apply(np.stack([0 * t, 0 * t, step], 1)) + rng.normal(0, 0.01, (len(t), 3))
-    rates = np.gradient(orientation.as_rotvec(), 1 / RATE, axis=0)  # small rotations: the rotation vector's rate
-    gyro = orientation.inv().apply(rates) + rng.normal(0, 0.005, (len(t), 3))
+    turns = (orientation[:-1].inv() * orientation[1:]).as_rotvec() * RATE  # the rotation from each sample to the next, in the phone's frame
+    gyro = np.concatenate([turns, turns[-1:]]) + rng.normal(0, 0.005, (len(t), 3))
     rows = ([f"{ti:.3f}", *(f"{v:.5f}" for v in (*a, *g)), y] for ti, a, g, y in zip(t, acc, gyro, labels))
     return write_csv(path, [*CSV_COLUMNS, "label"], rows)

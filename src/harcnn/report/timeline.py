@@ -32,13 +32,17 @@ def plot_timeline(predictions: RecordingPredictions, recordings: list[Recording]
     classes = [str(c) for c in predictions.classes]
     colour = {c: plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")(i) for i, c in enumerate(classes)}
     has_truth = labels is not None and (labels != "").any()
-    rows = [3, 1, 1, 2] if has_truth else [3, 1, 2]
-    fig, axes = plt.subplots(len(rows), 1, sharex=True, figsize=(13, 7.5), gridspec_kw={"height_ratios": rows})
+    kinds: dict[str | None, list[int]] = {}
     for j, channel in enumerate(pipeline.channels):
-        kind = channel_kind(channel)
-        axes[0].plot(t, values[:, j], lw=0.6, label=f"{channel} ({CANONICAL[kind]})" if kind else channel)
-    axes[0].set_ylabel("signal")
-    axes[0].legend(loc="upper right", fontsize=7, ncol=min(6, len(pipeline.channels)))
+        kinds.setdefault(channel_kind(channel), []).append(j)
+    rows = [2] * len(kinds) + ([1, 1, 2] if has_truth else [1, 2])
+    fig, axes = plt.subplots(len(rows), 1, sharex=True, figsize=(13, 2.0 + 1.4 * len(rows)), gridspec_kw={"height_ratios": rows})
+    for ax, (kind, index) in zip(axes, kinds.items()):  # each kind on its own axis, in its unit, in greys: colours are the classes'
+        for shade, j in zip(np.linspace(0.1, 0.65, len(index)), index):
+            ax.plot(t, values[:, j], lw=0.6, color=str(shade), label=pipeline.channels[j])
+        ax.set_ylabel({"acc": "acceleration", "gyro": "rotation"}.get(kind, "signal") + (f" ({CANONICAL[kind]})" if kind else ""))
+        ax.legend(loc="upper right", fontsize=7, ncol=min(6, len(index)))
+    axes = axes[len(kinds) - 1 :]  # the panels below count from here as before
     centre = (predictions.start_s + predictions.end_s) / 2
     for c, activity in zip(centre, predictions.activity.astype(str)):
         axes[1].axvspan(c - hop / 2, c + hop / 2, color=colour[activity], lw=0)

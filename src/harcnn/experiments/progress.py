@@ -65,4 +65,4 @@ class Progress:
         if self.bar.disable:
             self.echo(line)
         else:
-            self.bar.write(line, file=sys.stderr)
+            self.bar.write(line, file=sys.stdout)  # results on stdout, as without a bar; tqdm clears its line on the shared terminal

@@ -81,10 +81,13 @@ def main() -> None:
 
 def _flags_without_a_type() -> None:
     """Help shows `--stream`, not `--stream <bool>`: an on/off flag takes no value (Typer shows its type)."""
-    from typer.core import TyperOption
-
-    shown = TyperOption.display_type_rich
-    TyperOption.display_type_rich = lambda self, ctx: None if self.is_bool_flag else shown(self, ctx)
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # another Typer: its own help, types and all
+        return
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is not None:
+        TyperOption.display_type_rich = lambda self, ctx: None if getattr(self, "is_bool_flag", False) else shown(self, ctx)
 
 
 def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):

@@ -125,12 +125,13 @@ def write_text(path: Path, text: str) -> Path:
 def spreadsheet_safe(cell: object) -> object:
     """A text cell that a spreadsheet would run as a formula, with a leading apostrophe; numbers and
     other text as they are."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not _is_number(cell):
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not is_number(cell):
         return "'" + cell
     return cell
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether text reads as a number (Python's float syntax): the one test, for CSV cells read and written."""
     try:
         float(text)
     except ValueError:

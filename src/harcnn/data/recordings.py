@@ -42,6 +42,7 @@ from harcnn.data.sensors import (
 from harcnn.data.textfiles import parse_matrix
 from harcnn.errors import HarcnnError
 from harcnn.names import check_name
+from harcnn.outputs import is_number
 
 PATTERN_GROUPS = ("subject", "recording", "device", "label")  # what a pattern may take from a path
 
@@ -283,14 +284,6 @@ def _check_values(data: np.ndarray, numbers: np.ndarray, channels: tuple[str, ..
                 f"{where}: line {numbers[i]}: {channel} is {data[i, j]:g}, beyond any {kind} sensor's range in any unit harcnn knows "
                 f"(at most {limit:g}); a corrupt line?"
             )
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_sources(sources: list[str | Path], pattern: str | None = None, layout: Layout = Layout()) -> list[Recording]:

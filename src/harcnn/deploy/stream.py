@@ -18,12 +18,13 @@ from typing import TextIO
 
 import numpy as np
 
-from harcnn.data.recordings import Recording, is_number, seconds
+from harcnn.data.recordings import Recording, seconds
 from harcnn.data.sensors import TIME_COLUMNS
 from harcnn.data.units import for_model, to_canonical
 from harcnn.deploy.predict import check_smooth, model_pipeline
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
+from harcnn.outputs import is_number
 
 MAX_LINE = 4096  # characters in one line of samples: a timestamp and a few dozen numbers need far fewer
 

@@ -4,7 +4,8 @@
 # (experiments/baseline.toml), and the peers through the same runner with aeon's defaults:
 # MiniRocket, MultiRocket-Hydra, Hydra. Protocols: 5 subject-grouped folds over all subjects
 # (`--set test_folds=5`, one seed per fold), or a dataset's fixed split (3 seeds).
-# Resumable on any machine: the runs are in benchmarks/results/across/<dataset>.db (committed, small);
+# Resumable on the machine that ran it: the runs are in benchmarks/results/across/<dataset>.db (not committed; exported to
+# <dataset>.runs.json by benchmarks/export_runs.py at the end, which is committed and what the tables read);
 # each study's runs.csv is copied to benchmarks/results/across/<dataset>-<spec>.csv to read;
 # benchmarks/across_table.py summarises the stores.
 #   bash benchmarks/across.sh [DATASET...]    # default: all, in this order
@@ -66,3 +67,4 @@ for dataset in ${@:-uci-har-folds geotec-phone geotec-phone-100hz geotec-watch g
     cp "$RESULTS/$dataset/$spec/runs.csv" "$OUT/$dataset-$spec.csv"
   done
 done
+python benchmarks/export_runs.py "$OUT"  # the committed, curve-free JSON the tables are built from

@@ -1,4 +1,5 @@
-"""The cross-dataset table from the stores benchmarks/across.sh writes (benchmarks/results/across/<dataset>.db):
+"""The cross-dataset table from the runs benchmarks/across.sh writes (benchmarks/results/across/<dataset>.db, exported
+by benchmarks/export_runs.py as <dataset>.runs.json, which is what is committed and read here):
 per dataset and model, test accuracy mean +/- std over folds (or seeds), macro-F1, with several seeds
 a fold the spread across folds beside the spread across the seeds of a fold, accuracy across the
 test subjects (each subject's mean over the runs that tested it; mean +/- std over subjects), the
@@ -14,7 +15,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from harcnn.experiments.store import Store
+from export_runs import load
 from harcnn.report.tables import fold_spread, fold_text, paired_subjects, paired_text, subject_spread
 
 FOLDER = Path(__file__).parent / "results" / "across"
@@ -35,9 +36,9 @@ DATASETS = (
 )
 
 
-def latest(store: Store, spec: str) -> list:
+def latest(stored: list, spec: str) -> list:
     """The spec's runs of its latest configuration."""
-    runs = store.runs(spec)
+    runs = [r for r in stored if r.study == spec]
     return [r for r in runs if r.config_key == runs[-1].config_key]
 
 
@@ -71,10 +72,10 @@ def main(folder: Path = FOLDER) -> None:
     print("| dataset | " + " | ".join(MODELS) + " | lead of best over the best peer |")
     print("|---" * (len(MODELS) + 2) + "|")
     for dataset in DATASETS:
-        if not (folder / f"{dataset}.db").is_file():
+        if not (folder / f"{dataset}.runs.json").is_file():
             continue
-        with Store(folder / f"{dataset}.db") as store:
-            runs = {m: latest(store, m) for m in MODELS}
+        stored = load(folder / f"{dataset}.runs.json")
+        runs = {m: latest(stored, m) for m in MODELS}
         cells = {m: cell(runs[m]) for m in MODELS}
         print(f"| {dataset} | " + " | ".join(cells[m][0] if cells[m] else "-" for m in MODELS) + f" | {lead(runs, cells)} |")
 

@@ -61,8 +61,7 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         where = "pipeline"
-        if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
-            raise HarcnnError(f"{where}: rate must be {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz, got {self.rate:g}")
+        check_rate(self.rate, f"{where}: rate")
         if not 2 <= self.window <= 100_000 or not 1 <= self.hop <= self.window:
             raise HarcnnError(
                 f"{where}: a window of {self.window} samples with a hop of {self.hop}; windows need 2 samples or more and a hop of 1 to the window"
@@ -92,8 +91,7 @@ class Pipeline:
         """A pipeline from a window in seconds and an overlap in [0, 1): the CLI's terms."""
         if not 0 <= overlap < 1:
             raise HarcnnError(f"--overlap must be in [0, 1), got {overlap:g}")
-        if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-            raise HarcnnError(f"--rate must be {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz, got {rate:g}")
+        check_rate(rate, "--rate")
         if not math.isfinite(window_s) or window_s <= 0:
             raise HarcnnError(f"--window must be a positive number of seconds, got {window_s:g}")
         window = round(window_s * rate)
@@ -234,6 +232,12 @@ class Pipeline:
     def stream(self) -> Stream:
         """The causal counterpart for samples arriving at `rate` in the model's units."""
         return Stream(self.window, self.hop, len(self.channels), uci_har=self.filter == "uci-har", rate=self.rate)
+
+
+def check_rate(rate: float, what: str) -> None:
+    """A sampling rate in RATE_RANGE (NaN and infinity are not)."""
+    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        raise HarcnnError(f"{what} must be {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} Hz, got {rate:g}")
 
 
 def _check_devices(channels: tuple[str, ...], devices: tuple[str, ...], where: str) -> None:

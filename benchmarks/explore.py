@@ -5,7 +5,7 @@ With `--folds K`, subject-grouped K-fold cross-validation of the training split 
 of `cv_folds = K`): every training subject is validated on once, by a model that never saw it.
 
     python benchmarks/explore.py '{"model": "resnet", "epochs": 20, "rotate": 45}' --tag resnet-rot45
-    python benchmarks/explore.py '{"model": "minirocket"}' --tag minirocket --folds 5    # any peer, one fit
+    python benchmarks/explore.py '{"model": "minirocket", "members": 1}' --tag minirocket --folds 5    # any peer
     python benchmarks/explore.py '{"filters": 64}' --spec experiments/best.toml --data data/pickup-gesture.npz --folds 5
 
 The JSON holds HARClassifier parameters (recipe and model hyperparameters; with `--spec`, changes
@@ -46,15 +46,15 @@ def inputs(windows, kind: str | None):
 
 def fit_predict(config: dict, fit, X: np.ndarray) -> np.ndarray:
     """Every member's validation probabilities `(members, n, classes)`."""
-    from harcnn.models import is_population
+    from harcnn.settings import SETTINGS, check_settings
+    from harcnn.train.fit import split, train_and_predict
 
-    if "model" in config and not is_population(config["model"]):  # a peer (aeon's defaults), one fit
-        from harcnn.models.baselines import fit_predict_proba
-
-        return fit_predict_proba(config["model"], {}, fit, 0, 2, X)[0][None]
-    from harcnn import HARClassifier
-
-    return HARClassifier(**{**DEFAULTS, **config}).fit_windows(fit).member_proba(X)
+    config = {**DEFAULTS, **config}
+    settings = check_settings({k: config[k] for k in SETTINGS if k in config}, "explore")
+    hparams = {k: v for k, v in config.items() if k not in SETTINGS and k not in ("model", "members")}
+    data = split(settings, fit)
+    X = data.transform.apply(X) if data.transform else X
+    return train_and_predict(config.get("model", "cnn"), hparams, settings, data, list(range(config["members"])), X)[0]
 
 
 def main() -> None:

@@ -97,8 +97,8 @@ def test_memory_estimate_keeps_a_resnet_study_in_one_population():
     import numpy as np
 
     from harcnn.data.windows import WindowSet
+    from harcnn.experiments.jobs import member_bytes, members_per_chunk
     from harcnn.experiments.spec import Config
-    from harcnn.experiments.units import member_bytes, members_per_chunk
 
     n = 7352
     data = WindowSet(

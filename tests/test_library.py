@@ -86,7 +86,7 @@ def test_a_model_from_python_works_with_the_cli(tiny_zip, tmp_path):
 
 
 def test_models_create_and_list_and_plain_windows():
-    assert harcnn.models.list_models() == [*harcnn.models.MODELS, *harcnn.models.BASELINES]
+    assert harcnn.models.list_models() == [*harcnn.models.NETWORKS, *harcnn.models.PEERS]
     one = harcnn.models.create("cnn", c_in=3, n_classes=4, seq_len=40)
     assert one(torch.randn(5, 3, 40)).shape == (5, 4)
     three = harcnn.models.create("multihead", c_in=3, n_classes=4, seq_len=40, members=3)
@@ -210,13 +210,3 @@ def test_import_harcnn_is_light():
     code = "import sys, harcnn; print('torch' in sys.modules, harcnn.__version__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", harcnn.__version__]
-
-
-@pytest.mark.slow  # a fresh interpreter importing torch: 8 s
-def test_inference_imports_no_training_code():
-    import subprocess
-    import sys
-
-    code = "import sys, harcnn.deploy.predict, harcnn.deploy.stream, harcnn.deploy.onnx; print([m for m in sys.modules if m.startswith('harcnn.train')])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "[]", out

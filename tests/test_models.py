@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from harcnn.errors import HarcnnError
-from harcnn.models import MODELS, build, create, hyperparameters
+from harcnn.models import NETWORKS, build, create, get
 from harcnn.models.layers import PopBatchNorm, PopLSTM, bind_generators, reset_members
 from harcnn.train.population import member_generators
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 @pytest.mark.parametrize("c_in, n_classes, seq_len", [(9, 6, 128), (3, 12, 64), (1, 2, 40)])
 def test_shapes_for_any_input(name, c_in, n_classes, seq_len):
     model = build(name, c_in, n_classes, seq_len, members=2).eval()
@@ -18,7 +18,7 @@ def test_shapes_for_any_input(name, c_in, n_classes, seq_len):
     assert out.shape == (2, 5, n_classes)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_members_are_independent_models(name):
     """Member r of a population computes what a lone model with seed r computes."""
     seeds = [3, 7, 11]
@@ -38,7 +38,7 @@ def test_members_are_independent_models(name):
         torch.testing.assert_close(alone(x[None])[0], pop_out[r], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_keras_initialisation(name):
     """Glorot-uniform weights and zero biases (LSTMs: orthogonal recurrent weights, forget bias 1), as Keras'."""
     model = build(name, 9, 6, 128, members=1)
@@ -63,14 +63,14 @@ def test_keras_initialisation(name):
             assert p.abs().max() <= limit and p.abs().max() > 0.9 * limit
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODELS if not MODELS[n].ANY_LENGTH))
+@pytest.mark.parametrize("name", sorted(n for n in NETWORKS if not NETWORKS[n].ANY_LENGTH))
 def test_kernel_longer_than_input_is_a_clear_error(name):
-    hp = {"kernel": 200} if "kernel" in hyperparameters(name) else {"kernels": (3, 200)}
+    hp = {"kernel": 200} if "kernel" in get(name).hyperparameters() else {"kernels": (3, 200)}
     with pytest.raises(HarcnnError, match="too short"):
         build(name, 9, 6, 128, **hp)
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODELS if MODELS[n].ANY_LENGTH))
+@pytest.mark.parametrize("name", sorted(n for n in NETWORKS if NETWORKS[n].ANY_LENGTH))
 def test_globally_pooled_models_take_any_window_length(name):
     model = build(name, 9, 6, 128, members=2).eval()
     for steps in (1, 64, 300):
@@ -145,9 +145,7 @@ def test_fused_drop_pool_gives_ties_to_the_first_and_nothing_to_negatives():
 
 
 def test_layer_table_reads_like_keras_summary():
-    from harcnn.models.summary import layer_table
-
-    rows = layer_table("cnn", 9, 6, 128)
+    rows = get("cnn").layer_table(9, 6, 128, {})
     assert [(r["layer"], r["output"], r["params"]) for r in rows] == [
         ("conv1", (126, 64), 9 * 64 * 3 + 64),
         ("conv2", (124, 64), 64 * 64 * 3 + 64),
@@ -165,7 +163,7 @@ def test_version_1_model_folders_still_load(tmp_path):
 
     from harcnn import load
     from harcnn.models.layers import member_state
-    from harcnn.models.saved import ModelMeta, save_model
+    from harcnn.saved import ModelMeta, save_model
 
     model = build("cnn", 3, 4, 32, filters=8, dense=10)
     reset_members(model, member_generators([0], torch.device("cpu")))
@@ -186,7 +184,7 @@ def test_version_1_model_folders_still_load(tmp_path):
 SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 2, "pool": 2}
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_every_model_exports_to_onnx_as_it_predicts(name, tmp_path):
     """A 2-member ensemble with standardisation: ONNX Runtime gives PyTorch's probabilities."""
     from harcnn import HARClassifier
@@ -194,7 +192,7 @@ def test_every_model_exports_to_onnx_as_it_predicts(name, tmp_path):
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(0, 1, (40, 9, 128)).astype(np.float32), np.arange(40) % 3
-    hp = {k: v for k, v in SMALL.items() if k in hyperparameters(name)}
+    hp = {k: v for k, v in SMALL.items() if k in get(name).hyperparameters()}
     clf = HARClassifier(name, epochs=1, batch_size=16, members=2, standardize=True, **hp).fit(X, y)
     path = export_onnx(clf, tmp_path / "model.onnx")
     assert np.abs(onnx_predict(path, X) - clf.predict_proba(X)).max() < 1e-5
@@ -228,14 +226,14 @@ def test_resnet_pooling_between_blocks():
         build("resnet", 9, 6, 128, pool=0)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_memory_estimate_alike_on_cpu_and_meta(name, monkeypatch):
     """Small models are sized by a CPU forward pass, large ones on the meta device: the same layer sizes."""
-    from harcnn.models import member_bytes, memory
+    from harcnn.models import memory
 
-    on_cpu = member_bytes(name, {}, 9, 6, 128, 1000, 64)
+    on_cpu = get(name).member_bytes({}, 9, 6, 128, 1000, 64)
     monkeypatch.setattr(memory, "CPU_SIZING_WEIGHTS", 0)
-    assert member_bytes(name, {}, 9, 6, 128, 1000, 64) == on_cpu
+    assert get(name).member_bytes({}, 9, 6, 128, 1000, 64) == on_cpu
 
 
 def test_memory_estimate_does_not_import_dynamo():
@@ -244,8 +242,8 @@ def test_memory_estimate_does_not_import_dynamo():
     import sys
 
     code = (
-        "import sys; from harcnn.models import MODELS, member_bytes\n"
-        "for name in MODELS: member_bytes(name, {}, 9, 6, 128, 1000, 64)\n"
+        "import sys; from harcnn.models import NETWORKS, get\n"
+        "for name in NETWORKS: get(name).member_bytes({}, 9, 6, 128, 1000, 64)\n"
         "print('torch._dynamo' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from harcnn.data.windows import WindowSet
-from harcnn.models import MODELS, build, hyperparameters
+from harcnn.models import NETWORKS, build, get
 from harcnn.models.layers import member_state
 from harcnn.train.population import Recipe, predict_logits, train_population
 
@@ -18,7 +18,7 @@ def small_set(n=70, c=3, t=32, classes=3, seed=0) -> WindowSet:
 
 
 DEEP = ("resnet", "inception")  # slow here; their float32 drift is larger (see below)
-CASES = [(n, torch.float64, 1e-12) for n in sorted(MODELS)] + [(n, torch.float32, 1e-4) for n in sorted(MODELS) if n not in DEEP]
+CASES = [(n, torch.float64, 1e-12) for n in sorted(NETWORKS)] + [(n, torch.float32, 1e-4) for n in sorted(NETWORKS) if n not in DEEP]
 
 
 @pytest.mark.parametrize("name, dtype, tol", [pytest.param(*c, marks=pytest.mark.slow) if c[0] in DEEP else c for c in CASES])
@@ -47,11 +47,11 @@ def test_population_equals_separate_runs(name, dtype, tol):
 
 
 def tiny(name: str) -> dict:
-    hp = {k: v for k, v in {"filters": 8, "dense": 10, "depth": 3, "bottleneck": 8}.items() if k in hyperparameters(name)}
+    hp = {k: v for k, v in {"filters": 8, "dense": 10, "depth": 3, "bottleneck": 8}.items() if k in get(name).hyperparameters()}
     return hp | ({"kernels": (9, 5, 3)} if name == "inception" else {})  # its default 39-step kernel is longer than 32 steps
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_bfloat16_training_learns_and_repeats(name):
     """precision = "bfloat16" runs the model's layers under autocast: every registered model trains
     with it (its float32-only kernels cast their inputs), the same seed gives the same numbers, the
@@ -170,7 +170,7 @@ def test_recipe_ingredients_keep_members_independent(name):
         epochs=2, batch_size=16, lr=3e-3, weight_decay=0.05, schedule="cosine", warmup=0.3, label_smoothing=0.1, scale=0.2, jitter=0.1,
         rotate=20.0, time_warp=0.2, mixup=0.4,
     )  # fmt: skip
-    hp = {k: v for k, v in {"filters": 8, "dense": 10}.items() if k in hyperparameters(name)}
+    hp = {k: v for k, v in {"filters": 8, "dense": 10}.items() if k in get(name).hyperparameters()}
     population = build(name, 3, 3, 32, members=2, **hp).to(torch.float64)
     train_population(population, data, [3, 4], recipe)
     plain = build(name, 3, 3, 32, members=1, **hp).to(torch.float64)

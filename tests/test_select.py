@@ -12,11 +12,11 @@ from harcnn.data.resolve import load_dataset
 from harcnn.data.splits import subject_folds
 from harcnn.data.windows import Dataset
 from harcnn.errors import HarcnnError
+from harcnn.experiments.jobs import prepare
 from harcnn.experiments.runner import plan
 from harcnn.experiments.select import REFIT_SEED_OFFSET, Candidate, choose, select
 from harcnn.experiments.spec import load_spec
 from harcnn.experiments.store import Store
-from harcnn.experiments.units import prepare
 
 GRID = 'model = "cnn"\nrepeats = 2\nepochs = 2\nbatch_size = 8\nvalidation_subjects = 1\n[hparams]\ndense = 8\n[grid]\nfilters = [2, 8]\n'
 
@@ -125,8 +125,8 @@ def test_each_population_trains_on_one_fold(tmp_path, tiny_zip):
     path.write_text(GRID.replace("validation_subjects = 1", "cv_folds = 3").replace("repeats = 2", "repeats = 6"))
     spec = load_spec(path)
     config = spec.configs[0]
-    units = plan(spec.name, [(config, list(spec.seeds))], load_dataset(str(tiny_zip)).train)
-    assert sorted(u.seeds for u in units) == [[0, 3], [1, 4], [2, 5]]
+    jobs = plan(spec.name, [(config, list(spec.seeds))], load_dataset(str(tiny_zip)).train)
+    assert sorted(u.seeds for u in jobs) == [[0, 3], [1, 4], [2, 5]]
     ds = load_dataset(str(tiny_zip))
     held = [set(np.unique(prepare(config, ds, fold).validation.subject).tolist()) for fold in range(3)]
     assert held == [set(f.tolist()) for f in subject_folds(ds.train.subject, 3)]

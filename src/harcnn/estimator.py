@@ -27,15 +27,14 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
+from harcnn import models
 from harcnn.choices import LAYOUTS
 from harcnn.data.pipeline import UCI_HAR, Pipeline
-from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet, channels_first
 from harcnn.errors import HarcnnError, HarcnnWarning
-from harcnn.models import hyperparameters, is_population
 from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import PopulationModel
-from harcnn.models.saved import ModelMeta, load_model, save_model
+from harcnn.saved import ModelMeta, load_model, save_model
 from harcnn.settings import SETTINGS, Setting, check_settings
 
 ESTIMATOR = {  # the estimator's own parameters beside the training settings, checked like them
@@ -104,14 +103,10 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         too, before it loads data)."""
         where = "HARClassifier"
         try:
-            population = is_population(self.model)
+            entry = models.get(self.model)
         except HarcnnError as e:
             raise HarcnnError(f"{where}: model: {e}") from None
-        if not population:
-            raise HarcnnError(
-                f"{where}: model: {self.model!r} is a peer (aeon), fitted one seed at a time, not a CNN harcnn trains and saves; "
-                "compare it in a study (harcnn run)"
-            )
+        entry.check_saveable(where)
         settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
         if settings["test_folds"]:
             raise HarcnnError(
@@ -119,7 +114,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
                 "windows it is given, so give test_folds = 0 (--set test_folds=0)"
             )
         members, first = (ESTIMATOR[k].check(getattr(self, k), where) for k in ("members", "random_state"))
-        known = hyperparameters(self.model)
+        known = entry.hyperparameters()
         hparams = {k: v.item() if isinstance(v, np.generic) else v for k, v in self._hparams.items()}
         unknown = sorted(set(hparams) - set(known))
         if unknown:
@@ -170,7 +165,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         )
         self._set_fitted(fitted.net.eval(), ModelMeta(
             model=self.model, hparams=hparams, seq_len=train.seq_len, channels=train.channels, classes=train.classes,
-            members=len(seeds), seeds=tuple(seeds), transform=fitted.transform.to_json() if fitted.transform else None,
+            members=len(seeds), seeds=tuple(seeds), transform=fitted.transform,
             training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=_pipeline_of(train),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
@@ -200,7 +195,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(meta.classes)
         self.channels_ = meta.channels
         self.n_features_in_ = meta.c_in
-        self.transform_ = Standardize.from_json(meta.transform)
+        self.transform_ = meta.transform
 
     @property
     def pipeline_(self) -> Pipeline | None:
@@ -208,7 +203,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         UCI HAR's for a model of its nine channels saved before models recorded it; else None."""
         check_is_fitted(self, "net_")
         if self.meta_.pipeline is not None:
-            return Pipeline.from_json(self.meta_.pipeline, "model.json")
+            return self.meta_.pipeline
         return UCI_HAR if tuple(self.channels_) == UCI_HAR.output_channels else None
 
     # -- prediction --
@@ -272,13 +267,13 @@ HARClassifier.__init__.__signature__ = inspect.Signature(  # what `get_params`, 
 )
 
 
-def _pipeline_of(train: WindowSet) -> dict | None:
+def _pipeline_of(train: WindowSet) -> Pipeline | None:
     """The pipeline a model of these windows saves: theirs, trimmed to the channels they keep (windows
     of a subset of a dataset's channels); None, with a warning, where it cannot be (UCI HAR's filters
     make all nine channels together), so that `save` never writes a model that `load` refuses."""
     pipeline = train.pipeline
     if pipeline is None or pipeline.output_channels == train.channels:
-        return pipeline and pipeline.to_json()
+        return pipeline
     trimmed = pipeline.only(train.channels)
     if trimmed is None:
         warnings.warn(
@@ -287,7 +282,7 @@ def _pipeline_of(train: WindowSet) -> dict | None:
             HarcnnWarning,
             stacklevel=3,
         )
-    return trimmed and trimmed.to_json()
+    return trimmed
 
 
 def _check_teacher(teacher: HARClassifier, train: WindowSet) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from harcnn.errors import HarcnnError
 
-MODEL_FILES = ("model.json", "model.safetensors")  # what a model folder holds (`models.saved`)
+MODEL_FILES = ("model.json", "model.safetensors")  # what a model folder holds (`saved`)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 
 

@@ -100,10 +100,10 @@ def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
 @app.command()
 def models() -> None:
     """List the registered models and their hyperparameters."""
-    from harcnn.models import describe, list_models
+    from harcnn.models import get, list_models
 
     for name in list_models():
-        typer.echo(describe(name))
+        typer.echo(get(name).describe())
 
 
 @app.command()
@@ -217,7 +217,7 @@ def train(
 ) -> None:
     """Train one model (or an ensemble of --members seeds) and save it (safetensors + JSON)."""
     from harcnn.estimator import HARClassifier, load
-    from harcnn.experiments.units import check_memory
+    from harcnn.experiments.jobs import check_memory
     from harcnn.metrics import evaluate
     from harcnn.outputs import check_output_folder
 

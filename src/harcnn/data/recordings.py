@@ -202,7 +202,7 @@ def read_long_csv(raw: bytes, where: str, layout: Layout = Layout(), given: dict
         name = where if len(trials) == 1 else f"{where} [{subject or '-'} {recording or '-'}]"
         out.append(Recording(
             name, seconds(ticks, layout.time_unit, name), part[:, 1:], tuple(channels), tuple(layout.unit_of(c) for c in channels),
-            labels, subject, recording, given.get("device", ""),
+            labels=labels, subject=subject, recording=recording, device=given.get("device", ""),
         ))  # fmt: skip
     return out
 
@@ -409,7 +409,7 @@ def read_hapt(path: str | Path) -> list[Recording]:
             per_sample[row[3] - 1 : row[4]] = names[row[2]]  # labels.txt counts samples from 1, both ends included
         recordings.append(Recording(
             f"exp{exp:02d}_user{user:02d}", np.arange(len(acc)) / RATE, np.concatenate([acc, gyro], 1), CSV_COLUMNS[1:],
-            CSV_UNITS, per_sample.astype(str), f"{user:02d}", f"{exp:02d}",
+            CSV_UNITS, labels=per_sample.astype(str), subject=f"{user:02d}", recording=f"{exp:02d}",
         ))  # fmt: skip
     if not recordings:
         raise HarcnnError(f"{path}: no acc_expXX_userYY.txt files: is this the HAPT RawData folder?")

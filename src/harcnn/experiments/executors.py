@@ -1,8 +1,8 @@
-"""Where units train: one interface, three executors.
+"""Where jobs train: one interface, three executors.
 
-An executor is a context manager whose `run(units)` yields `(unit, runs)` as units finish, so the
+An executor is a context manager whose `run(jobs)` yields `(job, runs)` as jobs finish, so the
 runner can store each population's runs the moment they exist, and calls `on_epoch(i, epochs)` after
-every epoch of `units[i]` (`epochs`: the epochs it plans, min_steps included) wherever it trains:
+every epoch of `jobs[i]` (`epochs`: the epochs it plans, min_steps included) wherever it trains:
 worker processes and Ray tasks send their ticks back through a queue. `inline` trains in this process,
 `processes` in a pool of worker processes on this machine, `ray` on a Ray cluster
 (`experiments.ray_executor`). `make_executor` is the one place that maps a name to one of them.
@@ -26,14 +26,14 @@ import torch
 from harcnn.choices import RUN_EXECUTORS
 from harcnn.data.windows import Dataset, load_npz, save_npz
 from harcnn.errors import HarcnnError
+from harcnn.experiments.jobs import Job, run_job
 from harcnn.experiments.store import Run
-from harcnn.experiments.units import Unit, run_unit
 
 
 class Executor(Protocol):
     def __enter__(self) -> Executor: ...
     def __exit__(self, *exc) -> None: ...
-    def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]: ...
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[Run]]]: ...
 
 
 def default_workers() -> int:
@@ -56,7 +56,7 @@ def check_executor(name: str) -> None:
         raise HarcnnError(f"unknown executor {name!r}; harcnn has {list(RUN_EXECUTORS)}")
 
 
-Tick = Callable[[int, int], None]  # (index of the unit in `run`'s list, its planned epochs), after each epoch
+Tick = Callable[[int, int], None]  # (index of the job in `run`'s list, its planned epochs), after each epoch
 
 
 def make_executor(
@@ -79,7 +79,7 @@ def make_executor(
 
 
 class InlineExecutor:
-    """Units one after the other in this process."""
+    """Jobs one after the other in this process."""
 
     def __init__(self, dataset: Dataset, checkpoints: Path, on_epoch: Tick | None = None, threads: int | None = None):
         self.dataset, self.checkpoints, self.on_epoch, self.threads = dataset, checkpoints, on_epoch, threads
@@ -93,10 +93,10 @@ class InlineExecutor:
     def __exit__(self, *exc) -> None:
         torch.set_num_threads(self._before)
 
-    def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
-        for i, unit in enumerate(units):
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[Run]]]:
+        for i, job in enumerate(jobs):
             tick = (lambda epoch, planned, i=i: self.on_epoch(i, planned)) if self.on_epoch else None
-            yield unit, run_unit(unit, self.dataset, self.checkpoints, tick)
+            yield job, run_job(job, self.dataset, self.checkpoints, tick)
 
 
 class ProcessExecutor:
@@ -135,8 +135,8 @@ class ProcessExecutor:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self._stack.close()
 
-    def run(self, units: list[Unit]) -> Iterator[tuple[Unit, list[Run]]]:
-        futures = {self.pool.submit(_worker_run_unit, unit, self.checkpoints, i): unit for i, unit in enumerate(units)}
+    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[Run]]]:
+        futures = {self.pool.submit(_worker_run_job, job, self.checkpoints, i): job for i, job in enumerate(jobs)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=TICK_WAIT, return_when=FIRST_COMPLETED)
@@ -201,5 +201,5 @@ def end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _worker_run_unit(unit: Unit, checkpoints: Path, i: int) -> list[Run]:
-    return run_unit(unit, _WORKER_DATASET, checkpoints, lambda epoch, planned: _WORKER_TICKS.put((i, planned)))
+def _worker_run_job(job: Job, checkpoints: Path, i: int) -> list[Run]:
+    return run_job(job, _WORKER_DATASET, checkpoints, lambda epoch, planned: _WORKER_TICKS.put((i, planned)))

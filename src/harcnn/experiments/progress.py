@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from harcnn.experiments.units import Unit
+from harcnn.experiments.jobs import Job
 
 
 def _terminal_width() -> int:
@@ -22,14 +22,14 @@ def _terminal_width() -> int:
 
 
 class Progress:
-    def __init__(self, units: list[Unit], enabled: bool, echo: Callable[[str], None]):
-        self.units, self.echo = units, echo
-        self.planned = [u.config.epochs for u in units]  # per seed; a unit's first tick says what min_steps made of it
-        self.done = [0] * len(units)
-        seeds = sum(len(u.seeds) for u in units)
+    def __init__(self, jobs: list[Job], enabled: bool, echo: Callable[[str], None]):
+        self.jobs, self.echo = jobs, echo
+        self.planned = [u.config.epochs for u in jobs]  # per seed; a job's first tick says what min_steps made of it
+        self.done = [0] * len(jobs)
+        seeds = sum(len(u.seeds) for u in jobs)
         width = _terminal_width()
         self.bar = tqdm(
-            total=sum(p * len(u.seeds) for p, u in zip(self.planned, units)),
+            total=sum(p * len(u.seeds) for p, u in zip(self.planned, jobs)),
             desc=f"epochs of {seeds} seed{'s' * (seeds != 1)}",
             unit="",
             disable=not (enabled and sys.stderr.isatty()),
@@ -47,18 +47,18 @@ class Progress:
         self.bar.close()
 
     def tick(self, i: int, planned: int) -> None:
-        """Unit i trained one more epoch of `planned`."""
-        seeds = len(self.units[i].seeds)
+        """Job i trained one more epoch of `planned`."""
+        seeds = len(self.jobs[i].seeds)
         if planned != self.planned[i]:
             self.bar.total += (planned - self.planned[i]) * seeds
             self.planned[i] = planned
         self.done[i] += 1
         self.bar.update(seeds)
 
-    def finished(self, unit: Unit) -> None:
-        """A unit is done: its epochs count in full (early stopping ends some sooner; peers have none)."""
-        i = next(k for k, u in enumerate(self.units) if u is unit)
-        self.bar.update(max(0, self.planned[i] - self.done[i]) * len(unit.seeds))
+    def finished(self, job: Job) -> None:
+        """A job is done: its epochs count in full (early stopping ends some sooner; peers have none)."""
+        i = next(k for k, u in enumerate(self.jobs) if u is job)
+        self.bar.update(max(0, self.planned[i] - self.done[i]) * len(job.seeds))
         self.done[i] = self.planned[i]
 
     def write(self, line: str) -> None:

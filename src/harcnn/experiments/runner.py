@@ -13,10 +13,10 @@ import numpy as np
 
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.experiments.executors import Executor, check_executor, default_workers, make_executor
+from harcnn.experiments.jobs import Job, check_memory, members_per_chunk
 from harcnn.experiments.progress import Progress
 from harcnn.experiments.spec import Config, Spec, check_against_data
 from harcnn.experiments.store import Run, Store
-from harcnn.experiments.units import Unit, check_memory, members_per_chunk
 
 
 def missing_seeds(spec: Spec, dataset: Dataset, store: Store, study: str | None = None) -> list[tuple[Config, list[int]]]:
@@ -32,21 +32,21 @@ def missing_seeds(spec: Spec, dataset: Dataset, store: Store, study: str | None 
 
 def plan(
     study: str, missing: list[tuple[Config, list[int]]], train: WindowSet, workers: int = 1, scored: tuple[str, ...] = ("test",)
-) -> list[Unit]:
-    """The units still to train (`missing`, from `missing_seeds`), in populations that fit in memory.
+) -> list[Job]:
+    """The jobs still to train (`missing`, from `missing_seeds`), in populations that fit in memory.
 
     With several workers and fewer configurations than workers, a configuration's seeds are split
     so that every worker has a population to train.
     """
     parts = max(1, -(-workers // max(1, len(missing))))
-    units = []
+    jobs = []
     for config, seeds in missing:
         chunk = min(members_per_chunk(config, train), -(-len(seeds) // parts))
         folds = {s: (config.fold(s), config.test_fold(s)) for s in seeds}
         for fold in dict.fromkeys(folds.values()):
             mine = [s for s in seeds if folds[s] == fold]  # a population trains on one fold's subjects
-            units += [Unit(study, config, mine[i : i + chunk], scored) for i in range(0, len(mine), chunk)]
-    return units
+            jobs += [Job(study, config, mine[i : i + chunk], scored) for i in range(0, len(mine), chunk)]
+    return jobs
 
 
 def run_study(
@@ -65,9 +65,9 @@ def run_study(
 
     `executor` is a name for `make_executor` ('local': this process with `workers=1`, else a pool
     of worker processes sharing the cores; 'inline', 'processes', 'ray') or an executor. Runs land
-    in `store` as each unit finishes, so an interruption loses at most the units in flight, and
+    in `store` as each job finishes, so an interruption loses at most the jobs in flight, and
     those resume from their epoch checkpoints. `scored`: the splits members are scored on
-    (`units.Unit`); a selection's candidates name the validation subjects, never the test split.
+    (`jobs.Job`); a selection's candidates name the validation subjects, never the test split.
     """
     if isinstance(executor, str):
         check_executor(executor)
@@ -76,30 +76,30 @@ def run_study(
     store.set_study(spec.name, spec.description, spec.reference, spec.path.read_text(), [c.label for c in spec.configs])
     made: list[Run] = []
     missing = missing_seeds(
-        spec, dataset, store, Unit(spec.name, spec.configs[0], [], scored).study_of(scored[-1])
+        spec, dataset, store, Job(spec.name, spec.configs[0], [], scored).study_of(scored[-1])
     )  # done: scored on every split
     check_memory([config for config, _ in missing], data, workers)
     if not missing:
         echo(f"{spec.name}: all {len(spec.configs) * spec.repeats} runs already in {store.path}")
         return made
-    units = plan(spec.name, missing, data, default_workers(), scored)  # populations as on this machine by default, whatever --workers
+    jobs = plan(spec.name, missing, data, default_workers(), scored)  # populations as on this machine by default, whatever --workers
     try:
-        with Progress(units, progress, echo) as shown:
+        with Progress(jobs, progress, echo) as shown:
             if isinstance(executor, str):
                 executor = make_executor(executor, dataset, checkpoints, workers, address, on_epoch=shown.tick)
             with executor:
-                to_go = sum(len(u.seeds) for u in units)
+                to_go = sum(len(u.seeds) for u in jobs)
                 skipped = len(spec.configs) * spec.repeats - to_go
                 if skipped:
                     shown.write(f"{spec.name}: {skipped} runs already in {store.path}, {to_go} to go")
-                for unit, runs in executor.run(units):
+                for job, runs in executor.run(jobs):
                     store.add(runs)
                     made += runs
-                    (checkpoints / unit.checkpoint_name).unlink(missing_ok=True)
-                    shown.finished(unit)
+                    (checkpoints / job.checkpoint_name).unlink(missing_ok=True)
+                    shown.finished(job)
                     for run in runs:
                         if run.study == spec.name:  # the first split's; figures of a split scored on request are not shown
-                            shown.write(f">[{unit.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
+                            shown.write(f">[{job.config.label}] seed {run.seed}: {_scored_on(scored)}{100 * run.accuracy:.3f}%")
     except KeyboardInterrupt:
         echo(
             f"interrupted: {len(store.runs(spec.name))} runs of {spec.name} are in {store.path} ({len(made)} made now); "

@@ -106,7 +106,8 @@ def select(
     refit_runs = [r for r in store.runs(refit.name) if r.config_key == refit.configs[0].key and r.data_sha256 == dataset.sha256]
     store.set_selection(
         spec.name, dataset.sha256, winner.key, winner.label,
-        (CV_METHOD.format(k=winner.cv_folds) if winner.cv_folds else METHOD) + f"; chosen: {CHOOSE[spec.choose]}",
-        [{"label": c.config.label, "key": c.config.key, "validation": c.validation.tolist()} for c in ranking], refit.name,
+        method=(CV_METHOD.format(k=winner.cv_folds) if winner.cv_folds else METHOD) + f"; chosen: {CHOOSE[spec.choose]}",
+        ranking=[{"label": c.config.label, "key": c.config.key, "validation": c.validation.tolist()} for c in ranking],
+        refit_study=refit.name,
     )  # fmt: skip
     return ranking, refit_runs

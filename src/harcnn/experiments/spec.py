@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from harcnn import models
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.models import check_hyperparameter, check_input, hyperparameters, require_registered
+from harcnn.models import check_hyperparameter
 from harcnn.names import check_name
 from harcnn.settings import SETTINGS, check_settings, dataclass_fields
 from harcnn.train.augment import Augmenter
@@ -184,7 +185,7 @@ def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Sp
     model = raw.get("model", "cnn")
     for m in grid.get("model", [model]):
         try:
-            require_registered(m)
+            models.get(m)
         except HarcnnError as e:
             raise fail("model", str(e)) from None
     repeats = _typed(raw.get("repeats", 10), int, "repeats", fail)
@@ -204,7 +205,7 @@ def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Sp
         m = point.get("model", model)
         settings = {**base, **{k: v for k, v in point.items() if k in SETTINGS}}
         params = {**hparams, **{k: v for k, v in point.items() if k not in SETTINGS and k != "model"}}
-        known = hyperparameters(m)
+        known = models.get(m).hyperparameters()
         for key, value in params.items():
             where = f"grid.{key}" if key in point else f"hparams.{key}"
             if key not in known:
@@ -229,7 +230,7 @@ def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Sp
     choose = raw.get("choose", "best")
     if choose not in CHOOSE:
         raise fail("choose", f"must be one of {sorted(CHOOSE)}, got {choose!r}")
-    spec = Spec(path, name, description, 1, configs, reference, choose)
+    spec = Spec(path, name, description, 1, configs, reference=reference, choose=choose)
     return spec.with_repeats(repeats) if repeats_override is None else spec.with_repeats(repeats_override, "--repeats")
 
 
@@ -271,6 +272,6 @@ def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None
                 )
     for config in spec.configs:
         try:
-            check_input(config.model, c_in, n_classes, seq_len, config.hparams)
+            models.get(config.model).check_input(c_in, n_classes, seq_len, config.hparams)
         except (HarcnnError, ValueError) as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None

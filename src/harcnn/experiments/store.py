@@ -162,7 +162,7 @@ class Store:
         return {"description": row[0], "reference": row[1], "spec": row[2], "labels": json.loads(row[3]) if row[3] else None}
 
     def set_selection(
-        self, study: str, data_sha256: str, config_key: str, label: str, method: str, ranking: list, refit_study: str
+        self, study: str, data_sha256: str, config_key: str, label: str, *, method: str, ranking: list, refit_study: str
     ) -> None:
         """Record how a study's configuration was chosen (the ranking it was chosen from, on validation only)."""
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -95,7 +95,7 @@ class _FusedCPU(torch.autograd.Function):
         for steps, bit, width in zip(sequences, bits, widths):
             winner = torch.empty(b, steps.shape[1] // pool, members, c, dtype=torch.uint8)
             keep = bit.numpy() if bit is not None else np.empty((members, 0), np.uint8)
-            _forward_kernel(steps.detach().numpy(), keep, threshold, scale, pool, out.numpy(), start, winner.numpy())
+            _forward_kernel(steps.detach().numpy(), keep, threshold, scale, pool, out=out.numpy(), start=start, winner=winner.numpy())
             winners.append(winner)
             start += width
         ctx.save_for_backward(*winners)

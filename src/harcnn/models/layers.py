@@ -140,7 +140,7 @@ class PopBatchNorm(nn.Module):
         # views share the buffers' storage, so training updates the running statistics in place
         return F.batch_norm(
             x, self.running_mean.view(-1), self.running_var.view(-1), self.weight.view(-1), self.bias.view(-1),
-            self.training, self.momentum, self.eps,
+            training=self.training, momentum=self.momentum, eps=self.eps,
         )  # fmt: skip
 
 

@@ -1,17 +1,11 @@
-"""A layer table of a model (type, output shape, parameters), like Keras' `model.summary()`."""
+"""A layer table of a network (type, output shape, parameters), like Keras' `model.summary()`."""
 
 import torch
 from torch import nn
 
-from harcnn.models import baselines, build, is_population
 
-
-def layer_table(name: str, c_in: int, n_classes: int, seq_len: int, **hparams) -> list[dict]:
-    """One row per leaf layer of a single model, in call order, shapes without the batch and member axes;
-    a peer (aeon) is one row: its transform's features, no trained parameters but the ridge's."""
-    if not is_population(name):
-        return [baselines.summary_row(name, hparams)]
-    model = build(name, c_in, n_classes, seq_len, **hparams).eval()
+def network_layer_table(model: nn.Module, c_in: int, seq_len: int) -> list[dict]:
+    """One row per leaf layer of a single-member `model`, in call order, shapes without the batch and member axes."""
     rows: list[dict] = []
 
     def record(module: nn.Module, _inputs, output) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from harcnn import models
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
-from harcnn.models.summary import layer_table
 from harcnn.names import safe_filename
 from harcnn.outputs import write_text
 from harcnn.report import plots
@@ -176,7 +176,7 @@ def _model_tables(groups: dict, train: WindowSet) -> str:
     parts = ["<h3>Models</h3>"]
     for label, g in groups.items():
         config = g[0].config
-        layers = layer_table(config["model"], train.n_channels, len(train.classes), train.seq_len, **config["hparams"])
+        layers = models.get(config["model"]).layer_table(train.n_channels, len(train.classes), train.seq_len, config["hparams"])
         total = sum(layer["params"] for layer in layers)
         parts.append(f"<p><b>[{html.escape(label)}]</b> {html.escape(config['model'])}, {total:,} parameters</p>")
         parts.append(

@@ -25,13 +25,13 @@ def private_kernel_works() -> bool:
     """Whether `torch._fused_adam_` exists and takes the arguments this module passes."""
     try:
         p, g, m, v, s = torch.zeros(1), torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(())
-        _fused_step([p], [g], [m], [v], [s], 1e-3, (0.9, 0.999), 1e-8)
+        _fused_step([p], [g], [m], [v], [s], lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
     except (AttributeError, TypeError, RuntimeError):
         return False
     return bool(p.item() < 0)
 
 
-def _fused_step(params, grads, exp_avg, exp_avg_sq, steps, lr, betas, eps) -> None:
+def _fused_step(params, grads, exp_avg, exp_avg_sq, steps, *, lr, betas, eps) -> None:
     torch._fused_adam_(
         params, grads, exp_avg, exp_avg_sq, [], steps,
         lr=lr, beta1=betas[0], beta2=betas[1], weight_decay=0.0, eps=eps, amsgrad=False, maximize=False,
@@ -88,9 +88,9 @@ class Adam:
             [self.exp_avg[i] for i in live],
             [self.exp_avg_sq[i] for i in live],
             steps,
-            self.lr,
-            self.betas,
-            self.eps,
+            lr=self.lr,
+            betas=self.betas,
+            eps=self.eps,
         )
 
     def state_tensors(self) -> dict[str, Tensor]:

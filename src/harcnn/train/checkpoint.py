@@ -28,6 +28,7 @@ def save_checkpoint(
     epoch: int,
     model: nn.Module,
     optimizer: Adam,
+    *,
     generators: list[torch.Generator],
     history: History,
     stopping: EarlyStopping | None = None,
@@ -50,6 +51,7 @@ def load_checkpoint(
     tag: str,
     model: nn.Module,
     optimizer: Adam,
+    *,
     generators: list[torch.Generator],
     stopping: EarlyStopping | None = None,
 ) -> tuple[int, History] | None:

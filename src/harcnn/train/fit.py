@@ -1,6 +1,6 @@
 """The one training path: hold subjects out, standardise, build, train. A study's unit and
 `HARClassifier.fit` both call `fit_population`, so a notebook fit and a study's member with the same
-settings and seeds are the same model; `fit_predict_proba` runs any registered model, CNN or peer."""
+settings and seeds are the same model; `train_and_predict` runs any registered model, CNN or peer."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from harcnn import models
 from harcnn.data.splits import hold_out_fold, hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
-from harcnn.models import build, is_population
-from harcnn.models.baselines import fit_predict_proba as peer_fit_predict_proba
-from harcnn.models.inference import predict_logits
+from harcnn.models import FitRequest, build
 from harcnn.models.layers import PopulationModel
 from harcnn.train.population import History, train_population
 from harcnn.train.recipe import Recipe
@@ -97,7 +96,7 @@ def fit_population(
     return Fitted(net, history, data.transform, time.perf_counter() - t0)
 
 
-def fit_predict_proba(
+def train_and_predict(
     model: str,
     hparams: dict,
     settings: dict,
@@ -108,22 +107,27 @@ def fit_predict_proba(
     checkpoint: Path | None = None,
 ) -> tuple[np.ndarray, list[dict], float]:
     """Train `seeds` of any registered model on `data` and give every member's class probabilities
-    for windows `X` `(R, n, classes)`, its curves, and the wall time per member. A CNN trains its
-    seeds as one population (`fit_population`); a peer fits one seed at a time, its curves holding the
-    validation accuracy only."""
-    if is_population(model):
-        fitted = fit_population(
-            model, hparams, settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint
-        )
-        t0 = time.perf_counter()
-        proba = predict_logits(fitted.net, X).softmax(-1).cpu().numpy()
-        wall = (fitted.wall_s + time.perf_counter() - t0) / len(seeds)
-        return proba, [fitted.history.member(r) for r in range(len(seeds))], wall
-    probabilities, curves, t0 = [], [], time.perf_counter()
-    for seed in seeds:
-        sets = [X] + ([data.validation.X] if data.validation is not None else [])
-        out = peer_fit_predict_proba(model, hparams, data.train, seed, torch.get_num_threads(), *sets)
-        probabilities.append(out[0])
-        validation = [float((out[1].argmax(1) == data.validation.y).mean())] if data.validation is not None else []
-        curves.append({"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": validation, "epoch_seconds": []})
-    return np.stack(probabilities), curves, (time.perf_counter() - t0) / len(seeds)
+    for windows `X` `(R, n, classes)`, its curves, and the wall time per member. The registry's entry
+    decides how its seeds fit (a CNN's as one population, trained here; a peer's one at a time)."""
+
+    def train(net: PopulationModel) -> History:
+        return train_population(
+            net, data.train, seeds, Recipe.from_settings(settings).for_windows(len(data.train)), validation=data.validation,
+            on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint, standardized=data.transform,
+            soft_targets=data.soft_targets,
+        )  # fmt: skip
+
+    validation = None if data.validation is None else (data.validation.X, data.validation.y)
+    request = FitRequest(
+        data.train.X,
+        data.train.y,
+        len(data.train.classes),
+        seeds,
+        X,
+        validation=validation,
+        threads=torch.get_num_threads(),
+        train_population=train,
+    )
+    t0 = time.perf_counter()
+    proba, curves = models.get(model).fit_predict_proba(hparams, request)
+    return proba, curves, (time.perf_counter() - t0) / len(seeds)

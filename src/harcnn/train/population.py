@@ -108,7 +108,9 @@ def _train(
         about["soft_targets"] = hashlib.sha256(soft_targets.tobytes()).hexdigest()  # another teacher's checkpoint is not this run's
     tag = json.dumps(about)
     stopping = EarlyStopping(recipe.early_stopping, model, members) if recipe.early_stopping and validation is not None else None
-    if checkpoint is not None and (restored := load_checkpoint(checkpoint, tag, model, optimizer, generators, stopping)):
+    if checkpoint is not None and (
+        restored := load_checkpoint(checkpoint, tag, model, optimizer, generators=generators, stopping=stopping)
+    ):
         last_epoch, history = restored
         first_epoch = last_epoch + 1
     history.epochs = recipe.epochs
@@ -152,7 +154,7 @@ def _train(
         if stopping is not None:
             history.stopped = list(stopping.stopped)
         if checkpoint is not None and epoch < recipe.epochs - 1 and not done and time.perf_counter() - saved >= checkpoint_every:
-            save_checkpoint(checkpoint, tag, epoch, model, optimizer, generators, history, stopping)
+            save_checkpoint(checkpoint, tag, epoch, model, optimizer, generators=generators, history=history, stopping=stopping)
             saved = time.perf_counter()
         if on_epoch is not None:
             on_epoch(epoch, history)

@@ -1,4 +1,4 @@
-"""A unit of work: some seeds of one configuration, trained as one population and scored.
+"""A job: some seeds of one configuration, trained as one population and scored.
 
 Everything an executor runs is here, so executors (inline, worker processes, Ray) import this
 module and the runner imports them, with no cycle.
@@ -23,7 +23,7 @@ from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics, per_subject
 from harcnn.names import safe_filename
 from harcnn.resources import check_fits
-from harcnn.train.fit import Split, fit_predict_proba, split
+from harcnn.train.fit import Split, split, train_and_predict
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
 
@@ -54,13 +54,15 @@ def test_fold(dataset: Dataset, k: int, fold: int | None, split_seed: int) -> tu
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
-    """Memory one member (one seed) of `config` needs on `data` (`models.member_bytes`)."""
-    return models.member_bytes(config.model, config.hparams, data.n_channels, len(data.classes), data.seq_len, len(data), config.batch_size)
+    """Memory one member (one seed) of `config` needs on `data` (its registry entry's estimate)."""
+    return models.get(config.model).member_bytes(
+        config.hparams, data.n_channels, len(data.classes), data.seq_len, len(data), config.batch_size
+    )
 
 
 def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:
-    """How many members train together in `budget` (`models.members_in`)."""
-    return models.members_in(config.model, budget, member_bytes(config, data))
+    """How many members train together in `budget` (its registry entry decides)."""
+    return models.get(config.model).members_in(budget, member_bytes(config, data))
 
 
 def check_memory(configs: list[Config], data: WindowSet, workers: int, members: int = 1) -> None:
@@ -73,7 +75,7 @@ def check_memory(configs: list[Config], data: WindowSet, workers: int, members: 
 
 
 @dataclass(frozen=True)
-class Unit:
+class Job:
     """A piece of work: some seeds of one configuration, trained as one population."""
 
     study: str
@@ -91,37 +93,37 @@ class Unit:
         return f"{safe_filename(self.study)}-{self.config.key}-seeds{self.seeds[0]}-{self.seeds[-1]}.safetensors"
 
 
-def run_unit(unit: Unit, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int, int], None] | None = None) -> list[Run]:
-    """Train one unit and score its members on the splits it names (the test split, or for a
+def run_job(job: Job, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[int, int], None] | None = None) -> list[Run]:
+    """Train one job and score its members on the splits it names (the test split, or for a
     selection's candidates the validation subjects); resumes from its checkpoint. A split it does not
     name is never predicted on."""
-    prepared = prepare(unit.config, dataset, unit.seeds[0])
+    prepared = prepare(job.config, dataset, job.seeds[0])
     sets = {"test": prepared.test, "validation": prepared.validation}
-    if sets[unit.scored[0]] is None:
-        raise HarcnnError(f"configuration [{unit.config.label}] holds no subjects out to be scored on")
-    config = unit.config
-    X = np.concatenate([sets[s].X for s in unit.scored])
-    proba, curves, wall = fit_predict_proba(
+    if sets[job.scored[0]] is None:
+        raise HarcnnError(f"configuration [{job.config.label}] holds no subjects out to be scored on")
+    config = job.config
+    X = np.concatenate([sets[s].X for s in job.scored])
+    proba, curves, wall = train_and_predict(
         config.model,
         config.hparams,
         config.settings,
         prepared,
-        unit.seeds,
+        job.seeds,
         X,
         on_epoch=on_epoch,
-        checkpoint=checkpoints / unit.checkpoint_name,
+        checkpoint=checkpoints / job.checkpoint_name,
     )
     runs, start = [], 0
-    for name in unit.scored:
+    for name in job.scored:
         n = len(sets[name])
-        runs += _runs(unit, name, sets[name], dataset.sha256, proba[:, start : start + n], curves, wall)
+        runs += _runs(job, name, sets[name], dataset.sha256, proba=proba[:, start : start + n], curves=curves, wall=wall)
         start += n
     return runs
 
 
-def _runs(unit: Unit, name: str, scored: WindowSet, data_sha256: str, proba: np.ndarray, curves: list[dict], wall: float) -> list[Run]:
+def _runs(job: Job, name: str, scored: WindowSet, data_sha256: str, *, proba: np.ndarray, curves: list[dict], wall: float) -> list[Run]:
     """Score members' probabilities `(R, n, classes)` on the windows `scored` and their mean-probability ensemble as runs."""
-    config, seeds = unit.config, unit.seeds
+    config, seeds = job.config, job.seeds
     predictions = proba.argmax(-1)
     ensemble = float((proba.mean(0).argmax(-1) == scored.y).mean())
     runs = []
@@ -130,7 +132,7 @@ def _runs(unit: Unit, name: str, scored: WindowSet, data_sha256: str, proba: np.
         subjects = per_subject(scored, predictions[r])
         runs.append(
             Run(
-                study=unit.study_of(name),
+                study=job.study_of(name),
                 config_key=config.key,
                 label=config.label,
                 config=config.to_json(),

@@ -12,16 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from harcnn.data.pipeline import Pipeline
+from harcnn.data.transforms import Standardize
 from harcnn.errors import HarcnnError
 from harcnn.jsontext import parse_json
-from harcnn.models import MODELS, build
+from harcnn.models import NETWORKS, build
 from harcnn.models.layers import PopLinear, PopulationModel, check_finite
 from harcnn.outputs import MODEL_FILES, atomic_output, check_output_folder, write_text
 
@@ -42,10 +44,10 @@ class ModelMeta:
     classes: tuple  # class labels (names or ids) in the order of the model's outputs
     members: int = 1
     seeds: tuple[int, ...] = (0,)
-    transform: dict | None = None  # `Standardize.to_json()`, or None
+    transform: Standardize | None = None  # the input standardisation fitted on its training windows
     training: dict = field(default_factory=dict)  # how it was trained (recipe, spec, wall time)
     data: dict | None = None  # the dataset it was trained on: name, sha256, source
-    pipeline: dict | None = None  # `data.pipeline.Pipeline.to_json()`: how recordings become its windows, where known
+    pipeline: Pipeline | None = None  # how recordings become its windows, where known
     test_accuracy: float | None = None  # recorded by `harcnn train`, for information only
     harcnn_version: str = ""
     torch_version: str = ""
@@ -59,7 +61,7 @@ class ModelMeta:
         return len(self.classes)
 
     def to_json(self) -> dict:
-        body = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        body = {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "c_in": self.c_in, "n_classes": self.n_classes, **body}
 
     @classmethod
@@ -80,8 +82,8 @@ class ModelMeta:
         for key in ("model", "hparams", "seq_len", "channels", "classes"):
             if key not in raw:
                 raise fail(key, "missing")
-        if raw["model"] not in MODELS:
-            raise fail("model", f"unknown model {raw['model']!r}; this harcnn has {sorted(MODELS)}")
+        if raw["model"] not in NETWORKS:
+            raise fail("model", f"unknown model {raw['model']!r}; this harcnn has {sorted(NETWORKS)}")
         if not isinstance(raw["hparams"], dict):
             raise fail("hparams", "must be an object")
         for key in ("seq_len", "members"):
@@ -106,6 +108,7 @@ class ModelMeta:
         transform = raw.get("transform")
         if transform is not None:
             _check_transform(transform, len(channels), fail)
+            transform = Standardize.from_json(transform)
         for key in ("training",):
             if not isinstance(raw.get(key, {}), dict):
                 raise fail(key, "must be an object")
@@ -113,11 +116,9 @@ class ModelMeta:
             raise fail("data", "must be an object or null")
         pipeline = raw.get("pipeline")
         if pipeline is not None:
-            from harcnn.data.pipeline import Pipeline
-
-            made = Pipeline.from_json(pipeline, where)
-            if list(made.output_channels) != channels:
-                raise fail("pipeline", f"makes channels {list(made.output_channels)}, the model reads {channels}")
+            pipeline = Pipeline.from_json(pipeline, where)
+            if list(pipeline.output_channels) != channels:
+                raise fail("pipeline", f"makes channels {list(pipeline.output_channels)}, the model reads {channels}")
         accuracy = raw.get("test_accuracy")
         if accuracy is not None and (not isinstance(accuracy, int | float) or not 0 <= accuracy <= 1):
             raise fail("test_accuracy", f"must be a fraction in [0, 1] or null, got {accuracy!r}")
@@ -129,6 +130,13 @@ class ModelMeta:
 
     def build(self) -> PopulationModel:
         return build(self.model, self.c_in, self.n_classes, self.seq_len, members=self.members, **self.hparams)
+
+
+def _json_value(value: object) -> object:
+    """A field of `ModelMeta` as model.json holds it: tuples as lists, the typed parts as their JSON."""
+    if isinstance(value, Pipeline | Standardize):
+        return value.to_json()
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _check_transform(transform: object, channels: int, fail) -> None:

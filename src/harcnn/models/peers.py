@@ -1,0 +1,125 @@
+"""The peers a user would run instead of a CNN, through the same runner, store and report (aeon, an
+optional extra: `pip install "harcnn[rocket]"`). A peer fits one seed at a time, not as a population.
+
+- MiniRocket: Dempster, Schmidt and Webb, "MiniRocket: A Very Fast (Almost) Deterministic Transform
+  for Time Series Classification", KDD 2021 (`MiniRocketClassifier`: the transform and a ridge
+  classifier with cross-validated regularisation).
+- Hydra: Dempster, Schmidt and Webb, "Hydra: Competing Convolutional Kernels for Fast and Accurate
+  Time Series Classification", DMKD 2023 (`HydraClassifier`).
+- MultiRocket-Hydra: the same paper's concatenation of MultiRocket and Hydra features
+  (`MultiRocketHydraClassifier`), the strongest peer measured on UCI HAR's windows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from harcnn.errors import HarcnnError
+from harcnn.extras import require
+
+if TYPE_CHECKING:
+    from harcnn.models.registry import FitRequest
+
+
+def minirocket(n_kernels: int = 10000, max_dilations_per_kernel: int = 32) -> None:
+    """The hyperparameters of MiniRocket (the signature `harcnn models` and specs read)."""
+
+
+def hydra(n_kernels: int = 8, n_groups: int = 64) -> None:
+    """The hyperparameters of Hydra and MultiRocket-Hydra: kernels per group and groups per dilation."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    """An aeon classifier in the registry: fitted one seed at a time, never as a population."""
+
+    name: str
+    signature: object  # a function whose parameters are the hyperparameters and their defaults
+    estimator: str  # aeon's classifier, "module:Class"
+    min_length: int  # the shortest window its kernels fit
+    features: object  # hyperparameters -> the length of a window's transform (for the memory estimate)
+    population = False
+
+    def hyperparameters(self) -> dict[str, object]:
+        return {k: p.default for k, p in inspect.signature(self.signature).parameters.items()}
+
+    def describe(self) -> str:
+        params = ", ".join(f"{k}={v}" for k, v in self.hyperparameters().items())
+        return f'{self.name}: {params}; a peer (aeon, pip install "harcnn[rocket]"), one seed at a time; windows of at least {self.min_length} steps'
+
+    def build(self, c_in: int, n_classes: int, seq_len: int, members: int = 1, **hparams):
+        raise HarcnnError(f"model {self.name!r} is a peer (aeon): it is fitted, not built as a network")
+
+    def check_input(self, c_in: int, n_classes: int, seq_len: int, hparams: dict) -> None:
+        """Refuse, before anything is fitted, windows shorter than its kernels."""
+        if seq_len < self.min_length:
+            raise HarcnnError(f"{self.name}: windows of {seq_len} steps are shorter than its kernels ({self.min_length} steps)")
+
+    def member_bytes(self, hparams: dict, c_in: int, n_classes: int, seq_len: int, n_windows: int, batch_size: int) -> int:
+        """Its features of every training window, twice (the transform and the ridge's copy), in float64."""
+        return 2 * 8 * n_windows * self._features(hparams)
+
+    def members_in(self, budget: int, per_member: int) -> int:
+        """One seed at a time."""
+        return 1
+
+    def layer_table(self, c_in: int, n_classes: int, seq_len: int, hparams: dict) -> list[dict]:
+        """One row: aeon's classifier and the length of its transform, no trained parameters but the ridge's."""
+        return [{"layer": self.name, "type": self.estimator.split(":")[1] + " (aeon)", "output": (self._features(hparams),), "params": 0}]
+
+    def check_saveable(self, where: str) -> None:
+        raise HarcnnError(
+            f"{where}: model: {self.name!r} is a peer (aeon), fitted one seed at a time, not a CNN harcnn trains and saves; "
+            "compare it in a study (harcnn run)"
+        )
+
+    def fit_predict_proba(self, hparams: dict, request: FitRequest) -> tuple[np.ndarray, list[dict]]:
+        """Each seed fitted in turn; its class probabilities of `request.X` `(R, n, classes)` and its
+        curves, which hold the validation accuracy only."""
+        self.check_input(request.X_train.shape[1], request.n_classes, request.X_train.shape[2], hparams)
+        probabilities, curves = [], []
+        for seed in request.seeds:
+            model = self._fit(hparams, request, seed)
+            probabilities.append(self._proba(model, request.X, request.n_classes))
+            validation = []
+            if request.validation is not None:
+                X_val, y_val = request.validation
+                validation = [float((self._proba(model, X_val, request.n_classes).argmax(1) == y_val).mean())]
+            curves.append({"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": validation, "epoch_seconds": []})
+        return np.stack(probabilities), curves
+
+    def _fit(self, hparams: dict, request: FitRequest, seed: int):
+        require("aeon", f"the {self.name} peer")
+        module, cls = self.estimator.split(":")
+        model = getattr(importlib.import_module(module), cls)(**hparams, n_jobs=request.threads, random_state=seed)
+        return model.fit(request.X_train.astype(np.float32), request.y_train)
+
+    @staticmethod
+    def _proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+        proba = np.zeros((len(X), n_classes))  # classes absent from training stay at zero
+        proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
+        return proba
+
+    def _features(self, hparams: dict) -> int:
+        return self.features({**self.hyperparameters(), **hparams})
+
+
+PEERS = {
+    "minirocket": Peer("minirocket", minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h: h["n_kernels"]),
+    # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
+    "hydra": Peer(
+        "hydra", hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h: 2 * h["n_kernels"] * h["n_groups"] * 8
+    ),
+    "multirocket-hydra": Peer(
+        "multirocket-hydra",
+        hydra,
+        "aeon.classification.convolution_based:MultiRocketHydraClassifier",
+        9,
+        lambda h: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
+    ),
+}

@@ -24,6 +24,7 @@ SPECS=${SPECS:-"best baseline minirocket multirocket-hydra hydra"}
 FOLD_SEEDS=${FOLD_SEEDS:-1}  # seeds per subject fold on the 5-fold protocols (the stores keep the runs already made)
 mkdir -p data "$OUT"
 GEOTEC="$DATA/GeoTec-sp-sw-har-dataset.zip"
+geotec() { python -c "from harcnn.datasets.geotec import pattern; print(pattern(\"$1\"))"; }  # the pattern that reads one device, or both
 
 make_data() {  # the dataset file of $1, made once
   local file="data/$1.npz"
@@ -33,13 +34,13 @@ make_data() {  # the dataset file of $1, made once
     hapt12) harcnn data windows "$DATA/HAPT-RawData-train-subjects.zip" --out data/hapt12-windows.npz
             harcnn data import data/hapt12-windows.npz --out "$file" ;;
     geotec-phone) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
-                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sp\.csv$' ;;
+                    --pattern "$(geotec phone)" ;;
     geotec-phone-100hz) harcnn data recordings "$GEOTEC" --out "$file" --window 2.56 --overlap 0.5 --rate 100 \
-                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sp\.csv$' ;;
+                    --pattern "$(geotec phone)" ;;
     geotec-watch) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
-                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_sw\.csv$' ;;
+                    --pattern "$(geotec watch)" ;;
     geotec-both) harcnn data recordings "$GEOTEC" --out "$file" --window 1 --overlap 0.5 --rate 50 \
-                    --pattern '(?P<subject>s\d+)_(?P<recording>\d+)_(?P<device>sp|sw)\.csv$' ;;
+                    --pattern "$(geotec both)" ;;
     basicmotions) python benchmarks/aeon_npz.py BasicMotions data/basicmotions-windows.npz
                   harcnn data import data/basicmotions-windows.npz --out "$file" ;;
     pickup-gesture) python benchmarks/aeon_npz.py PickupGestureWiimoteZ_eq data/pickup-gesture-windows.npz

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from common import SHARED
-from harcnn.data.recordings import read_hapt
+from harcnn.datasets import hapt
 from harcnn.deploy.predict import model_pipeline, smooth
 from harcnn.estimator import load
 
@@ -33,7 +33,7 @@ def main() -> None:
     t0 = time.perf_counter()
     correct = total = 0
     per_class = np.zeros((len(classes), 2), int)
-    recordings = read_hapt(a.hapt)
+    recordings = hapt.read(a.hapt)
     inside = replace(model_pipeline(model), labels="drop")  # the model's pipeline; a window's label only where it lies inside one
     for rec in recordings:
         X, _, truth = inside.windows([rec])

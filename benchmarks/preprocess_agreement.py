@@ -18,8 +18,8 @@ import numpy as np
 
 from common import DEFAULT_ZIP, SHARED
 from harcnn.data.preprocess import Filters, uci_har_channels
-from harcnn.data.recordings import read_hapt
-from harcnn.data.uci_har import CHANNELS, load_source
+from harcnn.datasets import hapt
+from harcnn.datasets.uci_har import CHANNELS, load_source
 
 HAPT_ZIP = SHARED / "data" / "HAPT-RawData-train-subjects.zip"
 
@@ -79,7 +79,7 @@ def main() -> None:
     a = p.parse_args()
     t0 = time.perf_counter()
     uci = load_source(a.uci).train
-    recordings = read_hapt(a.hapt)
+    recordings = hapt.read(a.hapt)
     matches = match(uci, recordings, a.every)
     print(
         f"matched {len(matches)} of {len(range(0, len(uci), a.every))} sampled UCI HAR training windows to the HAPT raw recordings ({time.perf_counter() - t0:.0f} s)"

@@ -33,7 +33,7 @@ def _real_source() -> str | None:
         return os.environ["HARCNN_DATA"]
     if SHARED_ZIP.is_file():
         return str(SHARED_ZIP)
-    from harcnn.data import uci_har
+    from harcnn.datasets import uci_har
 
     sha = uci_har._read_index()["default"]
     cached = uci_har.cached_path_for(sha) if sha else None

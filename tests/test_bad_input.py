@@ -343,28 +343,8 @@ def test_a_subject_changing_inside_a_csv_window(monkeypatch, capsys, tmp_path):
 # ---- HAPT labels by id, cache and downloads --------------------------------------------------------
 
 
-def hapt_folder(root, labels_text):
-    root.mkdir()
-    rec = synthetic(1000)
-    for kind, values in (("acc", rec.acc), ("gyro", rec.gyro)):
-        (root / f"{kind}_exp01_user01.txt").write_text("\n".join(" ".join(f"{v:.6f}" for v in row) for row in values) + "\n")
-    (root / "labels.txt").write_text("1 1 1 1 400\n1 1 4 401 1000\n")
-    (root / "activity_labels.txt").write_text(labels_text)
-    return root
-
-
-def test_hapt_class_names_are_matched_by_id(monkeypatch, capsys, tmp_path):
-    src = hapt_folder(tmp_path / "hapt", "1 WALKING\n2 WALKING_UPSTAIRS\n4 SITTING\n")  # no id 3
-    assert cli(monkeypatch, capsys, "data", "windows", src, "--out", tmp_path / "w.npz")[0] == 0
-    with np.load(tmp_path / "w.npz") as z:
-        names = z["classes"][z["y"]]
-    assert set(names.tolist()) == {"WALKING", "SITTING"}  # id 4 stays SITTING
-    src = hapt_folder(tmp_path / "hapt2", "1 WALKING\n2 WALKING_UPSTAIRS\n")  # id 4 used but not named
-    fails(monkeypatch, capsys, "uses activity id 4", "data", "windows", src, "--out", tmp_path / "w2.npz")
-
-
 def test_a_damaged_cache_entry_is_rebuilt(monkeypatch, capsys, tiny_zip):
-    from harcnn.data import uci_har
+    from harcnn.datasets import uci_har
 
     assert cli(monkeypatch, capsys, "data", "fetch", "--from", tiny_zip)[0] == 0
     for npz_file in uci_har.cache_location().glob("*.npz"):
@@ -376,7 +356,7 @@ def test_a_damaged_cache_entry_is_rebuilt(monkeypatch, capsys, tiny_zip):
 
 
 def test_a_broken_download_is_not_cached_and_urls_do_not_share_files(tmp_path, tiny_zip):
-    from harcnn.data.uci_har import download
+    from harcnn.datasets.uci_har import download
     from harcnn.errors import HarcnnError
 
     page = tmp_path / "a" / "UCI HAR Dataset.zip"

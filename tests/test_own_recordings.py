@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harcnn.datasets import geotec
 from harcnn.experiments.store import Store
 from helpers import cli, fails, invoke
 
@@ -176,11 +177,11 @@ def test_test_folds_rules(monkeypatch, capsys, tmp_path, tiny_zip):
 
 
 @pytest.mark.skipif(not GEOTEC.is_file(), reason="GeoTec zip not in ../shared/data")
-@pytest.mark.parametrize("device", ["sp", "sw"])
+@pytest.mark.parametrize("device", ["phone", "watch"])
 def test_geotec_phone_and_watch_models_predict_held_out_recordings(tmp_path, device):
     """Real recordings: four subjects' files of one device, a model, and a held-out recording of a fifth."""
     data = tmp_path / "g.npz"
-    pattern = rf"(?P<subject>s0[1-4])_(?P<recording>\d+)_{device}\.csv$"
+    pattern = geotec.pattern(device, subjects="s0[1-4]")
     out = invoke(
         "data", "recordings", GEOTEC, "--pattern", pattern, "--window", 1, "--overlap", 0.5, "--out", data, "--test-subjects", "s04"
     )
@@ -191,8 +192,8 @@ def test_geotec_phone_and_watch_models_predict_held_out_recordings(tmp_path, dev
     import zipfile
 
     with zipfile.ZipFile(GEOTEC) as z:
-        recording = tmp_path / f"s05_01_{device}.csv"
-        recording.write_bytes(z.read(f"sp-sw-har-dataset/DATA/s05/s05_01_{device}.csv"))
+        recording = tmp_path / f"s05_01_{geotec.DEVICES[device]}.csv"
+        recording.write_bytes(z.read(f"sp-sw-har-dataset/DATA/s05/{recording.name}"))
     out = invoke("predict", tmp_path / "m", recording, "--plot", tmp_path / "t.png")
     accuracy = float(out.split("; ")[-1].split("%")[0])
     assert accuracy > 40, out  # five classes: chance is 20 %

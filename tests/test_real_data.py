@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from harcnn.data import uci_har
+from harcnn.datasets import uci_har
 from harcnn.metrics import classification_metrics
 from harcnn.models import build
 from harcnn.train.population import Recipe, predict_logits, train_population

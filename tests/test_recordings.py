@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from harcnn.data.pipeline import UCI_HAR, Pipeline, window_labels
-from harcnn.data.preprocess import RATE, Stream, uci_har_channels
-from harcnn.data.recordings import Layout, Recording, read_hapt, read_long_csv, read_recording, read_sources
+from harcnn.data.preprocess import Stream, uci_har_channels
+from harcnn.data.recordings import Layout, Recording, read_long_csv, read_recording, read_sources
 from harcnn.data.units import decide_units
 from harcnn.errors import HarcnnError
 from helpers import synthetic, write_csv
@@ -159,46 +159,6 @@ def test_sources_patterns_and_per_trial_labels(tmp_path):
         read_sources([tmp_path], r"nothing")
     with pytest.raises(HarcnnError, match=r"gz"):
         read_sources([tmp_path], r"\.csv$", Layout(channels=("ax", "gz", "gq")))
-
-
-def test_unequal_acc_and_gyro_lengths_in_hapt_files(tmp_path):
-    folder = tmp_path / "HAPT-RawData"
-    folder.mkdir()
-    (folder / "labels.txt").write_text("1 1 5 1 100\n")
-    (folder / "activity_labels.txt").write_text("5 STANDING\n")
-    (folder / "acc_exp01_user01.txt").write_text("0.1 0.2 0.9\n" * 120)
-    (folder / "gyro_exp01_user01.txt").write_text("0.0 0.0 0.0\n" * 119)
-    with pytest.raises(HarcnnError, match="acc_exp01_user01.txt has 120 samples but gyro_exp01_user01.txt has 119"):
-        read_hapt(folder)
-    (folder / "gyro_exp01_user01.txt").write_text("0.0 0.0 0.0\n" * 120)
-    [rec] = read_hapt(folder)
-    assert rec.subject == "01" and len(rec) == 120 and rec.labels[:100].tolist() == ["STANDING"] * 100 and rec.labels[100] == ""
-    assert np.allclose(np.diff(rec.time), 1 / RATE)
-
-
-def test_data_windows_command_cuts_labelled_hapt_windows(tmp_path):
-    from typer.testing import CliRunner
-
-    from harcnn.cli import app
-
-    folder = tmp_path / "HAPT-RawData"
-    folder.mkdir()
-    rec = synthetic(1000)
-    for user in (1, 2):
-        np.savetxt(folder / f"acc_exp0{user}_user0{user}.txt", rec.acc, fmt="%.6f")
-        np.savetxt(folder / f"gyro_exp0{user}_user0{user}.txt", rec.gyro, fmt="%.6f")
-    (folder / "labels.txt").write_text("1 1 1 101 500\n1 1 7 501 560\n1 1 4 561 1000\n2 2 12 1 1000\n")
-    (folder / "activity_labels.txt").write_text("".join(f"{i} C{i}\n" for i in range(1, 13)))
-    out = tmp_path / "w.npz"
-    result = CliRunner().invoke(app, ["data", "windows", str(folder), "--out", str(out)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    with np.load(out) as z:
-        assert z["X"].shape[1:] == (9, 128) and z["classes"].tolist()[11] == "C12"
-        assert set(z["y"].tolist()) == {0, 3, 11} and set(z["subject"].tolist()) == {1, 2}
-        assert "uci-har" in str(z["pipeline"])
-
-
-# -- reliability round 4: reading, sizes, doubled data --------------------------------------------
 
 
 def long_csv(path, rec, header="timestamp,ax,ay,az,gx,gy,gz,label,subject", time=None, label="walk", subject="s1"):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import CLASSES, write_matrix, zip_folder
-from harcnn.data import uci_har
 from harcnn.data.resolve import load_dataset
+from harcnn.datasets import uci_har
 from harcnn.errors import HarcnnError
 
 

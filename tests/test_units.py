@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harcnn.data.recordings import Layout, Recording, read_hapt, read_sources
+from harcnn.data.recordings import Layout, Recording, read_sources
 from harcnn.data.units import decide_units, for_model, recognise_units
+from harcnn.datasets import hapt
 from harcnn.errors import HarcnnError
 from helpers import fails, synthetic, write_csv
 
@@ -39,7 +40,7 @@ def test_geotec_phone_and_watch_are_recognised_in_m_s2_and_rad_s(device):
 @pytest.mark.realdata
 def test_hapt_is_recognised_in_g_and_rad_s():
     needs(HAPT)
-    recordings = [r.with_units(("",) * 6) for r in read_hapt(HAPT)[:6]]  # as if its units were not known
+    recordings = [r.with_units(("",) * 6) for r in hapt.read(HAPT)[:6]]  # as if its units were not known
     decided, notes = decide_units(recordings)
     assert decided[0].units == ("g",) * 3 + ("rad/s",) * 3 and len(notes) == 2
     assert all(recognise_units([r])["gyro"].unit == "rad/s" for r in recordings)

@@ -20,7 +20,7 @@ def data_fetch(
     source: Annotated[Optional[str], typer.Option("--from", help="Local zip or folder, or a URL (default: UCI's download URL).")] = None,
 ) -> None:
     """Fetch, verify, parse and cache UCI HAR; it becomes the default dataset."""
-    from harcnn.data import uci_har
+    from harcnn.datasets import uci_har
 
     t0 = time.perf_counter()
     ds = uci_har.fetch(source)
@@ -32,7 +32,7 @@ def data_fetch(
 @data_app.command("info")
 def data_info(data: DataOpt = None) -> None:
     """Shapes, class counts and subjects per split, channel order, cache location."""
-    from harcnn.data import uci_har
+    from harcnn.datasets import uci_har
     from harcnn.report.text import dataset_summary
 
     typer.echo(dataset_summary(dataset(data), uci_har.cache_location()))
@@ -82,17 +82,20 @@ def data_windows(
     source: Annotated[Path, typer.Argument(help="HAPT RawData zip or folder (acc/gyro files and labels.txt).")],
     out: Annotated[Path, typer.Option(help="NPZ of labelled windows in the `data import` format.")],
 ) -> None:
-    """Cut labelled raw recordings into UCI-HAR-style windows with every labelled class (HAPT: 12)."""
-    from harcnn.data.recording_windows import write_hapt_windows
+    """HAPT's recordings cut as UCI HAR's windows were, with all 12 classes (`data recordings` reads HAPT too)."""
+    from harcnn.datasets import hapt
     from harcnn.outputs import check_output_file
 
-    typer.echo(write_hapt_windows(source, check_output_file(out, (source,), suffix=".npz")) + f"\nwrote {out}")
+    typer.echo(hapt.write_windows(source, check_output_file(out, (source,), suffix=".npz")) + f"\nwrote {out}")
 
 
 @data_app.command("recordings")
 def data_recordings(
     sources: Annotated[
-        list[Path], typer.Argument(help="Long CSV files, or folders and zips of them (time column, channels, label[, subject, recording]).")
+        list[Path],
+        typer.Argument(
+            help="Long CSV files, or folders and zips of them (time column, channels, label[, subject, recording]); or HAPT's RawData."
+        ),
     ],
     out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
     window: Annotated[float, typer.Option(help="Window length in seconds.")] = WINDOW_S,

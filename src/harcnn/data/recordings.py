@@ -26,9 +26,7 @@ import numpy as np
 from harcnn.data.archive import Archive
 from harcnn.data.sensors import (
     CSV_COLUMNS,
-    CSV_UNITS,
     LABEL_COLUMN,
-    RATE,
     RATE_RANGE,
     RECORDING_COLUMN,
     SENSOR_RANGE,
@@ -39,7 +37,6 @@ from harcnn.data.sensors import (
     UNITS,
     channel_kind,
 )
-from harcnn.data.textfiles import parse_matrix
 from harcnn.errors import HarcnnError
 from harcnn.names import check_name
 from harcnn.outputs import is_number
@@ -370,75 +367,3 @@ def read_recording(
     if len(recordings) > 1:
         raise HarcnnError(f"{path}: holds {len(recordings)} subjects or trials; give one recording per file")
     return recordings[0]
-
-
-# -- HAPT --------------------------------------------------------------------------------------
-
-HAPT_FILE = re.compile(r"acc_exp(\d+)_user(\d+)\.txt")
-
-
-def read_hapt(path: str | Path) -> list[Recording]:
-    """All experiments of a HAPT RawData folder or zip, labelled per sample with activity_labels.txt's names."""
-    archive = Archive(Path(path))
-    files = archive.by_base_name()
-
-    def read(name: str) -> bytes:
-        if name not in files:
-            raise HarcnnError(f"{path}: missing {name}")
-        return archive.read(files[name])
-
-    names = hapt_activity_labels(path, read("activity_labels.txt"))
-    labels = parse_matrix(read("labels.txt"), f"{path}: labels.txt", columns=5).astype(np.int64)
-    recordings = []
-    for name in sorted(files):
-        match = HAPT_FILE.fullmatch(name)
-        if not match:
-            continue
-        exp, user = int(match[1]), int(match[2])
-        acc = parse_matrix(read(name), f"{path}: {name}", columns=3)
-        gyro_name = f"gyro_exp{match[1]}_user{match[2]}.txt"
-        gyro = parse_matrix(read(gyro_name), f"{path}: {gyro_name}", columns=3)
-        if len(acc) != len(gyro):
-            raise HarcnnError(f"{path}: {name} has {len(acc)} samples but {gyro_name} has {len(gyro)}")
-        per_sample = np.full(len(acc), "", dtype=object)
-        for row in labels[(labels[:, 0] == exp) & (labels[:, 1] == user)]:
-            if not 1 <= row[3] <= row[4] <= len(acc):
-                raise HarcnnError(f"{path}: labels.txt segment {row.tolist()} lies outside {name} ({len(acc)} samples)")
-            if row[2] not in names:
-                raise HarcnnError(f"{path}: labels.txt uses activity id {row[2]} ({name}), which activity_labels.txt does not name")
-            per_sample[row[3] - 1 : row[4]] = names[row[2]]  # labels.txt counts samples from 1, both ends included
-        recordings.append(Recording(
-            f"exp{exp:02d}_user{user:02d}", np.arange(len(acc)) / RATE, np.concatenate([acc, gyro], 1), CSV_COLUMNS[1:],
-            CSV_UNITS, labels=per_sample.astype(str), subject=f"{user:02d}", recording=f"{exp:02d}",
-        ))  # fmt: skip
-    if not recordings:
-        raise HarcnnError(f"{path}: no acc_expXX_userYY.txt files: is this the HAPT RawData folder?")
-    return recordings
-
-
-def hapt_activity_labels(path: str | Path, raw: bytes) -> dict[int, str]:
-    """HAPT's class names by id (`activity_labels.txt`: `<id> <NAME>` per line), matched by id, never by position."""
-    where = f"{path}: activity_labels.txt"
-    names: dict[int, str] = {}
-    for number, line in enumerate(raw.decode("latin-1").splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
-            raise HarcnnError(f"{where}: line {number} should be '<id> <NAME>' with a positive id, got {line!r}")
-        if int(parts[0]) in names:
-            raise HarcnnError(f"{where}: line {number}: id {parts[0]} is named twice")
-        names[int(parts[0])] = check_name(parts[1], "activity name", where)
-    if not names:
-        raise HarcnnError(f"{where}: no activity names")
-    return names
-
-
-def hapt_class_order(path: str | Path) -> tuple[str, ...]:
-    """HAPT's class names in id order, as activity_labels.txt numbers them."""
-    archive = Archive(Path(path))
-    files = archive.by_base_name()
-    if "activity_labels.txt" not in files:
-        raise HarcnnError(f"{path}: missing activity_labels.txt")
-    names = hapt_activity_labels(path, archive.read(files["activity_labels.txt"]))
-    return tuple(names[i] for i in sorted(names))

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from harcnn.data import uci_har
 from harcnn.data.windows import Dataset, load_npz
+from harcnn.datasets import uci_har
 from harcnn.errors import HarcnnError
 
 NO_DATA = (

@@ -9,6 +9,7 @@ import io
 import numpy as np
 
 from harcnn.errors import HarcnnError
+from harcnn.names import check_name
 
 
 def parse_matrix(raw: bytes, where: str, columns: int | None = None) -> np.ndarray:
@@ -55,3 +56,21 @@ def _diagnose(raw: bytes, where: str, columns: int | None) -> None:
             expected = len(tokens)
         if len(tokens) != expected:
             raise HarcnnError(f"{where}: line {number} has {len(tokens)} values, expected {expected} (truncated or ragged row)")
+
+
+def parse_activity_labels(raw: bytes, where: str) -> dict[int, str]:
+    """Class names by id from an `activity_labels.txt` (`<id> <NAME>` a line; UCI HAR's and HAPT's),
+    matched by id, never by position."""
+    names: dict[int, str] = {}
+    for number, line in enumerate(raw.decode("latin-1").splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
+            raise HarcnnError(f"{where}: line {number} should be '<id> <NAME>' with a positive id, got {line!r}")
+        if int(parts[0]) in names:
+            raise HarcnnError(f"{where}: line {number}: id {parts[0]} is named twice")
+        names[int(parts[0])] = check_name(parts[1], "activity name", where)
+    if not names:
+        raise HarcnnError(f"{where}: no activity names")
+    return names

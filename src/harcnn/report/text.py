@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harcnn.data import uci_har
 from harcnn.data.windows import Dataset
+from harcnn.datasets import uci_har
 from harcnn.experiments.select import Candidate
 from harcnn.experiments.store import Run
 

@@ -21,7 +21,7 @@ import numpy as np
 from harcnn.data.archive import Archive
 from harcnn.data.pipeline import UCI_HAR
 from harcnn.data.sensors import CHANNELS, STEPS
-from harcnn.data.textfiles import parse_integers, parse_matrix
+from harcnn.data.textfiles import parse_activity_labels, parse_integers, parse_matrix
 from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
 from harcnn.errors import HarcnnError
 from harcnn.paths import harcnn_home
@@ -97,15 +97,9 @@ def _same_rows(path: Path, rel: str, n: int, rel_ref: str, n_ref: int) -> None:
 
 
 def _parse_activity_labels(raw: bytes, where: str) -> tuple[str, ...]:
-    names = {}
-    for number, line in enumerate(raw.decode("latin-1").splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 2 or not parts[0].isdigit():
-            raise HarcnnError(f"{where}: line {number} should be '<id> <NAME>', got {line!r}")
-        names[int(parts[0])] = parts[1]
-    if sorted(names) != list(range(1, len(names) + 1)) or not names:
+    """UCI HAR's class names in id order: its ids must be 1..n, the labels' values minus one."""
+    names = parse_activity_labels(raw, where)
+    if sorted(names) != list(range(1, len(names) + 1)):
         raise HarcnnError(f"{where}: activity ids must be 1..n without gaps, got {sorted(names)}")
     return tuple(names[i] for i in range(1, len(names) + 1))
 

@@ -7,6 +7,7 @@ import pytest
 
 from harcnn.cli import app
 from harcnn.data.importer import import_windows
+from harcnn.data.options import SubjectSplit
 from harcnn.data.resolve import load_dataset
 from harcnn.errors import HarcnnError
 from helpers import cli, invoke, runner, synthetic, write_csv
@@ -62,7 +63,7 @@ def test_import_long_csv(tmp_path):
         for step in range(5):
             lines.append(f"w{w},{step},{w + step},{-step},{'a' if w % 2 else 'b'},{w % 4}")
     path.write_text("\n".join(lines) + "\n")
-    ds = import_windows(path, test_subjects=["0"])
+    ds = import_windows(path, test=SubjectSplit(("0",)))
     assert ds.train.X.shape == (6, 2, 5) and ds.test.X.shape == (2, 2, 5)
     assert ds.train.channels == ("ax", "ay") and ds.train.classes == ("a", "b")
     np.testing.assert_array_equal(ds.test.X[0, 0], [0, 1, 2, 3, 4])

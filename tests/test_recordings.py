@@ -265,17 +265,17 @@ def test_a_zip_member_that_inflates_far_beyond_its_size_is_refused(tmp_path, mon
 
 def test_windows_that_would_not_fit_in_memory_are_refused_before_cutting(tmp_path, monkeypatch):
     from harcnn.data import recording_windows
-    from harcnn.data.recording_windows import recordings_dataset
+    from harcnn.data.recording_windows import load_recordings
 
     long_csv(tmp_path / "a.csv", synthetic(3000))
     monkeypatch.setattr("harcnn.resources.machine_memory", lambda: 16 * 2**20)
     monkeypatch.setattr(recording_windows.Pipeline, "windows", lambda *a: pytest.fail("cut before the memory check"))
     with pytest.raises(HarcnnError, match=r"1 recording\(s\) cut at 50 Hz into windows of 128 samples every 1 need\(s\) about .* GiB"):
-        recordings_dataset([tmp_path / "a.csv"], overlap=0.999, units={"acc": "g", "gyro": "rad/s"})
+        load_recordings([tmp_path / "a.csv"], overlap=0.999, units={"acc": "g", "gyro": "rad/s"})
 
 
 def test_labels_changing_every_sample_and_clocks_apart_say_so(tmp_path):
-    from harcnn.data.recording_windows import recordings_dataset
+    from harcnn.data.recording_windows import load_recordings
 
     rec = synthetic(1000, seed=7)
     path = long_csv(tmp_path / "a.csv", rec)
@@ -283,13 +283,13 @@ def test_labels_changing_every_sample_and_clocks_apart_say_so(tmp_path):
     path.write_text("\n".join([text[0]] + [line.replace(",walk,", f",{'abc'[i % 3]},") for i, line in enumerate(text[1:])]) + "\n")
     units = {"acc": "g", "gyro": "rad/s"}
     with pytest.raises(HarcnnError, match=r"every one of the 14 windows cut is unlabelled, or no label covers half"):
-        recordings_dataset([path], units=units)
+        load_recordings([path], units=units)
     for device, start in (("sp", 0.0), ("sw", 5000.0)):
         long_csv(tmp_path / f"x_{device}.csv", rec, time=start + np.arange(1000) / 50, subject="s1")
     with pytest.raises(
         HarcnnError, match=r"the devices' recordings share no stretch of 2.56 s on their clocks \(sp 0-19.98 s, sw 5000-5019.98 s\)"
     ):
-        recordings_dataset([tmp_path], pattern=r"x_(?P<device>sp|sw)\.csv$", units=units)
+        load_recordings([tmp_path], pattern=r"x_(?P<device>sp|sw)\.csv$", units=units)
 
 
 def test_window_labels_need_no_samples_by_labels_table():

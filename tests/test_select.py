@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from harcnn.cli import app
 from harcnn.data.importer import import_windows
+from harcnn.data.options import SubjectSplit
 from harcnn.data.resolve import load_dataset
 from harcnn.data.splits import subject_folds
 from harcnn.data.windows import Dataset
@@ -39,7 +40,7 @@ def learnable(tmp_path) -> Dataset:
     t = np.arange(32) / 32
     X = np.sin(2 * np.pi * (1 + 2 * y)[:, None, None] * t + rng.uniform(0, 6, (360, 2, 1))) + rng.normal(0, 0.3, (360, 2, 32))
     np.savez(tmp_path / "w.npz", X=X, y=np.array(["a", "b", "c"])[y], subject=(np.arange(360) // 3) % 12)
-    return import_windows(tmp_path / "w.npz", test_subjects=["9", "10", "11"])
+    return import_windows(tmp_path / "w.npz", test=SubjectSplit(("9", "10", "11")))
 
 
 @pytest.mark.slow

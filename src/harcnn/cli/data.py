@@ -10,7 +10,7 @@ import typer
 
 from harcnn.choices import FILTERS, LABEL_POLICIES, LAYOUTS
 from harcnn.cli.options import HELP, DataOpt, TestFractionOpt, TestSubjectsOpt, TimeUnitOpt, dataset
-from harcnn.data.sensors import MAX_GAP, OVERLAP, RATE, WINDOW_S
+from harcnn.data.options import DEFAULT_TEST_SHARE, SubjectSplit, Windowing
 
 data_app = typer.Typer(context_settings=HELP, no_args_is_help=True, help="Get, check, import and cut datasets.")
 
@@ -56,7 +56,7 @@ def data_import(
     out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
     name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the file name).")] = None,
     test_subjects: TestSubjectsOpt = None,
-    test_fraction: TestFractionOpt = 0.25,
+    test_fraction: TestFractionOpt = DEFAULT_TEST_SHARE,
     seed: int = 0,
     test: Annotated[Optional[Path], typer.Option(help="The dataset's own test windows, in a second file of the same format.")] = None,
     layout: Annotated[
@@ -70,9 +70,7 @@ def data_import(
     from harcnn.report.text import dataset_line
 
     check_output_file(out, (source, test), suffix=".npz")
-    ds = import_windows(
-        source, name, test_subjects.split(",") if test_subjects else None, test_fraction, seed, test_path=test, layout=layout
-    )
+    ds = import_windows(source, test=_test_split(test_subjects, test_fraction, seed), test_path=test, name=name, layout=layout)
     save_npz(out, ds)
     typer.echo(f"{dataset_line(ds)}\nwrote {out}; use it with --data {out}")
 
@@ -98,9 +96,9 @@ def data_recordings(
         ),
     ],
     out: Annotated[Path, typer.Option(help="The harcnn dataset file to write (.npz); use it with --data.")],
-    window: Annotated[float, typer.Option(help="Window length in seconds.")] = WINDOW_S,
-    overlap: Annotated[float, typer.Option(help="Share of a window the next one overlaps, in [0, 1).")] = OVERLAP,
-    rate: Annotated[float, typer.Option(help="Sampling rate (Hz) everything is resampled to.")] = RATE,
+    window: Annotated[float, typer.Option(help="Window length in seconds.")] = Windowing.window,
+    overlap: Annotated[float, typer.Option(help="Share of a window the next one overlaps, in [0, 1).")] = Windowing.overlap,
+    rate: Annotated[float, typer.Option(help="Sampling rate (Hz) everything is resampled to.")] = Windowing.rate,
     pattern: Annotated[
         Optional[str],
         typer.Option(
@@ -119,27 +117,38 @@ def data_recordings(
     labels: Annotated[
         Literal[LABEL_POLICIES],
         typer.Option(help="A window across a label change gets the label of half its samples or more, its centre's, or is dropped."),
-    ] = "majority",
+    ] = Windowing.labels,
     filter: Annotated[
         Literal[FILTERS], typer.Option(help="uci-har: UCI HAR's noise filters and gravity split (3 acc + 3 gyro channels -> 9).")
-    ] = "none",
-    max_gap: Annotated[float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")] = MAX_GAP,
+    ] = Windowing.filter,
+    max_gap: Annotated[
+        float, typer.Option(help="Cut a recording where samples are more than this many seconds apart.")
+    ] = Windowing.max_gap,
     test_subjects: TestSubjectsOpt = None,
-    test_fraction: TestFractionOpt = 0.25,
+    test_fraction: TestFractionOpt = DEFAULT_TEST_SHARE,
     seed: int = 0,
     name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the output file's name).")] = None,
 ) -> None:
     """Cut labelled recordings into windows: any sensors, rates, units and layouts; devices joined on time."""
     from harcnn.data.recording_windows import recordings_dataset, summary
+    from harcnn.data.recordings import Layout
     from harcnn.data.units import parse_units
     from harcnn.data.windows import save_npz
     from harcnn.outputs import check_output_file
 
     check_output_file(out, tuple(sources), suffix=".npz")
     ds, windows = recordings_dataset(
-        sources, window=window, overlap=overlap, rate=rate, pattern=pattern, channels=channels.split(",") if channels else None,
-        units=parse_units(units), time_unit=time_unit, test_subjects=test_subjects.split(",") if test_subjects else None,
-        test_fraction=test_fraction, seed=seed, name=name or out.stem, labels=labels, filter=filter, max_gap=max_gap,
-    )  # fmt: skip
+        sources,
+        windowing=Windowing(rate=rate, window=window, overlap=overlap, labels=labels, filter=filter, max_gap=max_gap),
+        layout=Layout(tuple(channels.split(",")) if channels else None, parse_units(units), time_unit),
+        pattern=pattern,
+        test=_test_split(test_subjects, test_fraction, seed),
+        name=name or out.stem,
+    )
     save_npz(out, ds)
     typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")
+
+
+def _test_split(subjects: str | None, share: float, seed: int) -> SubjectSplit:
+    """`--test-subjects`, `--test-fraction` and `--seed` as the test split they make."""
+    return SubjectSplit(tuple(subjects.split(",")) if subjects else (), share, seed)

@@ -14,17 +14,17 @@ archive ships every dataset.
 from __future__ import annotations
 
 import csv
-import hashlib
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from harcnn.data.windows import Dataset, WindowSet, channels_first, content_sha256
+from harcnn.data.dataset import make_dataset
+from harcnn.data.options import SubjectSplit
+from harcnn.data.windows import Dataset, channels_first
 from harcnn.errors import HarcnnError
 from harcnn.jsontext import parse_json
-from harcnn.names import check_name
 
 
 def read_npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...] | None, tuple[str, ...] | None]:
@@ -96,25 +96,20 @@ def read_long_csv(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
 
 
 def import_windows(
-    path: Path,
-    name: str | None = None,
-    test_subjects: list | None = None,
-    test_fraction: float = 0.25,
-    seed: int = 0,
-    test_path: Path | None = None,
-    layout: str = "auto",
+    path: Path, *, test: SubjectSplit = SubjectSplit(), test_path: Path | None = None, name: str | None = None, layout: str = "auto"
 ) -> Dataset:
     """Read, check and split a user's windows into a harcnn `Dataset`.
 
     The test split is, in this order of precedence: the windows of `test_path`; the file's own
-    `split` array; the subjects `test_subjects`; a `test_fraction` of the subjects drawn with `seed`.
+    `split` array; `test` (named subjects, or a seeded share of them).
     """
     path = Path(path)
-    check_seed(seed)
     if test_path is None:
-        return _import_one(path, name, test_subjects, test_fraction, seed, layout)
+        X, y, subject, channels, classes, split = _read(path, layout)
+        ds = make_dataset(path, X, y, subject, test=test if split is None else split, channels=channels, classes=classes, name=name)
+        return ds.with_pipeline(_pipeline(path))
     test_path = Path(test_path)
-    if test_subjects:
+    if test.subjects:
         raise HarcnnError(f"{test_path}: give either a test file or test subjects, not both (the test file is the whole test split)")
     if path.is_file() and test_path.is_file() and path.samefile(test_path):
         raise HarcnnError(f"{test_path}: the test file is the training file; a test split must be other windows")
@@ -139,8 +134,7 @@ def import_windows(
     split = np.array(["train"] * len(X) + ["test"] * len(Xt))
     integer = np.issubdtype(subject.dtype, np.integer) and np.issubdtype(subject_t.dtype, np.integer)
     subjects = both([subject, subject_t]) if integer else both([subject.astype(str), subject_t.astype(str)])
-    arrays = (both([X, Xt]), both([y, yt]), subjects)
-    return to_dataset(path, name, *arrays, channels=channels, classes=classes, split=split)
+    return make_dataset(path, both([X, Xt]), both([y, yt]), subjects, test=split, channels=channels, classes=classes, name=name)
 
 
 def _read(path: Path, layout: str):
@@ -151,15 +145,6 @@ def _read(path: Path, layout: str):
         return read_long_csv(path)
     X, y, subject, channels, classes, split = read_npz(path)
     return channels_first(X, layout, str(path), channels), y, subject, channels, classes, split
-
-
-def _import_one(path: Path, name, test_subjects, test_fraction, seed, layout) -> Dataset:
-    X, y, subject, channels, classes, split = _read(path, layout)
-    ds = to_dataset(
-        path, name, X, y, subject, channels=channels, classes=classes, split=split,
-        test_subjects=test_subjects, test_fraction=test_fraction, seed=seed,
-    )  # fmt: skip
-    return ds.with_pipeline(_pipeline(path))
 
 
 def _pipeline(path: Path):
@@ -173,138 +158,3 @@ def _pipeline(path: Path):
             return None
         raw = str(z["pipeline"])
     return Pipeline.from_json(parse_json(raw, f"{path}: pipeline"), f"{path}: pipeline")
-
-
-def check_seed(seed: object) -> int:
-    """The seed of a drawn test split: what numpy's generators take."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise HarcnnError(f"--seed must be a whole number from 0 to {2**32 - 1}, got {seed!r}")
-    return seed
-
-
-def to_dataset(
-    path, name, X, y, subject, *, channels=None, classes=None, split=None, test_subjects=None, test_fraction: float = 0.25, seed: int = 0
-) -> Dataset:
-    """Checked arrays as a `Dataset`, its test split made (`split`, else named `test_subjects`, else a
-    seeded `test_fraction` of the subjects); the one "arrays -> Dataset" path of every importer."""
-    check_seed(seed)
-    if X.ndim != 3:
-        raise HarcnnError(f"{path}: X must be (windows, channels, steps), got shape {X.shape}")
-    n, c, t = X.shape
-    if len(y) != n or (subject is not None and len(subject) != n):
-        raise HarcnnError(f"{path}: {n} windows but {len(y)} labels" + (f" and {len(subject)} subjects" if subject is not None else ""))
-    with np.errstate(over="ignore", invalid="ignore"):
-        X = X.astype(np.float32)  # before the finite check: a float64 beyond float32's range becomes inf here
-    if not np.isfinite(X).all():
-        w = int(np.argmax(~np.isfinite(X).reshape(n, -1).all(1)))
-        raise HarcnnError(f"{path}: window {w} holds NaN or infinity (or a value beyond float32's range)")
-    channels = channels or tuple(f"ch{i}" for i in range(c))
-    if len(channels) != c:
-        raise HarcnnError(f"{path}: {len(channels)} channel names for {c} channels")
-    _check_names(path, "channel", channels)
-    if classes is not None:
-        _check_names(path, "class", classes)
-    labels, y_index = _label_index(path, y, classes)
-    _check_names(path, "class", labels)
-    if subject is None:
-        subject = np.arange(n)  # no subjects given: every window is its own group
-    subject_ids, subject_index = np.unique(subject.astype(str), return_inverse=True)
-    if split is not None:
-        test = _split_mask(path, split, n)
-    else:
-        test = _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed)
-    if test.all() or not test.any():
-        raise HarcnnError(f"{path}: the split leaves {'no training' if test.all() else 'no test'} windows")
-    # integer subject ids are kept; other ids (names) become 1..k in sorted order
-    numbers = subject.astype(np.int64) if np.issubdtype(subject.dtype, np.integer) else subject_index.astype(np.int64) + 1
-    full = WindowSet(X, y_index, numbers, channels, labels)
-    train_set, test_set = full.take(~test), full.take(test)
-    _check_split(path, train_set, test_set)
-    sha = content_sha256(*(getattr(s, k) for s in (train_set, test_set) for k in ("X", "y", "subject")), names=labels + channels)
-    return Dataset(check_name(name or path.stem, "dataset name", str(path)), train_set, test_set, sha, str(path))
-
-
-def _check_split(path: Path, train: WindowSet, test: WindowSet) -> None:
-    """A test split that can measure generalisation: two classes or more to learn, no test class
-    unseen in training, no subject on both sides, no test window identical to a training window."""
-    seen = set(np.unique(train.y).tolist())
-    if len(seen) < 2:
-        raise HarcnnError(f"{path}: the training split holds one class ({train.classes[train.y[0]]!r}); a classifier needs two or more")
-    unseen = sorted(set(np.unique(test.y).tolist()) - seen)
-    if unseen:
-        raise HarcnnError(f"{path}: test class {train.classes[unseen[0]]!r} never occurs in the training split")
-    shared = sorted(set(np.unique(train.subject).tolist()) & set(np.unique(test.subject).tolist()))
-    if shared:
-        raise HarcnnError(
-            f"{path}: subject {shared[0]} is in both the training and the test split ({len(shared)} shared); "
-            "a subject's windows must all be on one side"
-        )
-    digests = {hashlib.sha256(w.tobytes()).digest() for w in train.X}
-    copies = [i for i, w in enumerate(test.X) if hashlib.sha256(w.tobytes()).digest() in digests]
-    if copies:
-        raise HarcnnError(f"{path}: {len(copies)} test window(s) are identical to training windows (the first: test window {copies[0]})")
-
-
-def _check_names(path: Path, what: str, names: tuple[str, ...]) -> None:
-    for value in names:
-        check_name(value, f"{what} name", str(path))
-    if len(set(names)) != len(names):
-        duplicate = next(v for v in names if names.count(v) > 1)
-        raise HarcnnError(f"{path}: {what} name {duplicate!r} appears twice; names must be unique")
-
-
-def _split_mask(path: Path, split: np.ndarray, n: int) -> np.ndarray:
-    values = np.char.lower(split.astype(str))
-    if len(values) != n:
-        raise HarcnnError(f"{path}: split has {len(values)} entries for {n} windows")
-    bad = ~np.isin(values, ["train", "test"])
-    if bad.any():
-        raise HarcnnError(f"{path}: split entry {int(np.argmax(bad))} is {split[int(np.argmax(bad))]!r}; it must be 'train' or 'test'")
-    return values == "test"
-
-
-def _label_index(path: Path, y: np.ndarray, classes: tuple[str, ...] | None) -> tuple[tuple[str, ...], np.ndarray]:
-    if classes is None:
-        labels = tuple(str(v) for v in np.unique(y.astype(str)))
-        _refuse_continuous(path, labels)
-        return labels, np.searchsorted(np.array(labels), y.astype(str)).astype(np.int64)
-    if np.issubdtype(y.dtype, np.integer):
-        bad = (y < 0) | (y >= len(classes))
-        if bad.any():
-            raise HarcnnError(
-                f"{path}: label {y[np.argmax(bad)]} at window {int(np.argmax(bad))} is not an index into {len(classes)} classes"
-            )
-        return classes, y.astype(np.int64)
-    lookup = {name: i for i, name in enumerate(classes)}
-    unknown = [str(v) for v in y.astype(str) if v not in lookup]
-    if unknown:
-        raise HarcnnError(f"{path}: unknown label {unknown[0]!r}; classes are {list(classes)}")
-    return classes, np.array([lookup[v] for v in y.astype(str)], np.int64)
-
-
-def _refuse_continuous(path: Path, labels: tuple[str, ...]) -> None:
-    """Labels that are all numbers, some of them fractional, are a measurement, not classes (scikit-learn's
-    `type_of_target` "continuous"): harcnn classifies, so they are refused instead of becoming one class each."""
-    try:
-        values = np.array([float(v) for v in labels])
-    except ValueError:
-        return  # names: classes
-    if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
-        raise HarcnnError(
-            f"{path}: the labels look like a continuous target ({len(labels)} distinct numbers, e.g. {labels[0]!r}); "
-            "harcnn needs class labels (names or whole numbers)"
-        )
-
-
-def _test_mask(path, subject_ids, subject_index, test_subjects, test_fraction, seed) -> np.ndarray:
-    if test_subjects:
-        wanted = [str(s) for s in test_subjects]
-        missing = sorted(set(wanted) - set(subject_ids))
-        if missing:
-            raise HarcnnError(f"{path}: test subject(s) {missing} not in the data")
-        return np.isin(subject_ids[subject_index], wanted)
-    if not 0 < test_fraction < 1 or len(subject_ids) < 2:
-        raise HarcnnError(f"{path}: need at least two subjects and 0 < test fraction < 1 to split")
-    k = max(1, round(test_fraction * len(subject_ids)))
-    chosen = np.random.default_rng(seed).choice(len(subject_ids), size=k, replace=False)
-    return np.isin(subject_index, chosen)

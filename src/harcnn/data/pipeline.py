@@ -23,6 +23,7 @@ import numpy as np
 from scipy import signal
 
 from harcnn.choices import FILTERS, LABEL_POLICIES
+from harcnn.data.options import Windowing
 from harcnn.data.preprocess import Filters, Stream, uci_har_channels
 from harcnn.data.recordings import Recording, sampling_period
 from harcnn.data.sensors import (
@@ -87,15 +88,18 @@ class Pipeline:
             raise HarcnnError(f"{where}: max_gap must be in (0, 3600] seconds, got {self.max_gap:g}")
 
     @classmethod
-    def make(cls, channels, units, rate: float, window_s: float, overlap: float, **kw) -> Pipeline:
-        """A pipeline from a window in seconds and an overlap in [0, 1): the CLI's terms."""
-        if not 0 <= overlap < 1:
-            raise HarcnnError(f"--overlap must be in [0, 1), got {overlap:g}")
-        check_rate(rate, "--rate")
-        if not math.isfinite(window_s) or window_s <= 0:
-            raise HarcnnError(f"--window must be a positive number of seconds, got {window_s:g}")
-        window = round(window_s * rate)
-        return cls(tuple(channels), tuple(units), float(rate), window, max(1, round(window * (1 - overlap))), **kw)
+    def make(cls, channels: tuple[str, ...], units: tuple[str, ...], windowing: Windowing, devices: tuple[str, ...] = ()) -> Pipeline:
+        """The pipeline that cuts recordings of `channels` in `units` (of `devices` joined) as `windowing` says."""
+        if not 0 <= windowing.overlap < 1:
+            raise HarcnnError(f"--overlap must be in [0, 1), got {windowing.overlap:g}")
+        check_rate(windowing.rate, "--rate")
+        if not math.isfinite(windowing.window) or windowing.window <= 0:
+            raise HarcnnError(f"--window must be a positive number of seconds, got {windowing.window:g}")
+        window = round(windowing.window * windowing.rate)
+        return cls(
+            tuple(channels), tuple(units), float(windowing.rate), window, max(1, round(window * (1 - windowing.overlap))),
+            filter=windowing.filter, labels=windowing.labels, max_gap=windowing.max_gap, devices=devices,
+        )  # fmt: skip
 
     @property
     def output_channels(self) -> tuple[str, ...]:

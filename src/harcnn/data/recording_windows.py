@@ -5,22 +5,24 @@ draws it). A HAPT RawData folder or zip is read as HAPT (`datasets.hapt`), its s
 from __future__ import annotations
 
 import warnings
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
 from harcnn.data.cut import Cut, cut
-from harcnn.data.importer import check_seed, to_dataset
+from harcnn.data.dataset import make_dataset
+from harcnn.data.options import DEFAULT_TEST_SHARE, SubjectSplit, Windowing
 from harcnn.data.pipeline import Pipeline
 from harcnn.data.recordings import Layout, Recording, read_sources
-from harcnn.data.sensors import CSV_COLUMNS, CSV_UNITS, DEVICE_SEPARATOR, MAX_GAP, OVERLAP, RATE, WINDOW_S
+from harcnn.data.sensors import CSV_COLUMNS, CSV_UNITS, DEVICE_SEPARATOR
 from harcnn.data.units import decide_units, parse_units
 from harcnn.data.windows import Dataset
 from harcnn.datasets import hapt
 from harcnn.errors import HarcnnError, HarcnnWarning
 
 
-def pipeline_for(recordings: list[Recording], rate: float, window_s: float, overlap: float, **kw) -> tuple[list[Recording], Pipeline]:
+def pipeline_for(recordings: list[Recording], windowing: Windowing) -> tuple[list[Recording], Pipeline]:
     """The recordings with their units decided, and the pipeline that cuts them (devices joined when
     the pattern names more than one)."""
     recordings, notes = decide_units(recordings)
@@ -35,54 +37,27 @@ def pipeline_for(recordings: list[Recording], rate: float, window_s: float, over
         prefix = device + DEVICE_SEPARATOR if devices else ""
         channels += [prefix + c for c in first.channels]
         units += first.units
-    return recordings, Pipeline.make(channels, units, rate, window_s, overlap, devices=devices, **kw)
+    return recordings, Pipeline.make(tuple(channels), tuple(units), windowing, devices)
 
 
 def recordings_dataset(
     sources: list[str | Path],
     *,
-    window: float = WINDOW_S,
-    overlap: float = OVERLAP,
-    rate: float = RATE,
+    windowing: Windowing = Windowing(),
+    layout: Layout = Layout(),
     pattern: str | None = None,
-    channels: tuple[str, ...] | None = None,
-    units: dict[str, str] | None = None,
-    time_unit: str | None = None,
-    test_subjects: list[str] | None = None,
-    test_fraction: float = 0.25,
-    seed: int = 0,
+    test: SubjectSplit = SubjectSplit(),
     name: str | None = None,
-    labels: str = "majority",
-    filter: str = "none",
-    max_gap: float = MAX_GAP,
 ) -> tuple[Dataset, Cut]:
     """`harcnn data recordings`: the dataset of the recordings in `sources` (files, folders, zips;
-    see `recordings.read_sources`), cut by the pipeline these options make, and what was cut. A
-    single path, subject or channel may be given for a list of one; units as a dictionary or as
-    the CLI writes them ("acc=m/s^2,gyro=rad/s")."""
-    sources, channels, test_subjects = (
-        as_list(sources, "sources"),
-        channels and as_list(channels, "channels"),
-        test_subjects and as_list(test_subjects, "test_subjects"),
-    )
-    units = parse_units(units) if isinstance(units, str) else units
-    check_seed(seed)
-    Pipeline.make(
-        CSV_COLUMNS[1:], CSV_UNITS, rate, window, overlap, labels=labels, filter=filter, max_gap=max_gap
-    )  # options, before any file is read
-    if units is not None and not isinstance(units, dict):
-        raise HarcnnError(f"units must be a dictionary such as {{'acc': 'm/s^2'}} or text 'acc=m/s^2', got {type(units).__name__}")
-    layout = Layout(tuple(channels) if channels else None, units, time_unit)
-    recordings, made = pipeline_for(
-        read_any(sources, pattern, layout), rate, window, overlap, labels=labels, filter=filter, max_gap=max_gap
-    )
+    see `recordings.read_sources`; or HAPT's RawData), read as `layout` says, cut as `windowing`
+    says, split by `test`; and what was cut."""
+    Pipeline.make(CSV_COLUMNS[1:], CSV_UNITS, windowing)  # the options, before any file is read
+    recordings, made = pipeline_for(read_any(sources, pattern, layout), windowing)
     windows = cut(recordings, made)
     source = Path(sources[0])
     subjects = windows.subjects.astype(np.int64) if hapt.is_hapt(source) else windows.subjects  # HAPT's user numbers
-    ds = to_dataset(
-        source, name, windows.X, windows.labels, subjects,
-        channels=made.output_channels, test_subjects=test_subjects, test_fraction=test_fraction, seed=seed,
-    )  # fmt: skip
+    ds = make_dataset(source, windows.X, windows.labels, subjects, test=test, channels=made.output_channels, name=name)
     names = tuple(np.unique(subjects.astype(str)).tolist()) if subjects.dtype.kind in "US" else ()
     return ds.with_pipeline(made, names), windows
 
@@ -109,10 +84,35 @@ def as_list(value, what: str) -> list:
     return list(value)
 
 
-def load_recordings(sources: list[str | Path], **options) -> Dataset:
-    """Labelled recordings as a `Dataset` whose windows carry their pipeline: `recordings_dataset`'s
-    options, e.g. `load_recordings(["band/"], window=2, rate=25, test_subjects=["f4"])`."""
-    return recordings_dataset(sources, **options)[0]
+def load_recordings(
+    sources: list[str | Path] | str | Path,
+    *,
+    channels: list[str] | str | None = None,
+    units: dict[str, str] | str | None = None,
+    time_unit: str | None = None,
+    test_subjects: list[str] | str | None = None,
+    test_fraction: float = DEFAULT_TEST_SHARE,
+    seed: int = 0,
+    pattern: str | None = None,
+    name: str | None = None,
+    **windowing,
+) -> Dataset:
+    """Labelled recordings as a `Dataset` whose windows carry their pipeline, e.g.
+    `load_recordings(["band/"], window=2, rate=25, test_subjects=["f4"])`: `Windowing`'s options
+    (rate, window, overlap, labels, filter, max_gap) by name, a single path, subject or channel for
+    a list of one, and units as a dictionary or as the CLI writes them ("acc=m/s^2,gyro=rad/s")."""
+    unknown = sorted(set(windowing) - {f.name for f in fields(Windowing)})
+    if unknown:
+        raise HarcnnError(f"load_recordings: no option {unknown[0]!r}; windowing options are {[f.name for f in fields(Windowing)]}")
+    units = parse_units(units) if isinstance(units, str) else units
+    if units is not None and not isinstance(units, dict):
+        raise HarcnnError(f"units must be a dictionary such as {{'acc': 'm/s^2'}} or text 'acc=m/s^2', got {type(units).__name__}")
+    channels = tuple(as_list(channels, "channels")) if channels else None
+    test = SubjectSplit(tuple(as_list(test_subjects, "test_subjects")) if test_subjects else (), test_fraction, seed)
+    layout = Layout(channels, units, time_unit)
+    return recordings_dataset(
+        as_list(sources, "sources"), windowing=Windowing(**windowing), layout=layout, pattern=pattern, test=test, name=name
+    )[0]
 
 
 def summary(ds: Dataset, windows: Cut) -> str:

@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from harcnn.data.archive import Archive
+from harcnn.data.dataset import make_dataset
 from harcnn.data.pipeline import UCI_HAR
 from harcnn.data.sensors import CHANNELS, STEPS
 from harcnn.data.textfiles import parse_activity_labels, parse_integers, parse_matrix
-from harcnn.data.windows import Dataset, WindowSet, content_sha256, load_npz, save_npz
+from harcnn.data.windows import Dataset, load_npz, save_npz
 from harcnn.errors import HarcnnError
 from harcnn.paths import harcnn_home
 
@@ -86,9 +87,13 @@ def parse(path: Path) -> Dataset:
             values = parse_matrix(files.read(rel), f"{path}: {rel}", columns=STEPS)
             _same_rows(path, rel, len(values), rel_y, len(y))
             X[:, c, :] = values
-        sets[split] = WindowSet(X, y - 1, subject, CHANNELS, classes)
-    sha = content_sha256(*(getattr(sets[s], k) for s in ("train", "test") for k in ("X", "y", "subject")), names=classes)
-    return Dataset(NAME, sets["train"], sets["test"], sha, str(path)).with_pipeline(UCI_HAR)
+        sets[split] = (X, y - 1, subject)
+    X, y, subject = (np.concatenate([sets["train"][i], sets["test"][i]]) for i in range(3))
+    split = np.repeat(["train", "test"], [len(sets["train"][1]), len(sets["test"][1])])
+    ds = make_dataset(  # the published content checksum was taken over the class names alone
+        path, X, y, subject, test=split, channels=CHANNELS, classes=classes, name=NAME, checksum_names=classes
+    )
+    return ds.with_pipeline(UCI_HAR)
 
 
 def _same_rows(path: Path, rel: str, n: int, rel_ref: str, n_ref: int) -> None:

@@ -15,7 +15,7 @@ import torch
 
 import harcnn
 from harcnn import models
-from harcnn.data.splits import subject_folds
+from harcnn.data.splits import split_test_fold
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config
@@ -38,19 +38,9 @@ class Prepared(Split):
 def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
     """The splits member `seed` of `config` trains, validates and is tested on (its cross-validation
     fold, its test fold), standardised on what trains."""
-    train, test = test_fold(dataset, config.test_folds, config.test_fold(seed), config.split_seed)
+    train, test = split_test_fold(dataset, config.test_folds, config.test_fold(seed), config.split_seed)
     s = split(config.settings, train, config.fold(seed))
     return Prepared(s.train, s.validation, s.transform, s.transform(test) if s.transform else test)
-
-
-def test_fold(dataset: Dataset, k: int, fold: int | None, split_seed: int) -> tuple[WindowSet, WindowSet]:
-    """(training, test) windows: the dataset's own split, or with `k` subject folds over all its
-    subjects (training and test pooled, dealt with `split_seed`), fold `fold` tested and the rest trained."""
-    if fold is None:
-        return dataset.train, dataset.test
-    pooled = dataset.train.concat(dataset.test)
-    held = np.isin(pooled.subject, subject_folds(pooled.subject, k, split_seed)[fold])
-    return pooled.take(~held), pooled.take(held)
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from harcnn import models
+from harcnn.data.splits import fold_of
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import check_hyperparameter
@@ -44,12 +45,6 @@ CHOOSE = {
 REFIT_SUFFIX = "-refit"  # ends the name of a selection's refit study
 CANDIDATES_SUFFIX = "-candidates"  # a selection's candidates, scored on validation subjects (and "-candidates-test", on request)
 RESERVED_SUFFIXES = (REFIT_SUFFIX, CANDIDATES_SUFFIX, CANDIDATES_SUFFIX + "-test")  # so that no user study can collide with one
-
-
-def fold_of(seed: int, folds: int) -> int | None:
-    """The fold of `folds` (`cv_folds` or `test_folds`) that member `seed` is held out on: seeds take
-    the folds in turn, so k consecutive seeds cover each fold once; None for no folds."""
-    return seed % folds if folds else None
 
 
 class _ConfigMethods:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from harcnn.experiments.spec import CANDIDATES_SUFFIX, fold_of
+from harcnn.data.splits import fold_of
+from harcnn.experiments.spec import CANDIDATES_SUFFIX
 from harcnn.experiments.store import Run
 from harcnn.outputs import csv_line
 

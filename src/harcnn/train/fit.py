@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from harcnn import models
-from harcnn.data.splits import hold_out_fold, hold_out_subjects
+from harcnn.data.splits import fold_of, hold_out_fold, hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
 from harcnn.models import FitRequest, build
@@ -76,7 +76,7 @@ def fit_population(
     `data` is the training windows (split here, cross-validation on fold `seeds[0] % cv_folds`) or a
     `Split` already made. With a `teacher` every member fits its probabilities instead of the labels."""
     if isinstance(data, WindowSet):
-        fold = seeds[0] % settings["cv_folds"] if settings["cv_folds"] else None
+        fold = fold_of(seeds[0], settings["cv_folds"])
         data = split(settings, data, fold, validation, teacher)
     elif teacher is not None:
         raise ValueError("a teacher reads the training windows before standardisation: give them, not a Split")

@@ -158,3 +158,15 @@ def without_weights_digest(folder: Path) -> Path:
     del meta["weights_sha256"]
     (folder / "model.json").write_text(json.dumps(meta))
     return folder
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny standardised CNN trained on the tiny UCI HAR folder, saved; its pipeline is UCI HAR's."""
+    from harcnn import HARClassifier
+    from harcnn.data.resolve import load_dataset
+
+    root = tmp_path_factory.mktemp("trained")
+    ds = load_dataset(str(zip_folder(write_uci_folder(root / "src"), root / "u.zip")))
+    HARClassifier(epochs=1, batch_size=8, filters=4, dense=8, standardize=True).fit_windows(ds.train).save(root / "model")
+    return root / "model"

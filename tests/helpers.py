@@ -115,3 +115,36 @@ def make_run(seed, study="s", key="k", accuracy=0.9):
         harcnn_version="0",
         torch_version="0",
     )
+
+
+# a spec small enough to train in a blink: one epoch of a 4-filter CNN
+SPEC = 'model = "cnn"\nrepeats = 2\nepochs = 1\nbatch_size = 8\n[hparams]\nfilters = 4\ndense = 8\n'
+
+
+def windows_npz(path, X=None, y=None, subject=None, seed=0):
+    """Twelve random windows of three classes and four subjects as a users' NPZ (X, y, subject)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(12, 2, 16)) if X is None else X
+    np.savez(path, X=X, y=np.array(["a", "b", "c"] * 4) if y is None else y, subject=np.arange(12) % 4 if subject is None else subject)
+    return path
+
+
+NAMES = np.array(["run", "sit", "walk"])
+SMALL_FIT = dict(epochs=4, batch_size=16, lr=3e-3, filters=8, dense=16)  # a fit that learns in a second
+
+
+def named_windows(n=120, c=3, t=32, seed=0):
+    """Separable windows: class k shifts every channel by k; 6 subjects."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = (rng.normal(0, 0.5, (n, c, t)) + y[:, None, None]).astype(np.float32)
+    return X, NAMES[y], np.arange(n) % 6
+
+
+def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):
+    rng = np.random.default_rng(0)
+    y = (np.arange(n) // 6) % len(classes)  # subject i % 6 has every class
+    X = rng.normal(0, 1, (n, c, t)).astype(np.float32) + y[:, None, None]
+    path = tmp_path / "mine.npz"
+    np.savez(path, X=X, y=np.array(classes)[y], subject=np.arange(n) % 6, channels=np.array([f"s{i}" for i in range(c)]))
+    return path

@@ -9,6 +9,7 @@ import torch
 from harcnn.errors import HarcnnWarning
 from harcnn.train.augment import Augmenter, random_rotations, triplets
 from harcnn.train.recipe import Recipe
+from helpers import cli, invoke, own_npz
 
 UCI = ("total_acc_x", "total_acc_y", "total_acc_z", "body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")
 
@@ -93,3 +94,14 @@ def test_members_draw_from_their_own_generators(dtype):
         alone = Augmenter(recipe, UCI, mean, std)(x[r : r + 1], y[r : r + 1], generators(3)[r : r + 1])
         assert torch.equal(together.windows[r], alone.windows[0])
         assert torch.equal(together.partner[r], alone.partner[0]) and together.weight[r] == alone.weight[0]
+
+
+def test_a_rotating_recipe_trains_on_channels_without_xyz_with_a_note(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "mine-dataset.npz"
+    invoke("data", "import", own_npz(tmp_path, c=1, n=36), "--out", data, "--test-subjects", "0")
+    spec = tmp_path / "rotating.toml"
+    spec.write_text('model = "cnn"\nepochs = 1\nbatch_size = 8\nrotate = 30.0\nscale = 0.2\n[hparams]\nfilters = 4\ndense = 8\n')
+    code, out = cli(monkeypatch, capsys, "train", spec, "--data", data, "--out", tmp_path / "model")
+    assert code == 0 and "Traceback" not in out, out
+    assert "note: rotate = 30 turns x/y/z channel triplets (names ending _x, _y, _z), and the channels ['s0'] have none" in out
+    assert "test accuracy" in out

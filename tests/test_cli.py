@@ -8,8 +8,9 @@ import pytest
 
 from harcnn import load
 from harcnn.cli import app
+from harcnn.data.resolve import load_dataset
 from harcnn.experiments.store import Store
-from helpers import invoke, runner
+from helpers import SPEC, fails, invoke, own_npz, runner
 
 
 @pytest.fixture
@@ -105,3 +106,45 @@ def test_the_cli_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "harcnn.cli", "models"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "resnet:" in done.stdout
+
+
+def test_train_checks_its_output_and_options_before_training(monkeypatch, capsys, tmp_path, tiny_zip):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    existing = tmp_path / "a-file"
+    existing.write_text("mine")
+    fails(monkeypatch, capsys, "is a file; give a folder", "train", spec, "--data", tiny_zip, "--out", existing)
+    assert existing.read_text() == "mine"
+    base = ["train", spec, "--data", tiny_zip, "--out", tmp_path / "m"]
+    fails(monkeypatch, capsys, "random_state: must be a whole number", *base, "--seed", 2**64)
+    fails(monkeypatch, capsys, "members: must be a whole number from 1", *base, "--members", 0)
+    rocket = tmp_path / "r.toml"
+    rocket.write_text('model = "minirocket"\nrepeats = 1\n')
+    fails(monkeypatch, capsys, "'minirocket' is a peer (aeon)", "train", rocket, "--data", tiny_zip, "--out", tmp_path / "m")
+    huge = tmp_path / "h.toml"
+    huge.write_text('model = "resnet"\nrepeats = 1\nbatch_size = 65536\n[hparams]\nfilters = 65536\n')
+    fails(monkeypatch, capsys, "GiB", "train", huge, "--data", tiny_zip, "--out", tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_import_npz_and_every_command_works_on_it(tmp_path):
+    src = own_npz(tmp_path)
+    data = tmp_path / "mine-dataset.npz"
+    out = invoke("data", "import", src, "--out", data, "--test-subjects", "0,3")
+    assert "40 training and 20 test windows of 4 channels x 40 steps, 3 classes" in out
+    ds = load_dataset(str(data))
+    assert ds.train.classes == ("idle", "shake", "spin") and ds.train.channels == ("s0", "s1", "s2", "s3")
+    assert not set(ds.train.subject.tolist()) & set(ds.test.subject.tolist())
+    spec = tmp_path / "mine.toml"
+    spec.write_text('model = "multihead"\nrepeats = 2\nepochs = 2\nbatch_size = 8\n[hparams]\nkernels = [3, 5]\nfilters = 4\n')
+    results = tmp_path / "results"
+    invoke("run", spec, "--data", data, "--results", results, "--no-progress")
+    invoke("report", "--data", data, "--results", results)
+    invoke("train", spec, "--data", data, "--out", tmp_path / "model")
+    assert "shake" in invoke("evaluate", tmp_path / "model", "--data", data)
+    invoke("export", tmp_path / "model", "--data", data)
+    assert json.loads((tmp_path / "model" / "model.onnx.json").read_text())["classes"] == ["idle", "shake", "spin"]
+    spec.write_text('model = "cnn"\n[hparams]\nkernel = 30\n')
+    result = runner.invoke(app, ["run", str(spec), "--data", str(data), "--results", str(results)])
+    assert result.exit_code != 0 and "too short" in str(result.exception)

@@ -6,12 +6,19 @@ import json
 import numpy as np
 import pytest
 from safetensors.torch import load_file, save_file
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GroupKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from typer.testing import CliRunner
 
 import harcnn
 from conftest import without_weights_digest
+from harcnn.cli import app
 from harcnn.errors import HarcnnError
+from helpers import NAMES, SMALL_FIT, named_windows
 
 # 2-D data is n univariate series (as aeon reads it); scikit-learn's checks use 1-5 columns, so the
 # checked estimator is an FCN of 1-step kernels, trained long enough to pass the accuracy check.
@@ -162,3 +169,60 @@ def test_the_tutorial_layout_is_recognised_not_trained_on():
     assert np.array_equal(
         clf.predict_proba(X), harcnn.HARClassifier(**TINY).fit(X.transpose(0, 2, 1), y).predict_proba(X.transpose(0, 2, 1))
     )
+
+
+def test_fit_predict_score_with_string_labels():
+    X, y, groups = named_windows()
+    clf = harcnn.HARClassifier(**SMALL_FIT).fit(X, y, groups=groups)
+    assert clf.classes_.tolist() == ["run", "sit", "walk"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, 3) and np.allclose(proba.sum(1), 1, atol=1e-5)
+    assert set(clf.predict(X)) <= set(NAMES)
+    assert clf.score(X, y) > 0.9
+    with pytest.raises(HarcnnError, match=r"expects windows of shape \(n, 3, 32\)"):
+        clf.predict(X[:, :2])
+
+
+def test_parameters_clone_and_set_params():
+    clf = harcnn.HARClassifier("multihead", epochs=2, kernels=[3, 5], filters=4)
+    params = clf.get_params()
+    assert params["kernels"] == [3, 5] and params["filters"] == 4 and params["epochs"] == 2
+    twin = clone(clf)
+    assert twin.get_params() == params and twin is not clf
+    twin.set_params(filters=8, epochs=1)
+    assert twin.get_params()["filters"] == 8 and twin.epochs == 1 and clf.get_params()["filters"] == 4
+    twin.set_params(no_such_parameter=1)  # scikit-learn's rule: set_params stores, fit checks
+    with pytest.raises(HarcnnError, match="has no hyperparameter 'no_such_parameter'"):
+        twin.fit(*named_windows()[:2])
+
+
+@pytest.mark.slow
+def test_cross_validation_by_subject_and_pipeline():
+    X, y, groups = named_windows()
+    scores = cross_val_score(harcnn.HARClassifier(**SMALL_FIT), X, y, groups=groups, cv=GroupKFold(n_splits=3))
+    assert scores.shape == (3,) and scores.min() > 0.5  # chance: 1/3
+    pipe = make_pipeline(FunctionTransformer(lambda a: a * 0.5), harcnn.HARClassifier(**SMALL_FIT))
+    assert pipe.fit(X, y).score(X, y) > 0.8
+
+
+def test_ensemble_is_the_mean_of_its_members_and_saves_as_one_folder(tmp_path):
+    X, y, groups = named_windows()
+    clf = harcnn.HARClassifier(members=3, standardize=True, random_state=4, **SMALL_FIT).fit(X, y, groups=groups)
+    members = clf.member_proba(X)
+    assert members.shape == (3, 120, 3) and not np.allclose(members[0], members[1])
+    np.testing.assert_allclose(clf.predict_proba(X), members.mean(0), rtol=1e-6)
+    again = harcnn.load(clf.save(tmp_path / "model"))
+    assert again.meta_.seeds == (4, 5, 6) and again.get_params()["members"] == 3
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_model_from_python_works_with_the_cli(tiny_zip, tmp_path):
+    """The same folder both ways: fitted in Python, evaluated by `harcnn evaluate` (no KeyError)."""
+    ds = harcnn.load_dataset(str(tiny_zip))
+    clf = harcnn.HARClassifier(epochs=2, batch_size=8, filters=4, dense=8).fit(
+        ds.train.X, np.array(ds.train.classes)[ds.train.y], channels=ds.train.channels
+    )
+    clf.save(tmp_path / "model")
+    result = CliRunner().invoke(app, ["evaluate", str(tmp_path / "model"), "--data", str(tiny_zip)])
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "WALKING_UPSTAIRS" in result.output

@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
 from helpers import invoke
 
@@ -94,8 +96,6 @@ def test_memory_estimate_keeps_a_resnet_study_in_one_population():
     batch's): ten ResNet seeds on UCI HAR's shapes fit the default budget, and it grows with the batch."""
     from dataclasses import replace
 
-    import numpy as np
-
     from harcnn.data.windows import WindowSet
     from harcnn.experiments.jobs import member_bytes, members_per_chunk
     from harcnn.experiments.spec import Config
@@ -109,3 +109,10 @@ def test_memory_estimate_keeps_a_resnet_study_in_one_population():
     )
     assert members_per_chunk(config, data) >= 10
     assert member_bytes(replace(config, batch_size=256), data) > 2 * member_bytes(config, data)
+
+
+def test_unknown_executor_is_a_library_error(tmp_path):
+    from harcnn.experiments.executors import make_executor
+
+    with pytest.raises(HarcnnError, match="unknown executor 'threads'"):
+        make_executor("threads", None, tmp_path)

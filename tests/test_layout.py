@@ -86,3 +86,12 @@ def test_only_the_registry_asks_which_kind_a_model_is():
         for node in ast.walk(ast.parse(path.read_text())):
             assert not (isinstance(node, ast.Attribute) and node.attr == "population"), f"{path.name}:{node.lineno}"
             assert not (isinstance(node, ast.Name) and node.id == "is_population"), f"{path.name}:{node.lineno}"
+
+
+def test_import_harcnn_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, harcnn; print('torch' in sys.modules, harcnn.__version__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", harcnn.__version__]

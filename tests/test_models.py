@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+import harcnn
 from harcnn.errors import HarcnnError
 from harcnn.models import NETWORKS, build, create, get
 from harcnn.models.layers import PopBatchNorm, PopLSTM, bind_generators, reset_members
@@ -281,3 +282,13 @@ def test_resnet_input_averaged_to_the_reference_window(seq_len, averaged):
     means = x[..., : averaged * factor].unflatten(-1, (averaged, factor)).mean(-1)
     scaled.double().eval(), plain.double().eval()
     torch.testing.assert_close(scaled(x), plain(means))
+
+
+def test_models_create_and_list_and_plain_windows():
+    assert harcnn.models.list_models() == [*harcnn.models.NETWORKS, *harcnn.models.PEERS]
+    one = harcnn.models.create("cnn", c_in=3, n_classes=4, seq_len=40)
+    assert one(torch.randn(5, 3, 40)).shape == (5, 4)
+    three = harcnn.models.create("multihead", c_in=3, n_classes=4, seq_len=40, members=3)
+    assert three(torch.randn(5, 3, 40)).shape == (3, 5, 4) and three(torch.randn(3, 5, 3, 40)).shape == (3, 5, 4)
+    with pytest.raises(ValueError, match=r"windows must be \(n, channels, steps\)"):
+        one(torch.randn(40))

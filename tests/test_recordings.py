@@ -1,5 +1,7 @@
 """Recordings (long CSV, per-trial files, HAPT) and the pipeline that cuts them into windows."""
 
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ from harcnn.data.preprocess import Stream, uci_har_channels
 from harcnn.data.recordings import Layout, Recording, read_long_csv, read_recording, read_sources
 from harcnn.data.units import decide_units
 from harcnn.errors import HarcnnError
-from helpers import synthetic, write_csv
+from helpers import fails, synthetic, write_csv
 
 
 def test_uci_har_channels_body_is_total_minus_gravity():
@@ -226,7 +228,6 @@ CHANNELS_6 = ("ax", "ay", "az", "gx", "gy", "gz")
 
 
 def test_data_given_twice_is_refused(tmp_path):
-    import zipfile
 
     a = long_csv(tmp_path / "a.csv", synthetic(300, seed=1))
     with pytest.raises(HarcnnError, match="has the same contents as"):
@@ -252,7 +253,6 @@ def test_two_devices_files_of_one_trial_without_a_device_group_are_refused(tmp_p
 
 
 def test_a_zip_member_that_inflates_far_beyond_its_size_is_refused(tmp_path, monkeypatch):
-    import zipfile
 
     from harcnn.data import archive
 
@@ -296,3 +296,34 @@ def test_window_labels_need_no_samples_by_labels_table():
     labels = np.array([f"l{i}" for i in range(20_000)]).repeat(64)  # 20,000 distinct labels, 1.3 million samples
     out = window_labels(labels, np.arange(0, len(labels) - 128, 64), 128, "majority")
     assert out[:3].tolist() == ["l0", "l1", "l2"] and (out != "").all()  # each window half one label, half the next: the earlier
+
+
+@pytest.fixture
+def phone_folder(tmp_path):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    for i, subject in enumerate(("s1", "s2")):
+        rec = synthetic(1000, seed=i)
+        rows = np.column_stack([np.arange(1000) / 50, rec.acc, rec.gyro])
+        lines = [",".join(f"{v:.5f}" for v in r) + f",walk,{subject}" for r in rows]
+        (folder / f"{subject}.csv").write_text("timestamp,ax,ay,az,gx,gy,gz,label,subject\n" + "\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--rate", "nan"], "--rate must be 5 to 1000 Hz, got nan"),
+        (["--rate", "inf"], "--rate must be 5 to 1000 Hz, got inf"),
+        (["--window", "nan"], "--window must be a positive number of seconds, got nan"),
+        (["--seed", "-1"], "--seed must be a whole number from 0 to 4294967295, got -1"),
+        (["--filter", "uci-har", "--rate", "20"], "filter 'uci-har' low-passes at 20 Hz, which needs a rate above 40 Hz; got 20 Hz"),
+        (["--time-unit", "s", "--units", "acc=g,gyro=rad/s", "--rate", "40"], None),
+    ],
+    ids=["rate-nan", "rate-inf", "window-nan", "seed", "filter-rate", "ok"],
+)
+def test_recordings_options_are_checked_before_reading(monkeypatch, capsys, tmp_path, phone_folder, args, message):
+    monkeypatch.setattr("harcnn.data.recording_windows.read_sources", lambda *a: pytest.fail("read before the options were checked"))
+    if message is None:
+        return
+    fails(monkeypatch, capsys, message, "data", "recordings", phone_folder, "--out", tmp_path / "d.npz", *args)

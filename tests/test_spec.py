@@ -9,6 +9,8 @@ import pytest
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.experiments.spec import check_against_data, load_spec
+from harcnn.experiments.store import Store
+from helpers import SPEC, cli, fails, windows_npz
 
 
 def write(tmp_path, text, name="study.toml"):
@@ -99,3 +101,117 @@ def test_set_overrides_are_checked_as_the_spec_own_keys(tmp_path):
     ]:
         with pytest.raises(HarcnnError, match=re.escape(message)):
             load_spec(path, [item])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('name = 5\n', "name must be text"),
+        ('name = ""\n', "name must not be empty"),
+        (f'name = "{"x" * 300}"\n', "at most 120"),
+        ('name = "a\\u0000b"\n', "control character"),
+        ("lr = nan\n", "lr: must be a finite number in (0, 10]"),
+        ("lr = inf\n", "lr: must be a finite number in (0, 10]"),
+        ("repeats = 100000000000000000\n", "repeats: must be from 1 to 1000"),
+        ("epochs = 0\n", "epochs: must be a whole number from 1"),
+        ("[hparams]\nfilters = 0\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nfilters = -3\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nfilters = 1000000000\n", "filters must be a whole number from 1 to 65536"),
+        ("[hparams]\nkernel = 0\n", "kernel must be a whole number"),
+        ("[hparams]\ndropout = 1.5\n", "dropout must be a rate in [0, 1)"),
+        ('model = "multihead"\n[hparams]\nkernels = []\n', "kernels must be a non-empty list"),
+        ("[grid]\nfilters = [4, 0]\n", "grid.filters"),
+        pytest.param("[hparams]\nfilters = 60000\ndense = 60000\n", "GiB", marks=pytest.mark.slow),
+    ],
+    ids=["name-int", "name-empty", "name-long", "name-nul", "lr-nan", "lr-inf", "repeats-huge", "epochs-0", "filters-0",
+         "filters-negative", "filters-huge", "kernel-0", "dropout", "kernels-empty", "grid-bad", "memory"],
+)  # fmt: skip
+def test_bad_specs_fail_before_training(monkeypatch, capsys, tmp_path, tiny_zip, text, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text(text)
+    results = tmp_path / "results"
+    fails(monkeypatch, capsys, message, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
+    assert not (results / "harcnn.db").exists() or not Store(results / "harcnn.db").runs()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--repeats", 0], "--repeats: must be from 1"),
+        (["--executor", "threads"], "'threads' is not one of 'local', 'inline', 'processes', 'ray'. (harcnn run -h for help)"),
+    ],
+)
+def test_bad_run_options(monkeypatch, capsys, tmp_path, tiny_zip, args, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    fails(monkeypatch, capsys, message, "run", spec, "--data", tiny_zip, "--results", tmp_path / "r", "--no-progress", *args)
+
+
+def test_a_folder_as_spec(monkeypatch, capsys, tmp_path, tiny_zip):
+    fails(monkeypatch, capsys, "is a folder", "run", tmp_path, "--data", tiny_zip)
+
+
+def test_repeats_must_cover_every_fold(monkeypatch, capsys, tmp_path, tiny_zip):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("repeats = 2", "repeats = 2\ncv_folds = 2"))
+    results = tmp_path / "r"
+    fails(
+        monkeypatch,
+        capsys,
+        "--repeats: must be a multiple of cv_folds (2)",
+        "run",
+        spec,
+        "--data",
+        tiny_zip,
+        "--results",
+        results,
+        "--repeats",
+        3,
+    )
+    assert not results.exists()
+
+
+@pytest.mark.parametrize("name", ["rotation-refit", "rotation-candidates", "rotation-candidates-test"])
+def test_a_user_study_cannot_take_a_selection_name(monkeypatch, capsys, tmp_path, tiny_zip, name):
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'name = "{name}"\n' + SPEC)
+    fails(
+        monkeypatch, capsys, "are reserved for the studies of `harcnn select`", "run", spec, "--data", tiny_zip, "--results", tmp_path / "r"
+    )
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ('model = "minirocket"\n[hparams]\nn_kernels = 84\n', "minirocket: windows of 8 steps are shorter than its kernels (9 steps)"),
+        ('model = "fcn"\n[hparams]\nkernels = [9, 5]\n', "fcn: kernel 9 is longer than the 8 steps"),
+        ('model = "resnet"\n[hparams]\npool = 9\nkernels = [3]\n', "resnet: pooling by 9 is longer than the 8 steps"),
+        ('model = "inception"\n', "inception: kernel 39 is longer than the 8 steps"),
+    ],
+)
+def test_kernels_and_pooling_longer_than_the_window_fail_before_training(monkeypatch, capsys, tmp_path, spec, message):
+    data = tmp_path / "d.npz"
+    code, text = cli(
+        monkeypatch,
+        capsys,
+        "data",
+        "import",
+        windows_npz(tmp_path / "w.npz", X=np.random.default_rng(0).normal(size=(12, 2, 8))),
+        "--out",
+        data,
+    )
+    assert code == 0, text
+    path = tmp_path / "s.toml"
+    path.write_text("repeats = 1\n" + spec)
+    fails(monkeypatch, capsys, message, "run", path, "--data", data, "--results", tmp_path / "r")
+    assert not (tmp_path / "r" / "harcnn.db").exists() or not Store(tmp_path / "r" / "harcnn.db").studies()
+
+
+def test_a_spec_or_dataset_nested_too_deep_is_one_error(monkeypatch, capsys, tmp_path):
+    spec = tmp_path / "deep.toml"
+    spec.write_text("a = " + "[" * 100_000 + "1" + "]" * 100_000 + "\n")
+    fails(monkeypatch, capsys, "deep.toml: nested too deeply", "run", spec)
+    deep = np.array("[" * 100_000 + "]" * 100_000)
+    X = np.random.default_rng(0).normal(size=(8, 2, 16))
+    np.savez(tmp_path / "w.npz", X=X, y=np.arange(8) % 2, subject=np.arange(8) % 4, pipeline=deep)
+    fails(monkeypatch, capsys, "w.npz: pipeline: nested too deeply", "data", "import", tmp_path / "w.npz", "--out", tmp_path / "d.npz")

@@ -1,11 +1,12 @@
 """The SQLite results store: atomic writes, no duplicates, several writers."""
 
+import csv
 import multiprocessing
 
 import pytest
 
 from harcnn.experiments.store import Store
-from helpers import make_run
+from helpers import SPEC, cli, fails, make_run
 
 
 def test_round_trip_and_no_duplicates(tmp_path):
@@ -38,3 +39,41 @@ def test_two_processes_write_to_one_store(tmp_path):
         assert p.exitcode == 0
     with Store(path) as store:
         assert len(store.runs()) == 40
+
+
+@pytest.mark.slow
+def test_a_study_rerun_with_another_configuration_or_dataset_is_kept_apart(monkeypatch, capsys, tmp_path, tiny_zip, tiny_folder):
+    from conftest import write_uci_folder, zip_folder
+
+    other = zip_folder(write_uci_folder(tmp_path / "other", seed=5), tmp_path / "other.zip")
+    spec, results = tmp_path / "s.toml", tmp_path / "results"
+    spec.write_text(SPEC)
+    assert cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")[0] == 0
+    spec.write_text(SPEC.replace("filters = 4", "filters = 6"))  # same name, same label, another configuration
+    assert cli(monkeypatch, capsys, "run", spec, "--data", tiny_zip, "--results", results, "--no-progress")[0] == 0
+    code, text = cli(monkeypatch, capsys, "run", spec, "--data", other, "--results", results, "--no-progress")
+    assert code == 0 and "kept apart" in text
+    with Store(results / "harcnn.db") as store:
+        assert len(store.runs("s")) == 6  # nothing lost
+    code, text = cli(monkeypatch, capsys, "report", "--data", tiny_zip, "--results", results)
+    assert code == 0, text
+    table = [line for line in text.splitlines() if line.startswith("s ")][:3]  # the first block of the table (it is fitted to 80 columns)
+    assert len({line.split("]")[0] for line in table}) == 3 and all(line.split("]")[1].split()[0] == "2" for line in table), (
+        text
+    )  # three populations of n = 2
+    rows = list(csv.DictReader((results / "s" / "runs.csv").open()))
+    assert len(rows) == 6 and len({r["data_sha256"] for r in rows}) == 2  # both datasets' runs kept
+
+
+@pytest.mark.parametrize("content", [b"this is not a database" * 100, b""], ids=["text", "empty-dir"])
+def test_a_file_that_is_not_a_store(monkeypatch, capsys, tmp_path, tiny_zip, content):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    db = tmp_path / "store.db"
+    if content:
+        db.write_bytes(content)
+    else:
+        db.mkdir()
+    fails(monkeypatch, capsys, str(db), "run", spec, "--data", tiny_zip, "--db", db, "--no-progress")
+    if content:
+        assert db.read_bytes() == content  # left as it was

@@ -9,6 +9,7 @@ from conftest import CLASSES, write_matrix, zip_folder
 from harcnn.data.resolve import load_dataset
 from harcnn.datasets import uci_har
 from harcnn.errors import HarcnnError
+from helpers import cli
 
 
 def test_fixture_uses_the_real_number_format(tiny_folder):
@@ -145,3 +146,34 @@ def test_not_the_dataset(tmp_path):
         z.writestr("readme.txt", "hello")
     with pytest.raises(HarcnnError, match="neither train/y_train.txt nor a nested"):
         uci_har.parse(tmp_path / "x.zip")
+
+
+def test_a_damaged_cache_entry_is_rebuilt(monkeypatch, capsys, tiny_zip):
+    from harcnn.datasets import uci_har
+
+    assert cli(monkeypatch, capsys, "data", "fetch", "--from", tiny_zip)[0] == 0
+    for npz_file in uci_har.cache_location().glob("*.npz"):
+        npz_file.write_bytes(npz_file.read_bytes()[:1000])
+    code, text = cli(monkeypatch, capsys, "data", "info")
+    assert code == 0 and "WALKING" in text, text
+    code, text = cli(monkeypatch, capsys, "data", "fetch", "--from", tiny_zip)
+    assert code == 0, text
+
+
+def test_a_broken_download_is_not_cached_and_urls_do_not_share_files(tmp_path, tiny_zip):
+    from harcnn.datasets.uci_har import download
+    from harcnn.errors import HarcnnError
+
+    page = tmp_path / "a" / "UCI HAR Dataset.zip"
+    page.parent.mkdir()
+    page.write_text("<html>please log in</html>")
+    with pytest.raises(HarcnnError, match="not a zip file"):
+        download(page.as_uri())
+    good = tmp_path / "b" / "UCI HAR Dataset.zip"
+    good.parent.mkdir()
+    good.write_bytes(tiny_zip.read_bytes())
+    target = download(good.as_uri())
+    assert zipfile.is_zipfile(target)
+    page.write_bytes(b"PK" + b"0" * 100)
+    with pytest.raises(HarcnnError):
+        download(page.as_uri())  # same file name, another URL: not served from the good one's file

@@ -50,10 +50,15 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+FAST_TEST_CAP = 15  # seconds a fast-lane test may take (pytest-timeout), 3x the slowest here idle: the lane cannot creep
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "real_dataset" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.realdata)
+        if not item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(FAST_TEST_CAP))
 
 
 def pytest_runtest_setup(item):

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from harcnn.cli import app, main
 from harcnn.data.recordings import Recording
+from harcnn.errors import HarcnnError
 
 runner = CliRunner()
 
@@ -42,6 +43,17 @@ def fails(monkeypatch, capsys, message: str, *args, stdin: str | None = None) ->
     assert "Traceback" not in text and message in text, text
     assert len([line for line in text.splitlines() if line.startswith("error:")]) == 1, text
     return text
+
+
+def refuses(message: str, function, *args, **kwargs) -> str:
+    """`function(*args, **kwargs)` must refuse with a `HarcnnError` holding `message`: bad input tested
+    where it is refused (the CLI turns the same error into one line, `fails`)."""
+    try:
+        function(*args, **kwargs)
+    except HarcnnError as e:
+        assert message in str(e), str(e)
+        return str(e)
+    raise AssertionError(f"{getattr(function, '__name__', function)} accepted what it should refuse ({message!r})")
 
 
 @dataclass

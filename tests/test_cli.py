@@ -98,6 +98,7 @@ def test_data_fetch_then_info(tiny_zip):
     assert "WALKING" in out and "train subjects (3): 1, 3, 5" in out and "content differs" in out
 
 
+@pytest.mark.slow  # a fresh interpreter: 2 s
 def test_the_cli_runs_as_a_module():
     """`python -m harcnn.cli`, as the benchmarks time it in a child process of the same environment."""
     import subprocess
@@ -148,3 +149,30 @@ def test_import_npz_and_every_command_works_on_it(tmp_path):
     spec.write_text('model = "cnn"\n[hparams]\nkernel = 30\n')
     result = runner.invoke(app, ["run", str(spec), "--data", str(data), "--results", str(results)])
     assert result.exit_code != 0 and "too short" in str(result.exception)
+
+
+COMMANDS_REFUSING = {  # each command, given input it must refuse: (arguments, what the one error line says)
+    "models": (["--pretrained-of", "x"], "No such option"),
+    "run": (["{missing}.toml"], "no such spec file"),
+    "select": (["{missing}.toml"], "no such spec file"),
+    "report": (["--results", "{missing}"], "no results"),
+    "train": (["{missing}.toml", "--out", "{tmp}/m"], "no such spec file"),
+    "evaluate": (["{missing}"], "not a harcnn model folder"),
+    "predict": (["{missing}", "r.csv"], "not a harcnn model folder"),
+    "export": (["{missing}", "--out", "{tmp}/m.onnx"], "not a harcnn model folder"),
+    "data fetch": (["--from", "{missing}"], "{missing}"),
+    "data info": (["--data", "{missing}.npz"], "{missing}"),
+    "data sample": (["--out", "{tmp}/s.txt"], ".csv"),
+    "data import": (["{missing}.npz", "--out", "{tmp}/d.npz"], "no such file"),
+    "data windows": (["{missing}", "--out", "{tmp}/w.npz"], "{missing}"),
+    "data recordings": (["{missing}", "--out", "{tmp}/d.npz"], "{missing}"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS_REFUSING))
+def test_every_command_refuses_bad_input_in_one_error_line(monkeypatch, capsys, tmp_path, command):
+    """The CLI's contract, command by command: exit status 2, one line that starts with `error:`, no
+    traceback (the checks themselves are tested where they are made)."""
+    args, message = COMMANDS_REFUSING[command]
+    fill = {"missing": str(tmp_path / "missing"), "tmp": str(tmp_path)}
+    fails(monkeypatch, capsys, message.format(**fill), *command.split(), *(a.format(**fill) for a in args))

@@ -9,7 +9,7 @@ from harcnn.cli import app
 from harcnn.data.importer import import_windows
 from harcnn.data.options import SubjectSplit
 from harcnn.errors import HarcnnError
-from helpers import cli, fails, named_windows, windows_npz
+from helpers import cli, fails, named_windows, refuses, windows_npz
 
 
 def npz(tmp_path, **arrays):
@@ -20,20 +20,26 @@ def npz(tmp_path, **arrays):
 
 
 @pytest.mark.parametrize(
-    "arrays, extra, message",
+    "arrays, test, message",
     [
-        ({"X": np.full((12, 2, 16), 1e300)}, [], "beyond float32's range"),
-        ({"classes": np.array(["a", "a", "c"]), "y": np.arange(12) % 3}, [], "class name 'a' appears twice"),
-        ({"y": np.array(["a", "", "c"] * 4)}, [], "class name must not be empty"),
-        ({"X": np.full((12, 2, 16), "x")}, [], "X must hold real numbers"),
-        ({"X": np.zeros((12, 2, 16), complex)}, [], "X must hold real numbers"),
-        ({"split": np.array(["test"] * 12)}, [], "leaves no training windows"),
-        ({}, ["--test-subjects", "0,1,2,3"], "leaves no training windows"),
+        ({"X": np.full((12, 2, 16), 1e300)}, SubjectSplit(), "beyond float32's range"),
+        ({"classes": np.array(["a", "a", "c"]), "y": np.arange(12) % 3}, SubjectSplit(), "class name 'a' appears twice"),
+        ({"y": np.array(["a", "", "c"] * 4)}, SubjectSplit(), "class name must not be empty"),
+        ({"X": np.full((12, 2, 16), "x")}, SubjectSplit(), "X must hold real numbers"),
+        ({"X": np.zeros((12, 2, 16), complex)}, SubjectSplit(), "X must hold real numbers"),
+        ({"split": np.array(["test"] * 12)}, SubjectSplit(), "leaves no training windows"),
+        ({}, SubjectSplit(("0", "1", "2", "3")), "leaves no training windows"),
     ],
     ids=["inf-after-cast", "duplicate-class", "empty-class", "string-X", "complex-X", "split-all-test", "all-subjects-test"],
 )
-def test_bad_npz_windows(monkeypatch, capsys, tmp_path, arrays, extra, message):
-    fails(monkeypatch, capsys, message, "data", "import", npz(tmp_path, **arrays), "--out", tmp_path / "d.npz", *extra)
+def test_bad_npz_windows(tmp_path, arrays, test, message):
+    path = npz(tmp_path, **arrays)
+    refuses(message, import_windows, path, test=test)
+
+
+def test_a_refused_import_is_one_error_line_and_writes_nothing(monkeypatch, capsys, tmp_path):
+    fails(monkeypatch, capsys, "class name 'a' appears twice", "data", "import", npz(tmp_path, classes=np.array(["a", "a", "c"]), y=np.arange(12) % 3),
+          "--out", tmp_path / "d.npz")  # fmt: skip
     assert not (tmp_path / "d.npz").exists()
 
 
@@ -52,20 +58,18 @@ def test_a_subject_changing_inside_a_csv_window(monkeypatch, capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "test_arrays, extra, message",
+    "test_arrays, subjects, message",
     [
-        ({"y": np.array(["a", "b", "d"] * 4), "subject": np.arange(12) % 4 + 10}, [], "test class 'd' never occurs in the training split"),
-        ({"subject": np.arange(12) % 4 + 3}, [], "subject 3 is in both the training and the test split"),
-        ({"subject": np.arange(12) % 4 + 10}, ["--test-subjects", "1"], "give either a test file or test subjects, not both"),
+        ({"y": np.array(["a", "b", "d"] * 4), "subject": np.arange(12) % 4 + 10}, (), "test class 'd' never occurs in the training split"),
+        ({"subject": np.arange(12) % 4 + 3}, (), "subject 3 is in both the training and the test split"),
+        ({"subject": np.arange(12) % 4 + 10}, ("1",), "give either a test file or test subjects, not both"),
     ],
     ids=["unseen-class", "shared-subject", "test-subjects-too"],
 )
-def test_a_test_file_must_be_an_honest_test_split(monkeypatch, capsys, tmp_path, test_arrays, extra, message):
+def test_a_test_file_must_be_an_honest_test_split(tmp_path, test_arrays, subjects, message):
     train = windows_npz(tmp_path / "train.npz")
     test = windows_npz(tmp_path / "test.npz", seed=1, **test_arrays)
-    out = tmp_path / "d.npz"
-    fails(monkeypatch, capsys, message, "data", "import", train, "--test", test, "--out", out, *extra)
-    assert not out.exists()
+    refuses(message, import_windows, train, test_path=test, test=SubjectSplit(subjects))
 
 
 def test_the_same_windows_as_train_and_test_are_refused(monkeypatch, capsys, tmp_path):
@@ -86,9 +90,8 @@ def test_the_same_windows_as_train_and_test_are_refused(monkeypatch, capsys, tmp
     )
 
 
-def test_one_class_is_not_a_dataset(monkeypatch, capsys, tmp_path):
-    source = windows_npz(tmp_path / "w.npz", y=np.array(["a"] * 12))
-    fails(monkeypatch, capsys, "the training split holds one class ('a')", "data", "import", source, "--out", tmp_path / "d.npz")
+def test_one_class_is_not_a_dataset(tmp_path):
+    refuses("the training split holds one class ('a')", import_windows, windows_npz(tmp_path / "w.npz", y=np.array(["a"] * 12)))
 
 
 def test_an_npz_in_the_tutorial_layout_is_refused_or_transposed_as_asked(monkeypatch, capsys, tmp_path):
@@ -110,19 +113,9 @@ def test_an_npz_in_the_tutorial_layout_is_refused_or_transposed_as_asked(monkeyp
     assert code == 0 and "windows of 2 channels x 16 steps" in text, text
 
 
-def test_a_continuous_target_is_not_sixty_four_classes(monkeypatch, capsys, tmp_path):
+def test_a_continuous_target_is_not_sixty_four_classes(tmp_path):
     y = np.array([f"{v:.3f}" for v in np.random.default_rng(0).uniform(0, 1, 12)])  # a measurement, written as text
-    source = windows_npz(tmp_path / "w.npz", y=y)
-    fails(
-        monkeypatch,
-        capsys,
-        "the labels look like a continuous target (12 distinct numbers",
-        "data",
-        "import",
-        source,
-        "--out",
-        tmp_path / "d.npz",
-    )
+    refuses("the labels look like a continuous target (12 distinct numbers", import_windows, windows_npz(tmp_path / "w.npz", y=y))
 
 
 def test_an_import_with_a_negative_seed_is_one_error(monkeypatch, capsys, tmp_path):

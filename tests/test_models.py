@@ -185,7 +185,9 @@ def test_version_1_model_folders_still_load(tmp_path):
 SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 2, "pool": 2}
 
 
-@pytest.mark.parametrize("name", sorted(NETWORKS))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "convlstm" else n for n in sorted(NETWORKS)]
+)  # the LSTM: 3 s
 def test_every_model_exports_to_onnx_as_it_predicts(name, tmp_path):
     """A 2-member ensemble with standardisation: ONNX Runtime gives PyTorch's probabilities."""
     from harcnn import HARClassifier
@@ -237,6 +239,7 @@ def test_memory_estimate_alike_on_cpu_and_meta(name, monkeypatch):
     assert get(name).member_bytes({}, 9, 6, 128, 1000, 64) == on_cpu
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: 2 s
 def test_memory_estimate_does_not_import_dynamo():
     """The memory check before training costs milliseconds, not torch._dynamo's import (over a second)."""
     import subprocess

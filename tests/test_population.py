@@ -51,7 +51,9 @@ def tiny(name: str) -> dict:
     return hp | ({"kernels": (9, 5, 3)} if name == "inception" else {})  # its default 39-step kernel is longer than 32 steps
 
 
-@pytest.mark.parametrize("name", sorted(NETWORKS))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "convlstm" else n for n in sorted(NETWORKS)]
+)  # the LSTM: 1.5 s
 def test_bfloat16_training_learns_and_repeats(name):
     """precision = "bfloat16" runs the model's layers under autocast: every registered model trains
     with it (its float32-only kernels cast their inputs), the same seed gives the same numbers, the

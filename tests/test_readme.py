@@ -30,3 +30,10 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert scope["clf"].score(scope["data"].X_test, scope["data"].y_test) > 0.85
     assert (tmp_path / "model" / "model.safetensors").is_file()
     assert len(scope["predictions"]) == 55 and "test accuracy:" in capsys.readouterr().out
+
+
+def test_the_fast_lane_cap_the_readme_states_is_the_one_in_force():
+    from conftest import FAST_TEST_CAP
+
+    text = " ".join(README.read_text().split())
+    assert f"runs past {FAST_TEST_CAP} s fails" in text

@@ -33,6 +33,7 @@ def wristband(folder: Path, subjects=("m1", "f2", "m3", "f4"), rate=25.0, second
     return folder
 
 
+@pytest.mark.slow  # cut, train and predict end to end: 5 s
 def test_another_device_from_files_to_model_to_predictions(monkeypatch, capsys, tmp_path):
     """Accelerometer only, another rate, text subject ids: recordings -> windows -> study with
     subject folds -> trained model -> predictions on a new recording, with its timeline."""
@@ -176,6 +177,7 @@ def test_test_folds_rules(monkeypatch, capsys, tmp_path, tiny_zip):
     fails(monkeypatch, capsys, "selection chooses on the training split only", "select", spec, "--data", tiny_zip, "--set", "test_folds=2")
 
 
+@pytest.mark.slow  # real recordings cut, a model trained: 1 s each
 @pytest.mark.skipif(not GEOTEC.is_file(), reason="GeoTec zip not in ../shared/data")
 @pytest.mark.parametrize("device", ["phone", "watch"])
 def test_geotec_phone_and_watch_models_predict_held_out_recordings(tmp_path, device):

@@ -1,9 +1,13 @@
 """Model folders (`saved`): a model.json is checked field by field, and a problem is one line naming the field."""
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from harcnn.errors import HarcnnError
+from harcnn.saved import load_model
 from helpers import fails
 
 
@@ -36,11 +40,24 @@ from helpers import fails
         "pipeline-units",
     ],  # fmt: skip
 )
-def test_malformed_model_json(monkeypatch, capsys, tmp_path, trained, tiny_zip, edit, message):
-    import shutil
+def test_malformed_model_json(tmp_path, trained, edit, message):
+    model = edited(trained, tmp_path / "model", edit)
+    with pytest.raises(HarcnnError) as refused:
+        load_model(model)
+    assert message in str(refused.value) and f"{model / 'model.json'}:" in str(refused.value)
 
-    model = shutil.copytree(trained, tmp_path / "model")
-    meta = json.loads((model / "model.json").read_text())
+
+@pytest.mark.parametrize("command", ["evaluate", "predict", "export"])
+def test_a_malformed_model_is_one_error_line_in_every_command(monkeypatch, capsys, tmp_path, trained, tiny_zip, command):
+    model = edited(trained, tmp_path / "model", lambda m: m.pop("classes"))
+    args = {"evaluate": ["--data", tiny_zip], "predict": [tmp_path / "r.csv"], "export": ["--out", tmp_path / "m.onnx"]}[command]
+    fails(monkeypatch, capsys, "field 'classes': missing", command, model, *args)
+
+
+def edited(model: Path, copy: Path, edit) -> Path:
+    """A copy of a model folder whose model.json went through `edit`."""
+    shutil.copytree(model, copy)
+    meta = json.loads((copy / "model.json").read_text())
     edit(meta)
-    (model / "model.json").write_text(json.dumps(meta))
-    fails(monkeypatch, capsys, message, "evaluate", model, "--data", tiny_zip)
+    (copy / "model.json").write_text(json.dumps(meta))
+    return copy

@@ -37,6 +37,7 @@ def test_geotec_phone_and_watch_are_recognised_in_m_s2_and_rad_s(device):
     assert recognise_units(in_degrees)["gyro"].unit == "deg/s"
 
 
+@pytest.mark.slow  # 42 real recordings: 1.6 s
 @pytest.mark.realdata
 def test_hapt_is_recognised_in_g_and_rad_s():
     needs(HAPT)

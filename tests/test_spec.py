@@ -8,7 +8,8 @@ import pytest
 
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError, HarcnnWarning
-from harcnn.experiments.spec import check_against_data, load_spec
+from harcnn.experiments.jobs import check_against_data
+from harcnn.experiments.spec import load_spec
 from harcnn.experiments.store import Store
 from helpers import SPEC, cli, fails, refuses, windows_npz
 

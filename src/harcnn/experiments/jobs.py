@@ -6,6 +6,8 @@ module and the runner imports them, with no cycle.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +20,12 @@ from harcnn import models
 from harcnn.data.splits import split_test_fold
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.errors import HarcnnError
-from harcnn.experiments.spec import Config
+from harcnn.experiments.spec import Config, Spec
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics, per_subject
 from harcnn.names import safe_filename
 from harcnn.resources import check_fits
+from harcnn.train.augment import Augmenter
 from harcnn.train.fit import Split, split, train_and_predict
 
 MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chunks
@@ -44,10 +47,40 @@ def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
-    """Memory one member (one seed) of `config` needs on `data` (its registry entry's estimate)."""
-    return models.get(config.model).member_bytes(
-        config.hparams, data.n_channels, len(data.classes), data.seq_len, len(data), config.batch_size
-    )
+    """Memory one member (one seed) of `config` needs on `data` (its registry entry's estimate, which
+    builds it: a shape it cannot take is refused here). Kept per configuration and data shape, so that
+    the preflight, the memory check and the plan build each configuration once."""
+    shape = (data.n_channels, len(data.classes), data.seq_len, len(data))
+    return _member_bytes(config.model, json.dumps(config.hparams, sort_keys=True), shape, config.batch_size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _member_bytes(model: str, hparams: str, shape: tuple[int, int, int, int], batch_size: int) -> int:
+    return models.get(model).member_bytes(json.loads(hparams), *shape, batch_size)
+
+
+def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None) -> None:
+    """Build every configuration once (one member, on the meta device: no memory) so impossible
+    shapes fail before training, its memory estimate kept for the memory check and the plan, and check that the training subjects can be split as asked (a
+    rotation of data without x/y/z channels is a note, `HarcnnWarning`, here). `subjects`: how many
+    the dataset has in all (test folds pool them)."""
+    n_subjects = len(np.unique(train.subject))
+    for config in spec.configs:
+        Augmenter(config.recipe, train.channels)  # what training builds: its notes, before anything trains
+        for key, most, what in (
+            ("validation_subjects", n_subjects - 1, "the training split"),
+            ("cv_folds", n_subjects, "the training split"),
+            ("test_folds", subjects or n_subjects, "the dataset"),
+        ):
+            if getattr(config, key) > most:
+                raise HarcnnError(
+                    f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but {what} has {most + (key == 'validation_subjects')} subjects"
+                )
+    for config in spec.configs:
+        try:
+            member_bytes(config, train)
+        except (HarcnnError, ValueError) as e:
+            raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None
 
 
 def members_per_chunk(config: Config, data: WindowSet, budget: int = MEMORY_BUDGET) -> int:

@@ -13,9 +13,9 @@ import numpy as np
 
 from harcnn.data.windows import Dataset, WindowSet
 from harcnn.experiments.executors import Executor, check_executor, default_workers, make_executor
-from harcnn.experiments.jobs import Job, check_memory, members_per_chunk
+from harcnn.experiments.jobs import Job, check_against_data, check_memory, members_per_chunk
 from harcnn.experiments.progress import Progress
-from harcnn.experiments.spec import Config, Spec, check_against_data
+from harcnn.experiments.spec import Config, Spec
 from harcnn.experiments.store import Run, Store
 
 

@@ -25,12 +25,10 @@ import numpy as np
 
 from harcnn import models
 from harcnn.data.splits import fold_of
-from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.models import check_hyperparameter
 from harcnn.names import check_name
 from harcnn.settings import SETTINGS, check_settings, dataclass_fields
-from harcnn.train.augment import Augmenter
 from harcnn.train.recipe import Recipe
 
 MAX_REPEATS = 1000
@@ -246,27 +244,3 @@ def _typed(value, kind: type, key: str, fail):
 
 def _show(value) -> str:
     return "-".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-
-
-def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None) -> None:
-    """Build every configuration once (one member, on the meta device: no memory) so impossible
-    shapes fail before training, and check that the training subjects can be split as asked (a
-    rotation of data without x/y/z channels is a note, `HarcnnWarning`, here). `subjects`: how many
-    the dataset has in all (test folds pool them)."""
-    c_in, n_classes, seq_len, n_subjects = train.n_channels, len(train.classes), train.seq_len, len(np.unique(train.subject))
-    for config in spec.configs:
-        Augmenter(config.recipe, train.channels)  # what training builds: its notes, before anything trains
-        for key, most, what in (
-            ("validation_subjects", n_subjects - 1, "the training split"),
-            ("cv_folds", n_subjects, "the training split"),
-            ("test_folds", subjects or n_subjects, "the dataset"),
-        ):
-            if getattr(config, key) > most:
-                raise HarcnnError(
-                    f"{spec.path}: configuration [{config.label}]: {key} = {getattr(config, key)}, but {what} has {most + (key == 'validation_subjects')} subjects"
-                )
-    for config in spec.configs:
-        try:
-            models.get(config.model).check_input(c_in, n_classes, seq_len, config.hparams)
-        except (HarcnnError, ValueError) as e:
-            raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None

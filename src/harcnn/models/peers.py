@@ -61,7 +61,9 @@ class Peer:
             raise HarcnnError(f"{self.name}: windows of {seq_len} steps are shorter than its kernels ({self.min_length} steps)")
 
     def member_bytes(self, hparams: dict, c_in: int, n_classes: int, seq_len: int, n_windows: int, batch_size: int) -> int:
-        """Its features of every training window, twice (the transform and the ridge's copy), in float64."""
+        """Its features of every training window, twice (the transform and the ridge's copy), in float64;
+        windows its kernels do not fit are refused here, as a network's are by building it."""
+        self.check_input(c_in, n_classes, seq_len, hparams)
         return 2 * 8 * n_windows * self._features(hparams)
 
     def members_in(self, budget: int, per_member: int) -> int:

@@ -5,6 +5,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from scipy.spatial.transform import Rotation
 from typer.testing import CliRunner
 
@@ -160,3 +161,9 @@ def own_npz(tmp_path, c=4, t=40, n=60, classes=("idle", "shake", "spin")):
     path = tmp_path / "mine.npz"
     np.savez(path, X=X, y=np.array(classes)[y], subject=np.arange(n) % 6, channels=np.array([f"s{i}" for i in range(c)]))
     return path
+
+
+def in_lanes(values, fast) -> list:
+    """`values` as parameters, those not in `fast` in the slow lane: the fast lane keeps a
+    representative of a per-model check, the full run checks every model."""
+    return [v if v in fast else pytest.param(v, marks=pytest.mark.slow) for v in values]

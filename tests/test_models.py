@@ -9,6 +9,7 @@ from harcnn.errors import HarcnnError
 from harcnn.models import NETWORKS, build, create, get
 from harcnn.models.layers import PopBatchNorm, PopLSTM, bind_generators, reset_members
 from harcnn.train.population import member_generators
+from helpers import in_lanes
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
@@ -185,9 +186,7 @@ def test_version_1_model_folders_still_load(tmp_path):
 SMALL = {"filters": 4, "dense": 8, "hidden": 8, "bottleneck": 4, "depth": 3, "blocks": 2, "pool": 2}
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "convlstm" else n for n in sorted(NETWORKS)]
-)  # the LSTM: 3 s
+@pytest.mark.parametrize("name", in_lanes(sorted(NETWORKS), fast={"cnn"}))  # each 0.3-3 s
 def test_every_model_exports_to_onnx_as_it_predicts(name, tmp_path):
     """A 2-member ensemble with standardisation: ONNX Runtime gives PyTorch's probabilities."""
     from harcnn import HARClassifier

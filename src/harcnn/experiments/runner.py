@@ -54,6 +54,7 @@ def run_study(
     dataset: Dataset,
     store: Store,
     checkpoints: Path,
+    *,
     echo: Callable[[str], None] = print,
     progress: bool = True,
     workers: int = 1,

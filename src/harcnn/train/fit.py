@@ -36,7 +36,7 @@ class Split:
 
 
 def split(
-    settings: dict, train: WindowSet, fold: int | None = None, validation: WindowSet | None = None, teacher: Teacher | None = None
+    settings: dict, train: WindowSet, fold: int | None = None, *, validation: WindowSet | None = None, teacher: Teacher | None = None
 ) -> Split:
     """Hold out `validation_subjects` (or fold `fold` of `cv_folds`) of `train` unless `validation` is
     given, then standardise both on what trains, if `standardize`. Subjects are drawn with `split_seed`, the same
@@ -66,6 +66,7 @@ def fit_population(
     settings: dict,
     data: WindowSet | Split,
     seeds: list[int],
+    *,
     validation: WindowSet | None = None,
     on_epoch: Callable[[int, History], None] | None = None,
     checkpoint: Path | None = None,
@@ -77,7 +78,7 @@ def fit_population(
     `Split` already made. With a `teacher` every member fits its probabilities instead of the labels."""
     if isinstance(data, WindowSet):
         fold = fold_of(seeds[0], settings["cv_folds"])
-        data = split(settings, data, fold, validation, teacher)
+        data = split(settings, data, fold, validation=validation, teacher=teacher)
     elif teacher is not None:
         raise ValueError("a teacher reads the training windows before standardisation: give them, not a Split")
     net = build(model, data.train.n_channels, len(data.train.classes), data.train.seq_len, members=len(seeds), **hparams)
@@ -103,6 +104,7 @@ def train_and_predict(
     data: Split,
     seeds: list[int],
     X: np.ndarray,
+    *,
     on_epoch: Callable[[int, int], None] | None = None,
     checkpoint: Path | None = None,
 ) -> tuple[np.ndarray, list[dict], float]:

@@ -49,6 +49,7 @@ def train_population(
     train: WindowSet,
     seeds: list[int],
     recipe: Recipe = Recipe(),
+    *,
     validation: WindowSet | None = None,
     on_epoch: Callable[[int, History], None] | None = None,
     device: torch.device | None = None,

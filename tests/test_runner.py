@@ -43,9 +43,9 @@ def test_checkpoints_of_any_study_name_stay_in_the_results_folder(monkeypatch, c
     written = []
     save = checkpoint.save_checkpoint
 
-    def recording_save(path, *args):
+    def recording_save(path, *args, **kwargs):
         written.append(Path(path))
-        save(path, *args)
+        save(path, *args, **kwargs)
 
     monkeypatch.setattr(population, "CHECKPOINT_EVERY", 0.0)
     monkeypatch.setattr(population, "save_checkpoint", recording_save)

@@ -1,14 +1,15 @@
 """Benchmark: a tutorial study (10 repeats x 10 epochs) with harcnn vs the Keras reference, one after
 the other on this machine. Prints both wall times, the ratio and both mean accuracies.
 
-    python benchmarks/train.py --study baseline --keras-python /tmp/kref/bin/python
-    python benchmarks/train.py --study multihead --keras-python /tmp/kref/bin/python
+    python benchmarks/train.py --study baseline --keras-python /tmp/kref/bin/python --out benchmarks/results/train-baseline.json
+    python benchmarks/train.py --study multihead --keras-python /tmp/kref/bin/python --out benchmarks/results/train-multihead.json
 
 The reference runs in its own virtual environment (see ../shared/bench/README.md); it reads the
 extracted dataset folder, which this script extracts to a temporary folder.
 """
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -69,6 +70,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--data", type=Path, default=DEFAULT_ZIP)
     p.add_argument("--keras-python", help="python of the reference's venv; without it only harcnn runs")
+    p.add_argument("--out", type=Path, help="also write the figures as JSON (the docs' Performance table reads it)")
     a = p.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,6 +87,12 @@ def main() -> None:
         )
     if len(rows) == 2:
         print(f"  speed-up: {rows[1][1] / rows[0][1]:.2f}x (keras wall / harcnn wall)")
+    if a.out:
+        import harcnn
+
+        runs = {name: {"wall_s": round(wall, 1), "accuracies": accs} for name, wall, accs in rows}
+        record = {"study": a.study, "repeats": a.repeats, "machine": machine(), "harcnn": harcnn.__version__, "runs": runs}
+        a.out.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -83,18 +83,29 @@ def fit_population(
         raise ValueError("a teacher reads the training windows before standardisation: give them, not a Split")
     net = build(model, data.train.n_channels, len(data.train.classes), data.train.seq_len, members=len(seeds), **hparams)
     t0 = time.perf_counter()
-    history = train_population(
-        net,
-        data.train,
-        seeds,
-        Recipe.from_settings(settings).for_windows(len(data.train)),
-        validation=data.validation,
-        on_epoch=on_epoch,
-        checkpoint=checkpoint,
-        standardized=data.transform,
-        soft_targets=data.soft_targets,
-    )
+    history = trainer(settings, data, seeds, on_epoch=on_epoch, checkpoint=checkpoint)(net)
     return Fitted(net, history, data.transform, time.perf_counter() - t0)
+
+
+def trainer(
+    settings: dict,
+    data: Split,
+    seeds: list[int],
+    *,
+    on_epoch: Callable[[int, History], None] | None = None,
+    checkpoint: Path | None = None,
+) -> Callable[[PopulationModel], History]:
+    """What trains a built population of `seeds` on `data` with `settings`: the one call of
+    `train_population` (the registry's networks are handed it, models knowing nothing of training)."""
+    recipe = Recipe.from_settings(settings).for_windows(len(data.train))
+
+    def train(net: PopulationModel) -> History:
+        return train_population(
+            net, data.train, seeds, recipe, validation=data.validation, on_epoch=on_epoch, checkpoint=checkpoint,
+            standardized=data.transform, soft_targets=data.soft_targets,
+        )  # fmt: skip
+
+    return train
 
 
 def train_and_predict(
@@ -111,14 +122,7 @@ def train_and_predict(
     """Train `seeds` of any registered model on `data` and give every member's class probabilities
     for windows `X` `(R, n, classes)`, its curves, and the wall time per member. The registry's entry
     decides how its seeds fit (a CNN's as one population, trained here; a peer's one at a time)."""
-
-    def train(net: PopulationModel) -> History:
-        return train_population(
-            net, data.train, seeds, Recipe.from_settings(settings).for_windows(len(data.train)), validation=data.validation,
-            on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint, standardized=data.transform,
-            soft_targets=data.soft_targets,
-        )  # fmt: skip
-
+    train = trainer(settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint)
     validation = None if data.validation is None else (data.validation.X, data.validation.y)
     request = FitRequest(
         data.train.X,

@@ -19,6 +19,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from harcnn import pretrained
 from harcnn.data.pipeline import Pipeline
 from harcnn.data.transforms import Standardize
 from harcnn.errors import HarcnnError
@@ -179,8 +180,9 @@ def _sha256(path: Path) -> str:
 
 
 def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
-    """The population and its metadata from a model folder (any format version)."""
-    folder = Path(folder)
+    """The population and its metadata from a model folder (any format version), or from a model
+    shipped in the package (`pretrained:NAME`)."""
+    folder = pretrained.resolve(folder)
     meta_path, weights_path = folder / META_FILE, folder / WEIGHTS_FILE
     for p in (meta_path, weights_path):
         if not p.is_file():

@@ -14,7 +14,7 @@ import typer
 import harcnn
 from harcnn.choices import EXPORT_FORMATS, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
-from harcnn.cli.options import HELP, DataOpt, DbOpt, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
+from harcnn.cli.options import HELP, DataOpt, DbOpt, ModelArg, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
 
 app = typer.Typer(
@@ -98,8 +98,17 @@ def _study(spec: Path, repeats: int | None, overrides: list[str] | None = None):
 
 
 @app.command()
-def models() -> None:
-    """List the registered models and their hyperparameters."""
+def models(
+    pretrained: Annotated[
+        bool, typer.Option("--pretrained", help="List the models shipped trained, with their model cards' summaries.")
+    ] = False,
+) -> None:
+    """List the registered models and their hyperparameters, or the models shipped trained."""
+    if pretrained:
+        from harcnn.pretrained import summaries
+
+        typer.echo("\n".join(summaries()) + "\nuse one as `harcnn predict pretrained:NAME REC.csv`; its card: harcnn.pretrained.card(NAME)")
+        return
     from harcnn.models import get, list_models
 
     for name in list_models():
@@ -250,7 +259,7 @@ def train(
 
 @app.command()
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    model: ModelArg,
     data: DataOpt = None,
     out: Annotated[
         Optional[Path], typer.Option(help="Where to write the confusion-matrix PNG and metrics JSON (default: the model folder).")
@@ -260,6 +269,7 @@ def evaluate(
     from harcnn.estimator import load
     from harcnn.metrics import evaluate as evaluate_model
     from harcnn.outputs import check_output_folder
+    from harcnn.pretrained import beside
     from harcnn.report.plots import write_evaluation
     from harcnn.report.text import metrics_summary, subjects_summary
 
@@ -275,13 +285,13 @@ def evaluate(
     except HarcnnError as e:
         raise HarcnnError(f"{model}: {e} (dataset {ds.source})") from None
     typer.echo(metrics_summary(m, test.classes) + "\n" + subjects_summary(m["per_subject"], ds.subject_name))
-    png, metrics = write_evaluation(m, test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out or model)
+    png, metrics = write_evaluation(m, test.classes, f"{model.name}: test accuracy {100 * m['accuracy']:.2f}%", out or beside(model))
     typer.echo(f"wrote {png} and {metrics}")
 
 
 @app.command()
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    model: ModelArg,
     recordings: Annotated[
         Optional[list[Path]], typer.Argument(help="Recording CSV with the model's columns (one per device a joined model reads).")
     ] = None,
@@ -331,7 +341,7 @@ def predict(
 
 @app.command()
 def export(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`.")],
+    model: ModelArg,
     format: Annotated[Literal[EXPORT_FORMATS], typer.Option("--format", help="Export format.")] = "onnx",
     out: Annotated[Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx).")] = None,
     quantize: Annotated[
@@ -343,8 +353,9 @@ def export(
     from harcnn.deploy.onnx import check_comparable, compare_int8, export_onnx
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file
+    from harcnn.pretrained import beside
 
-    target = check_output_file(out or model / "model.onnx", (model,), suffix=".onnx")
+    target = check_output_file(out or beside(model) / "model.onnx", (model,), suffix=".onnx")
     clf = load(model)
     test = check_comparable(clf, dataset(data).test, model) if quantize else None  # before anything is written
     path = export_onnx(clf, target)

@@ -31,3 +31,6 @@ def dataset(ref: str | None, fetch_if_missing: bool = False):
     from harcnn.data.resolve import load_dataset, load_or_fetch
 
     return load_or_fetch(ref, typer.echo) if fetch_if_missing else load_dataset(ref)
+
+
+ModelArg = Annotated[Path, typer.Argument(help="Model folder written by `harcnn train`, or pretrained:NAME (harcnn models --pretrained).")]

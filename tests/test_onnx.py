@@ -1,9 +1,14 @@
 """ONNX export (`deploy.onnx`): the exported graph predicts as PyTorch does, and int8 is compared on the right data."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from helpers import fails
+from helpers import cli, fails
 
 
 def test_int8_export_checks_the_data_it_compares_on(monkeypatch, capsys, tmp_path, tiny_zip):
@@ -29,3 +34,64 @@ def test_onnx_matches_pytorch_on_real_windows(real_dataset, tmp_path):
         X = real_dataset.test.X[:500]
         path = export_onnx(clf, tmp_path / name / "model.onnx")
         assert np.abs(onnx_predict(path, X) - clf.predict_proba(X)).max() < 1e-4
+
+
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory):
+    """A standardised 3-member ensemble of 9 channels x 32 steps, saved."""
+    from harcnn import HARClassifier
+
+    rng = np.random.default_rng(0)
+    y = np.arange(48) % 3
+    X = rng.normal(size=(48, 9, 32)) + y[:, None, None]
+    folder = tmp_path_factory.mktemp("ensemble") / "m"
+    HARClassifier(epochs=1, batch_size=8, members=3, filters=4, dense=8, standardize=True).fit(X, y).save(folder)
+    return folder, X.astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "args", [["--batch", "1"], ["--format", "ort", "--batch", "1"], ["--format", "ort"]], ids=["onnx-b1", "ort-b1", "ort"]
+)
+def test_fixed_batch_and_ort_exports_predict_as_pytorch(monkeypatch, capsys, tmp_path, ensemble, args):
+    from harcnn import load
+    from harcnn.deploy.onnx import onnx_predict
+
+    folder, X = ensemble
+    suffix = ".ort" if "ort" in args else ".onnx"
+    out = tmp_path / f"m{suffix}"
+    assert cli(monkeypatch, capsys, "export", folder, *args, "--out", out)[0] == 0
+    assert np.abs(onnx_predict(out, X[:7]) - load(folder).predict_proba(X[:7])).max() < 1e-5  # 7: padded to a fixed batch
+    meta = json.loads(Path(f"{out}.json").read_text())
+    assert meta["input"]["shape"][0] == (1 if "1" in args else "batch")
+
+
+def test_a_fixed_batch_graph_feeds_the_members_without_expand(tmp_path, ensemble):
+    """What kept a mobile execution provider from running a graph whole: the dynamic batch and the
+    ops it brings (Expand, Where, ConstantOfShape) to feed every member; a fixed batch and Concat leave none."""
+    import onnx
+
+    from harcnn import load
+    from harcnn.deploy.onnx import export_onnx
+
+    ops = {n.op_type for n in onnx.load(export_onnx(load(ensemble[0]), tmp_path / "m.onnx", batch=1)).graph.node}
+    assert "Concat" in ops and not ops & {"Expand", "Where", "ConstantOfShape"}, ops
+
+
+@pytest.mark.slow  # onnxruntime's checker: 3 s
+def test_a_fixed_batch_export_runs_whole_on_nnapi(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "m.onnx"
+    assert cli(monkeypatch, capsys, "export", "pretrained:uci-har", "--batch", "1", "--out", out)[0] == 0
+    check = [sys.executable, "-m", "onnxruntime.tools.check_onnx_model_mobile_usability", str(out)]
+    text = subprocess.run(check, capture_output=True, text=True, check=True).stderr
+    assert "Model should perform well with NNAPI as is: YES" in text, text
+
+
+def test_int8_quantization_prints_no_warning(tmp_path, ensemble, capfd, caplog):
+    from harcnn import load
+    from harcnn.deploy.onnx import export_onnx, onnx_predict, quantize_int8
+
+    folder, X = ensemble
+    q = quantize_int8(export_onnx(load(folder), tmp_path / "m.onnx"), tmp_path / "m.int8.onnx")
+    assert onnx_predict(q, X).shape == (len(X), 3)
+    assert "warning" not in (capfd.readouterr().err + caplog.text).lower()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.int8.onnx", "m.int8.onnx.json", "m.onnx", "m.onnx.json"]

@@ -6,6 +6,6 @@ RUN_EXECUTORS = ("local", *EXECUTORS)  # 'local': inline with one worker, proces
 LABEL_POLICIES = ("majority", "centre", "drop")  # a window across a label change: half its samples or more, its centre's, none
 FILTERS = ("none", "uci-har")  # filters a pipeline applies: none, or UCI HAR's noise filters and gravity split
 LAYOUTS = ("auto", "nct", "ntc")  # axes of a 3-D array of windows; harcnn's own is (n, channels, steps)
-EXPORT_FORMATS = ("onnx",)
+EXPORT_FORMATS = ("onnx", "ort")  # ONNX; ONNX Runtime's own format, what its mobile builds load
 QUANTIZATIONS = ("int8",)
 TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table

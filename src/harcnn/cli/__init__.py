@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -342,23 +343,37 @@ def predict(
 @app.command()
 def export(
     model: ModelArg,
-    format: Annotated[Literal[EXPORT_FORMATS], typer.Option("--format", help="Export format.")] = "onnx",
-    out: Annotated[Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx).")] = None,
+    format: Annotated[
+        Literal[EXPORT_FORMATS], typer.Option("--format", help="onnx, or ort: ONNX Runtime's format for its mobile builds.")
+    ] = "onnx",
+    out: Annotated[
+        Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx or .ort; the working folder for a pretrained model).")
+    ] = None,
+    batch: Annotated[
+        Optional[int],
+        typer.Option(help="A fixed batch of windows (1 for a phone's one window at a time): mobile runtimes run the graph whole."),
+    ] = None,
     quantize: Annotated[
         Optional[Literal[QUANTIZATIONS]], typer.Option(help="Also write a dynamically quantized copy and compare accuracy.")
     ] = None,
     data: DataOpt = None,
 ) -> None:
-    """Export a model to ONNX (input transform folded in), optionally int8-quantized."""
-    from harcnn.deploy.onnx import check_comparable, compare_int8, export_onnx
+    """Export a model to ONNX or ORT (input transform folded in), optionally int8-quantized."""
+    from harcnn.deploy.onnx import check_comparable, compare_int8, export_onnx, to_ort
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file
     from harcnn.pretrained import beside
 
-    target = check_output_file(out or beside(model) / "model.onnx", (model,), suffix=".onnx")
+    if quantize and format != "onnx":
+        raise HarcnnError(f"--quantize {quantize} applies to the ONNX export: give --format onnx")
+    target = check_output_file(out or beside(model) / f"model.{format}", (model,), suffix=f".{format}")
     clf = load(model)
     test = check_comparable(clf, dataset(data).test, model) if quantize else None  # before anything is written
-    path = export_onnx(clf, target)
+    if format == "ort":
+        with tempfile.TemporaryDirectory() as folder:
+            path = to_ort(export_onnx(clf, Path(folder) / "model.onnx", batch=batch), target)
+    else:
+        path = export_onnx(clf, target, batch=batch)
     typer.echo(f"wrote {path} and {path}.json")
     if quantize:
         q, accuracy = compare_int8(path, clf, test)

@@ -19,6 +19,7 @@ PREFIX = "pretrained:"
 SHIPPED = {  # name -> sha256 of its model.json
     "uci-har": "e176a695e88c80337b4a15e040a502921f29475893d295e0a92bb21e5525ecf5",
     "geotec-phone": "a552b6aa7577bf742a890daf4f12f0445f4e31087b38a2f14a9709139feb7de6",
+    "geotec-watch": "4fe03c8c5d66795e88705e622cf2363c8b851d16c21c2444e96a7909c6e48a50",
 }
 
 

@@ -11,7 +11,7 @@ from harcnn.experiments.store import Store
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("peer", ["minirocket", "hydra", "multirocket-hydra"])
+@pytest.mark.parametrize("peer", ["minirocket", "hydra", "multirocket-hydra", "quant"])
 def test_a_peer_beside_a_cnn_in_one_study(tiny_zip, tmp_path, peer):
     if importlib.util.find_spec("aeon") is None:
         missing('the minirocket baseline needs aeon: pip install "harcnn[rocket]"')

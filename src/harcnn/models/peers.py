@@ -8,6 +8,9 @@ optional extra: `pip install "harcnn[rocket]"`). A peer fits one seed at a time,
   Time Series Classification", DMKD 2023 (`HydraClassifier`).
 - MultiRocket-Hydra: the same paper's concatenation of MultiRocket and Hydra features
   (`MultiRocketHydraClassifier`), the strongest peer measured on UCI HAR's windows.
+- QUANT: Dempster, Schmidt and Webb, "QUANT: A Minimalist Interval Method for Time Series
+  Classification", DMKD 2024 (`QUANTClassifier`): quantiles of dyadic intervals of the series and
+  three of its transforms, fed to extremely randomised trees.
 """
 
 from __future__ import annotations
@@ -34,6 +37,22 @@ def hydra(n_kernels: int = 8, n_groups: int = 64) -> None:
     """The hyperparameters of Hydra and MultiRocket-Hydra: kernels per group and groups per dilation."""
 
 
+def quant(interval_depth: int = 6, quantile_divisor: int = 4) -> None:
+    """The hyperparameters of QUANT: how many times the series is halved into intervals, and one
+    quantile per this many steps of an interval."""
+
+
+def quant_features(h: dict, channels: int, steps: int) -> int:
+    """QUANT's features of a window: per channel and per representation (the series, its first and
+    second differences, its Fourier magnitudes), 1 + (length - 1) // divisor quantiles of every
+    interval, halved `interval_depth` times, shifted intervals included: an upper bound (aeon 1.6 makes
+    10,440 for 9 x 128 windows, this says 12,708)."""
+    per_representation = sum(
+        (2 * 2**d - (d > 0)) * (1 + (max(1, steps >> d) - 1) // h["quantile_divisor"]) for d in range(h["interval_depth"])
+    )
+    return channels * 4 * per_representation
+
+
 @dataclass(frozen=True)
 class Peer:
     """An aeon classifier in the registry: fitted one seed at a time, never as a population."""
@@ -42,7 +61,7 @@ class Peer:
     signature: object  # a function whose parameters are the hyperparameters and their defaults
     estimator: str  # aeon's classifier, "module:Class"
     min_length: int  # the shortest window its kernels fit
-    features: object  # hyperparameters -> the length of a window's transform (for the memory estimate)
+    features: object  # (hyperparameters, channels, steps) -> the length of a window's transform (for the memory estimate)
     population = False
 
     def hyperparameters(self) -> dict[str, object]:
@@ -64,7 +83,7 @@ class Peer:
         """Its features of every training window, twice (the transform and the ridge's copy), in float64;
         windows its kernels do not fit are refused here, as a network's are by building it."""
         self.check_input(c_in, n_classes, seq_len, hparams)
-        return 2 * 8 * n_windows * self._features(hparams)
+        return 2 * 8 * n_windows * self._features(hparams, c_in, seq_len)
 
     def members_in(self, budget: int, per_member: int) -> int:
         """One seed at a time."""
@@ -72,7 +91,14 @@ class Peer:
 
     def layer_table(self, c_in: int, n_classes: int, seq_len: int, hparams: dict) -> list[dict]:
         """One row: aeon's classifier and the length of its transform, no trained parameters but the ridge's."""
-        return [{"layer": self.name, "type": self.estimator.split(":")[1] + " (aeon)", "output": (self._features(hparams),), "params": 0}]
+        return [
+            {
+                "layer": self.name,
+                "type": self.estimator.split(":")[1] + " (aeon)",
+                "output": (self._features(hparams, c_in, seq_len),),
+                "params": 0,
+            }
+        ]
 
     def check_saveable(self, where: str) -> None:
         raise HarcnnError(
@@ -98,7 +124,9 @@ class Peer:
     def _fit(self, hparams: dict, request: FitRequest, seed: int):
         require("aeon", f"the {self.name} peer")
         module, cls = self.estimator.split(":")
-        model = getattr(importlib.import_module(module), cls)(**hparams, n_jobs=request.threads, random_state=seed)
+        estimator = getattr(importlib.import_module(module), cls)
+        threads = {"n_jobs": request.threads} if "n_jobs" in inspect.signature(estimator).parameters else {}  # QUANT's trees take none
+        model = estimator(**hparams, **threads, random_state=seed)
         return model.fit(request.X_train.astype(np.float32), request.y_train)
 
     @staticmethod
@@ -107,21 +135,24 @@ class Peer:
         proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
         return proba
 
-    def _features(self, hparams: dict) -> int:
-        return self.features({**self.hyperparameters(), **hparams})
+    def _features(self, hparams: dict, channels: int, steps: int) -> int:
+        return self.features({**self.hyperparameters(), **hparams}, channels, steps)
 
 
 PEERS = {
-    "minirocket": Peer("minirocket", minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h: h["n_kernels"]),
+    "minirocket": Peer(
+        "minirocket", minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h, c, t: h["n_kernels"]
+    ),
     # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
     "hydra": Peer(
-        "hydra", hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h: 2 * h["n_kernels"] * h["n_groups"] * 8
+        "hydra", hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8
     ),
     "multirocket-hydra": Peer(
         "multirocket-hydra",
         hydra,
         "aeon.classification.convolution_based:MultiRocketHydraClassifier",
         9,
-        lambda h: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
+        lambda h, c, t: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
     ),
+    "quant": Peer("quant", quant, "aeon.classification.interval_based:QUANTClassifier", 16, quant_features),
 }

@@ -95,3 +95,11 @@ def test_import_harcnn_is_light():
     code = "import sys, harcnn; print('torch' in sys.modules, harcnn.__version__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", harcnn.__version__]
+
+
+def test_the_reference_preprocessing_needs_nothing_but_numpy_and_scipy():
+    """A device developer reads or ports it alone."""
+    tree = ast.parse((PACKAGE / "deploy" / "reference_preprocessing.py").read_text())
+    modules = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    modules |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert modules <= {"numpy", "scipy"}, modules

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import cli, fails
+from helpers import cli, fails, synthetic
 
 
 def test_int8_export_checks_the_data_it_compares_on(monkeypatch, capsys, tmp_path, tiny_zip):
@@ -95,3 +95,25 @@ def test_int8_quantization_prints_no_warning(tmp_path, ensemble, capfd, caplog):
     assert onnx_predict(q, X).shape == (len(X), 3)
     assert "warning" not in (capfd.readouterr().err + caplog.text).lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.int8.onnx", "m.int8.onnx.json", "m.onnx", "m.onnx.json"]
+
+
+@pytest.mark.parametrize("model", ["pretrained:uci-har", "pretrained:geotec-watch"])
+def test_the_reference_preprocessing_rebuilds_predicts_windows_from_the_json(tmp_path, model):
+    """A device's side: raw samples at the model's rate and the exported JSON, nothing of harcnn but
+    `reference_preprocessing` (NumPy and SciPy): the windows `harcnn predict` makes, to 1e-5."""
+    from harcnn import load
+    from harcnn.data.recordings import Recording
+    from harcnn.deploy.onnx import export_onnx
+    from harcnn.deploy.reference_preprocessing import windows
+
+    clf = load(model)
+    path = export_onnx(clf, tmp_path / "m.onnx", batch=1)
+    preprocessing = json.loads(Path(f"{path}.json").read_text())["preprocessing"]
+    rec = synthetic(900, rate=preprocessing["rate_hz"])
+    samples = np.concatenate([rec.acc, rec.gyro], 1) / np.asarray(preprocessing["to_canonical"])  # in the file's own units
+    pipeline = clf.pipeline_
+    recording = Recording("r", np.arange(len(samples)) / pipeline.rate, samples, pipeline.channels, pipeline.units)
+    expected = pipeline.windows([recording])[0]
+    got = windows(samples, preprocessing)
+    assert got.shape == expected.shape and len(got) > 5
+    assert np.abs(got - expected).max() < 1e-5

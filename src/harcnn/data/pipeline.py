@@ -132,6 +132,32 @@ class Pipeline:
     def to_json(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
+    def portable(self) -> dict:
+        """What a device needs to make this pipeline's windows from samples taken at `rate` (no
+        resampling, no gaps), with nothing but NumPy and SciPy: the channel order and the factor of
+        each to g or rad/s, the filters as numbers (second-order sections, the median's width),
+        the window and the hop. `harcnn.deploy.reference_preprocessing` reads it."""
+        out = {
+            "rate_hz": self.rate,
+            "columns": list(self.channels),
+            "units": list(self.units),
+            "to_canonical": to_canonical(self.units).tolist(),  # multiply each column by this: g and rad/s
+            "window": self.window,
+            "hop": self.hop,
+            "channels_out": list(self.output_channels),
+            "filter": None,
+        }
+        if self.filter == "uci-har":
+            filters = Filters()
+            out["filter"] = {
+                "median": filters.median,  # centred median over this many samples, per column (scipy.signal.medfilt)
+                "noise_sos": filters.noise_sos(self.rate).tolist(),  # all six columns, forwards (scipy.signal.sosfilt)
+                "gravity_sos": filters.gravity_sos(self.rate).tolist(),  # the three denoised acc columns, forwards
+                "initial_state": "steady state at the first sample: scipy.signal.sosfilt_zi(sos) times it",
+                "outputs": "total acc (denoised), body acc (total - gravity), gyro (denoised)",
+            }
+        return out
+
     @classmethod
     def from_json(cls, raw: object, where: str) -> Pipeline:
         fields = {f.name for f in fields_of(cls)}

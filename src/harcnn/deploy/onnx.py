@@ -75,6 +75,14 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18, batch: int | 
         "classes": model.classes_.tolist(),
         "input_transform": "folded into the graph: raw windows in" if model.transform_ is not None else "none: raw windows in",
         "pipeline": model.pipeline_ and model.pipeline_.to_json(),  # how recordings become these windows (`data.pipeline`)
+        # the same as numbers a device can apply without harcnn (`deploy.reference_preprocessing`)
+        "preprocessing": model.pipeline_ and model.pipeline_.portable(),
+        "standardize": model.transform_
+        and {  # folded into the graph already: for a runtime that reads raw windows
+            "mean": model.transform_.mean.tolist(),
+            "std": model.transform_.std.tolist(),
+            "in_graph": True,
+        },
         "source_model": model.meta_.to_json(),
     }
     write_text(Path(str(path) + ".json"), json.dumps(meta, indent=1))

@@ -123,13 +123,15 @@ def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Pa
     """Loss and accuracy per epoch: the median over seeds as a line, min to max as a band. Runs may differ in
     length (min_steps gives the smaller folds of a cross-validation more epochs): each epoch is drawn over the runs
     that reached it."""
-    keys = [k for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy") if all(c.get(k) for cs in curves.values() for c in cs)]
+    keys = [
+        k for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy") if any(all(c.get(k) for c in cs) for cs in curves.values())
+    ]
     panels = [("loss", [k for k in keys if k.endswith("loss")]), ("accuracy", [k for k in keys if k.endswith("accuracy")])]
     fig, axes = _subplots(1, 2, figsize=(10, 3.6))
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (what, panel_keys) in zip(axes, panels):
         for i, (label, runs) in enumerate(curves.items()):
-            for key in panel_keys:
+            for key in (k for k in panel_keys if all(run.get(k) for run in runs)):  # a peer has no epochs to draw
                 a = _ragged([run[key] for run in runs])
                 epochs = np.arange(1, a.shape[1] + 1)
                 style = "-" if key.startswith("train") else "--"
@@ -138,7 +140,8 @@ def learning_curves(curves: dict[str, list[dict]], title: str, path: Path) -> Pa
         ax.set_xlabel("epoch")
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=7, loc="lower right")
+    if axes[1].get_legend_handles_labels()[0]:
+        axes[1].legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path, dpi=110)

@@ -17,9 +17,9 @@ from harcnn.errors import HarcnnError
 
 PREFIX = "pretrained:"
 SHIPPED = {  # name -> sha256 of its model.json
-    "uci-har": "e176a695e88c80337b4a15e040a502921f29475893d295e0a92bb21e5525ecf5",
-    "geotec-phone": "a552b6aa7577bf742a890daf4f12f0445f4e31087b38a2f14a9709139feb7de6",
-    "geotec-watch": "4fe03c8c5d66795e88705e622cf2363c8b851d16c21c2444e96a7909c6e48a50",
+    "uci-har": "7898bd84b1995431a8adc676280348d7120ca91adcd1fb1f96ae4197472effe4",
+    "geotec-phone": "6106fc3515ed157d8a6f662ff7355987df958518502e1ce494ae5b879f938510",
+    "geotec-watch": "97e80526bdccb3590369a9e7eb24c5ef24d1181a4dea501cd267ae2647c0296a",
 }
 
 

@@ -1,7 +1,7 @@
 """Benchmark: loading UCI HAR. First parse of the zip (harcnn) vs a cached load (harcnn) vs the
 tutorial's pandas parse of the extracted folder (the reference's own loader, in its venv).
 
-    python benchmarks/data.py [--keras-python /tmp/kref/bin/python]
+    python benchmarks/data.py [--keras-python /tmp/kref/bin/python] [--out benchmarks/results/data.json]
 """
 
 import argparse
@@ -11,7 +11,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from common import DEFAULT_ZIP, SHARED, machine
+from common import DEFAULT_ZIP, SHARED, machine, write_record
 
 REFERENCE_LOAD = """
 import sys, time
@@ -32,6 +32,7 @@ def main() -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_ZIP)
     p.add_argument("--keras-python")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--out", type=Path, help="also write the figures as JSON (the docs' Performance table reads it)")
     a = p.parse_args()
     print(machine())
     load = "import sys, time; from harcnn.data.resolve import load_dataset; t0 = time.perf_counter(); load_dataset(sys.argv[1]); print(time.perf_counter() - t0)"
@@ -48,6 +49,9 @@ def main() -> None:
             code = REFERENCE_LOAD.format(bench=str(SHARED / "bench"), prefix=str(Path(tmp) / "UCI HAR Dataset") + "/")
             ref = timed([a.keras_python, "-c", code], env)
             print(f"reference pandas parse of the extracted folder: {ref:.2f} s")
+    if a.out:
+        figures = {"first_parse_s": round(first, 2), "cached_s": [round(t, 3) for t in cached]}
+        write_record(a.out, figures | ({"reference_parse_s": round(ref, 2)} if a.keras_python else {}))
 
 
 if __name__ == "__main__":

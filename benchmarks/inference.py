@@ -2,7 +2,8 @@
 1024, single-window latency, and the streaming path's per-window latency (preprocess + predict).
 
     harcnn train experiments/baseline.toml --out model/
-    python benchmarks/inference.py model/
+    python benchmarks/inference.py model/ [--out benchmarks/results/inference.json]
+    python benchmarks/inference.py pretrained:uci-har     # a model shipped in the package
 """
 
 import argparse
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import machine
+from common import machine, write_record
 from harcnn.data.preprocess import Stream
 from harcnn.estimator import load
 
@@ -29,7 +30,8 @@ def per_call(fn, n: int) -> np.ndarray:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", type=Path)
+    p.add_argument("model", help="a saved model's folder, or pretrained:NAME")
+    p.add_argument("--out", type=Path, help="also write the figures as JSON (the docs' Performance table reads it)")
     a = p.parse_args()
     print(machine())
     model = load(a.model)
@@ -56,6 +58,14 @@ def main() -> None:
     print(
         f"streaming: per window (64 new samples -> filters -> window -> prediction) median {1e3 * np.median(lat):.2f} ms, p99 {1e3 * np.quantile(lat, 0.99):.2f} ms; torch threads {torch.get_num_threads()}"
     )
+    if a.out:
+        ms = {"median": round(1e3 * float(np.median(t1)), 3), "p99": round(1e3 * float(np.quantile(t1, 0.99)), 3)}
+        stream_ms = {"median": round(1e3 * float(np.median(lat)), 3), "p99": round(1e3 * float(np.quantile(lat, 0.99)), 3)}
+        write_record(a.out, {
+            "model": a.model, "members": model.meta_.members,
+            "batch_1_windows_per_s": round(1 / float(np.median(t1))), "batch_1_latency_ms": ms,
+            "batch_1024_windows_per_s": round(1024 / float(np.median(tb))), "stream_per_window_ms": stream_ms,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ the subject's recording (least squares on harcnn's total_acc, which agrees with 
 0.001 g wherever both exist), and compares harcnn's window at that place with UCI's, per channel.
 
     python benchmarks/preprocess_agreement.py                 # the table for the default filters
+    python benchmarks/preprocess_agreement.py --out benchmarks/results/preprocess_agreement.json
     python benchmarks/preprocess_agreement.py --tune          # compare filter settings first
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import DEFAULT_ZIP, SHARED
+from common import DEFAULT_ZIP, SHARED, write_record
 from harcnn.data.preprocess import Filters, uci_har_channels
 from harcnn.datasets import hapt
 from harcnn.datasets.uci_har import CHANNELS, load_source
@@ -76,6 +77,7 @@ def main() -> None:
     p.add_argument("--hapt", type=Path, default=HAPT_ZIP)
     p.add_argument("--every", type=int, default=25, help="use every N-th UCI HAR training window")
     p.add_argument("--tune", action="store_true", help="compare filter settings")
+    p.add_argument("--out", type=Path, help="also write the figures as JSON (the docs' table reads it)")
     a = p.parse_args()
     t0 = time.perf_counter()
     uci = load_source(a.uci).train
@@ -97,6 +99,8 @@ def main() -> None:
     print("\n| channel | correlation | mean abs error | max abs error | mean abs value (UCI) |\n|---|---|---|---|---|")
     for name, r in rows.items():
         print(f"| {name} | {r['corr']:.4f} | {r['mean']:.5f} | {r['max']:.4f} | {r['scale']:.4f} |")
+    if a.out:
+        write_record(a.out, {"every": a.every, "sampled": len(range(0, len(uci), a.every)), "matched": len(matches), "channels": rows})
 
 
 if __name__ == "__main__":

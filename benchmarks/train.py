@@ -9,7 +9,6 @@ extracted dataset folder, which this script extracts to a temporary folder.
 """
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import DEFAULT_ZIP, SHARED, machine
+from common import DEFAULT_ZIP, SHARED, machine, write_record
 
 STUDIES = {"baseline": [], "multihead": ["--multihead"]}
 
@@ -88,11 +87,8 @@ def main() -> None:
     if len(rows) == 2:
         print(f"  speed-up: {rows[1][1] / rows[0][1]:.2f}x (keras wall / harcnn wall)")
     if a.out:
-        import harcnn
-
         runs = {name: {"wall_s": round(wall, 1), "accuracies": accs} for name, wall, accs in rows}
-        record = {"study": a.study, "repeats": a.repeats, "machine": machine(), "harcnn": harcnn.__version__, "runs": runs}
-        a.out.write_text(json.dumps(record, indent=1) + "\n")
+        write_record(a.out, {"study": a.study, "repeats": a.repeats, "runs": runs})
 
 
 if __name__ == "__main__":

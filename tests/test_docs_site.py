@@ -58,3 +58,17 @@ def test_the_readme_leads_with_the_headline_table_of_the_docs():
     headline = (ROOT / "docs" / "headline.md").read_text()
     assert headline in (ROOT / "README.md").read_text()
     assert '--8<-- "docs/headline.md"' in (ROOT / "docs" / "index.md").read_text()
+
+
+RESULTS_PAGES = ["results", "across-datasets", "beyond-the-tutorial", "performance", "your-data", "headline"]
+
+
+def test_every_results_table_is_generated_from_the_committed_files():
+    """Each table of a results page sits between the generator's markers, and regenerating it from
+    benchmarks/results gives the table the page shows: no figure is typed by hand or left stale."""
+    for name in RESULTS_PAGES:
+        text = (ROOT / "docs" / f"{name}.md").read_text()
+        outside = re.sub(r"<!-- table [\w-]+ -->\n.*?<!-- /table -->", "", text, flags=re.S)
+        assert not re.search(r"^\s*\|---", outside, re.M), f"docs/{name}.md has a table outside <!-- table NAME --> markers"
+    out = subprocess.run([sys.executable, "benchmarks/tables.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

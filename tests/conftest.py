@@ -104,6 +104,17 @@ def zip_folder(folder: Path, target: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session_home(tmp_path_factory):
+    """Fixtures of a module's or the session's scope start before any test's own home: they get one
+    of the session's, never the user's cache (where a tiny dataset would become their default)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HARCNN_HOME", str(tmp_path_factory.mktemp("session-home")))
+    mp.delenv("HARCNN_DATA", raising=False)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own cache folder and no dataset from the environment."""

@@ -25,6 +25,7 @@ def generators(members=2):
 def test_triplets_are_found_by_name():
     assert triplets(UCI) == [(0, 1, 2), (3, 4, 5), (6, 7, 8)]
     assert triplets(("acc_X", "acc_Y", "acc_Z", "hr", "gyro_x")) == [(0, 1, 2)]
+    assert triplets(("ax", "ay", "az", "gx", "gy", "gz", "index")) == [(0, 1, 2), (3, 4, 5)]  # raw recordings' names
 
 
 def test_rotations_are_rotations_within_the_angle():

@@ -35,12 +35,12 @@ AXES = ("x", "y", "z")
 KNOTS = 4
 
 
-_AXIS = re.compile(r"^(?P<device>.*:)?(?:(?P<head>.+)_(?P<last>[xyz])|(?P<first>[xyz])_(?P<tail>.+))$", re.I)
+_AXIS = re.compile(r"^(?P<device>.*:)?(?:(?P<head>.+?)_?(?P<last>[xyz])|(?P<first>[xyz])_(?P<tail>.+))$", re.I)
 
 
 def triplets(channels: tuple[str, ...]) -> list[tuple[int, int, int]]:
-    """Indices of the channels named `<sensor>_x`, `_y`, `_z` or `x_<sensor>`, ... (any case, after a
-    `device:` prefix), one triple per sensor."""
+    """Indices of the channels named `<sensor>_x`, `_y`, `_z`, `<sensor>x` (a phone's `ax`, `gx`) or
+    `x_<sensor>`, ... (any case, after a `device:` prefix), one triple per sensor with all three axes."""
     found: dict[str, dict[str, int]] = {}
     for i, name in enumerate(channels):
         match = _AXIS.match(name)

@@ -186,3 +186,16 @@ def trained(tmp_path_factory):
     ds = load_dataset(str(zip_folder(write_uci_folder(root / "src"), root / "u.zip")))
     HARClassifier(epochs=1, batch_size=8, filters=4, dense=8, standardize=True).fit_windows(ds.train).save(root / "model")
     return root / "model"
+
+
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory):
+    """A standardised 3-member ensemble of 9 channels x 32 steps, saved."""
+    from harcnn import HARClassifier
+
+    rng = np.random.default_rng(0)
+    y = np.arange(48) % 3
+    X = rng.normal(size=(48, 9, 32)) + y[:, None, None]
+    folder = tmp_path_factory.mktemp("ensemble") / "m"
+    HARClassifier(epochs=1, batch_size=8, members=3, filters=4, dense=8, standardize=True).fit(X, y).save(folder)
+    return folder, X.astype(np.float32)

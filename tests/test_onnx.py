@@ -36,19 +36,6 @@ def test_onnx_matches_pytorch_on_real_windows(real_dataset, tmp_path):
         assert np.abs(onnx_predict(path, X) - clf.predict_proba(X)).max() < 1e-4
 
 
-@pytest.fixture(scope="module")
-def ensemble(tmp_path_factory):
-    """A standardised 3-member ensemble of 9 channels x 32 steps, saved."""
-    from harcnn import HARClassifier
-
-    rng = np.random.default_rng(0)
-    y = np.arange(48) % 3
-    X = rng.normal(size=(48, 9, 32)) + y[:, None, None]
-    folder = tmp_path_factory.mktemp("ensemble") / "m"
-    HARClassifier(epochs=1, batch_size=8, members=3, filters=4, dense=8, standardize=True).fit(X, y).save(folder)
-    return folder, X.astype(np.float32)
-
-
 @pytest.mark.parametrize(
     "args", [["--batch", "1"], ["--format", "ort", "--batch", "1"], ["--format", "ort"]], ids=["onnx-b1", "ort-b1", "ort"]
 )

@@ -7,7 +7,13 @@ import importlib
 
 from harcnn.errors import HarcnnError
 
-EXTRAS = {"onnx": "onnx", "onnxruntime": "onnx", "aeon": "rocket", "ray": "ray"}  # module -> the extra that installs it
+EXTRAS = {
+    "onnx": "onnx",
+    "onnxruntime": "onnx",
+    "coremltools": "coreml",
+    "aeon": "rocket",
+    "ray": "ray",
+}  # module -> the extra that installs it
 
 
 def require(module: str, purpose: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,18 @@ def check_output_file(out: Path, inputs: tuple[Path, ...] = (), suffix: str | No
         raise HarcnnError(f"{out}: is a folder; give a file name to write")
     if suffix is not None and out.suffix != suffix:
         raise HarcnnError(f"{out}: the output file must end in {suffix}")
+    _common(out, inputs)
+    return out
+
+
+def check_output_package(out: Path, inputs: tuple[Path, ...], suffix: str) -> Path:
+    """`out` as a package to write whole (Core ML's `.mlpackage` is a folder): as a file, except that
+    a package already there (it has a Manifest.json) is replaced; any other folder is refused."""
+    out = Path(out)
+    if out.suffix != suffix:
+        raise HarcnnError(f"{out}: the output must end in {suffix}")
+    if out.exists() and not (out / "Manifest.json").is_file():
+        raise HarcnnError(f"{out}: exists and is not a {suffix} package; give another name")
     _common(out, inputs)
     return out
 
@@ -104,6 +117,26 @@ def atomic_output(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_package(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target` to write a whole package folder to; it replaces `target`
+    (an earlier package of that name) when the block ends, and is removed if it fails."""
+    target = Path(target)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as e:
+        raise HarcnnError(f"{target}: cannot write ({e.strerror or e})") from None
+    try:
+        yield folder / target.name
+        if target.exists():
+            os.replace(target, folder / "replaced")
+        os.replace(folder / target.name, target)
+    except OSError as e:
+        raise HarcnnError(f"{target}: cannot write ({e.strerror or e}); the package there before, if any, is unchanged") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _umask() -> int:

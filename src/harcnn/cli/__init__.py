@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 import harcnn
-from harcnn.choices import EXPORT_FORMATS, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
+from harcnn.choices import EXPORT_FORMATS, EXPORT_SUFFIXES, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
 from harcnn.cli.options import HELP, DataOpt, DbOpt, ModelArg, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.errors import HarcnnError, HarcnnWarning
@@ -344,37 +344,53 @@ def predict(
 def export(
     model: ModelArg,
     format: Annotated[
-        Literal[EXPORT_FORMATS], typer.Option("--format", help="onnx, or ort: ONNX Runtime's format for its mobile builds.")
+        Literal[EXPORT_FORMATS],
+        typer.Option(
+            "--format", help="onnx; ort: ONNX Runtime's format for its mobile builds; coreml: a Core ML package for Apple's devices."
+        ),
     ] = "onnx",
     out: Annotated[
-        Optional[Path], typer.Option(help="Output file (default: MODEL/model.onnx or .ort; the working folder for a pretrained model).")
+        Optional[Path],
+        typer.Option(help="Output (default: MODEL/model.onnx, .ort or .mlpackage; the working folder for a pretrained model)."),
     ] = None,
     batch: Annotated[
         Optional[int],
-        typer.Option(help="A fixed batch of windows (1 for a phone's one window at a time): mobile runtimes run the graph whole."),
+        typer.Option(
+            help="A fixed batch of windows (1 for a phone's one window at a time): mobile runtimes run the graph whole. Core ML: 1 unless given."
+        ),
     ] = None,
     quantize: Annotated[
         Optional[Literal[QUANTIZATIONS]], typer.Option(help="Also write a dynamically quantized copy and compare accuracy.")
     ] = None,
     data: DataOpt = None,
 ) -> None:
-    """Export a model to ONNX or ORT (input transform folded in), optionally int8-quantized."""
+    """Export a model to ONNX, ORT or Core ML (input transform folded in), optionally int8-quantized."""
     from harcnn.deploy.onnx import check_comparable, compare_int8, export_onnx, to_ort
     from harcnn.estimator import load
-    from harcnn.outputs import check_output_file
+    from harcnn.outputs import check_output_file, check_output_package
     from harcnn.pretrained import beside
 
     if quantize and format != "onnx":
         raise HarcnnError(f"--quantize {quantize} applies to the ONNX export: give --format onnx")
-    target = check_output_file(out or beside(model) / f"model.{format}", (model,), suffix=f".{format}")
+    suffix = EXPORT_SUFFIXES[format]
+    check = check_output_package if format == "coreml" else check_output_file
+    target = check(out or beside(model) / f"model{suffix}", (model,), suffix=suffix)
     clf = load(model)
     test = check_comparable(clf, dataset(data).test, model) if quantize else None  # before anything is written
-    if format == "ort":
+    if format == "coreml":
+        from harcnn.deploy.coreml import export_coreml
+
+        path = export_coreml(clf, target, batch or 1)
+    elif format == "ort":
         with tempfile.TemporaryDirectory() as folder:
             path = to_ort(export_onnx(clf, Path(folder) / "model.onnx", batch=batch), target)
     else:
         path = export_onnx(clf, target, batch=batch)
     typer.echo(f"wrote {path} and {path}.json")
+    if format == "onnx" and batch == 1:
+        from harcnn.deploy.footprint import footprint
+
+        typer.echo(f"on a microcontroller: {footprint(path)}")
     if quantize:
         q, accuracy = compare_int8(path, clf, test)
         typer.echo(

@@ -7,42 +7,18 @@ channel order, class names and how the input was prepared.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor, nn
 
-from harcnn.data.transforms import standardize
 from harcnn.data.windows import WindowSet
+from harcnn.deploy.exported import Exported, check_batch, write_metadata
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 from harcnn.extras import require
 from harcnn.outputs import atomic_output, write_text
-
-
-class Exported(nn.Module):
-    """A fitted model as a plain network: transform, the population, softmax (an ensemble's: the members' mean)."""
-
-    def __init__(self, model: HARClassifier):
-        super().__init__()
-        self.model = model.net_.cpu().eval()
-        t = model.transform_
-        c = len(model.channels_)
-        mean = t.mean if t is not None else np.zeros(c, np.float32)
-        std = t.std if t is not None else np.ones(c, np.float32)
-        self.register_buffer("mean", torch.from_numpy(np.asarray(mean, np.float32)).view(1, c, 1))
-        self.register_buffer("std", torch.from_numpy(np.asarray(std, np.float32)).view(1, c, 1))
-
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        x = standardize(x, self.mean, self.std).unsqueeze(0)
-        x = (
-            torch.cat([x] * self.model.members) if self.model.members > 1 else x
-        )  # every member reads the windows (Concat: mobile runtimes have it, Expand they lack)
-        logits = self.model.forward_members(x)  # (members, batch, classes)
-        return logits.mean(0), torch.softmax(logits, -1).mean(0)
 
 
 def export_onnx(model: HARClassifier, path: Path, opset: int = 18, batch: int | None = None) -> Path:
@@ -53,8 +29,7 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18, batch: int | 
     mobile execution providers need to run it whole (NNAPI takes the recommended model as one
     partition); without one the batch is dynamic."""
     require("onnx", "ONNX export")
-    if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= 1 << 16):
-        raise HarcnnError(f"--batch must be a whole number from 1 to {1 << 16}, got {batch!r}")
+    check_batch(batch)
     module = Exported(model).eval()
     seq_len = model.meta_.seq_len
     example = torch.zeros(batch or 2, len(model.channels_), seq_len)
@@ -68,24 +43,7 @@ def export_onnx(model: HARClassifier, path: Path, opset: int = 18, batch: int | 
             module, (example,), str(tmp), input_names=["windows"], output_names=["logits", "probabilities"],
             dynamic_axes=dynamic, opset_version=opset, dynamo=False,
         )  # fmt: skip
-    meta = {
-        "input": {"name": "windows", "shape": [batch or "batch", len(model.channels_), seq_len], "dtype": "float32"},
-        "outputs": ["logits", "probabilities"],
-        "channels": list(model.channels_),
-        "classes": model.classes_.tolist(),
-        "input_transform": "folded into the graph: raw windows in" if model.transform_ is not None else "none: raw windows in",
-        "pipeline": model.pipeline_ and model.pipeline_.to_json(),  # how recordings become these windows (`data.pipeline`)
-        # the same as numbers a device can apply without harcnn (`deploy.reference_preprocessing`)
-        "preprocessing": model.pipeline_ and model.pipeline_.portable(),
-        "standardize": model.transform_
-        and {  # folded into the graph already: for a runtime that reads raw windows
-            "mean": model.transform_.mean.tolist(),
-            "std": model.transform_.std.tolist(),
-            "in_graph": True,
-        },
-        "source_model": model.meta_.to_json(),
-    }
-    write_text(Path(str(path) + ".json"), json.dumps(meta, indent=1))
+    write_metadata(model, path, batch)
     return path
 
 
@@ -118,10 +76,34 @@ def quantize_int8(source: Path, target: Path) -> Path:
                 str(source), str(prepared), skip_symbolic_shape=True
             )  # ONNX's own shape inference; the symbolic one trips on pooling's shape arithmetic
             quantize_dynamic(str(prepared), str(tmp), weight_type=QuantType.QInt8)
+            compact_names(tmp)
         finally:
             prepared.unlink(missing_ok=True)
     write_text(Path(str(target) + ".json"), Path(str(source) + ".json").read_text())
     return target
+
+
+def compact_names(path: Path) -> None:
+    """Rewrite the ONNX file at `path` with short tensor and node names and no stored shapes: in a
+    small int8 model the long names of the export (`/model/blocks/blocks.0/...`) weigh more than
+    its weights, and a microcontroller's flash holds the file. The inputs and outputs keep theirs."""
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    kept = {v.name for v in (*graph.input, *graph.output)}
+    short: dict[str, str] = {}
+    for name in [t.name for t in graph.initializer] + [o for node in graph.node for o in node.output]:
+        if name and name not in kept:
+            short.setdefault(name, f"t{len(short)}")
+    for t in graph.initializer:
+        t.name = short.get(t.name, t.name)
+    for i, node in enumerate(graph.node):
+        node.name, node.doc_string = f"n{i}", ""
+        node.input[:] = [short.get(name, name) for name in node.input]
+        node.output[:] = [short.get(name, name) for name in node.output]
+    del graph.value_info[:]
+    onnx.save(model, str(path))
 
 
 def onnx_predict(path: Path, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:

@@ -1,0 +1,70 @@
+"""What every export format shares: the fitted model as one plain network (input transform folded
+in, an ensemble's members averaged), and the metadata written beside the exported file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from harcnn.data.transforms import standardize
+from harcnn.errors import HarcnnError
+from harcnn.estimator import HARClassifier
+from harcnn.outputs import write_text
+
+
+class Exported(nn.Module):
+    """A fitted model as a plain network: transform, the population, softmax (an ensemble's: the members' mean)."""
+
+    def __init__(self, model: HARClassifier):
+        super().__init__()
+        self.model = model.net_.cpu().eval()
+        t = model.transform_
+        c = len(model.channels_)
+        mean = t.mean if t is not None else np.zeros(c, np.float32)
+        std = t.std if t is not None else np.ones(c, np.float32)
+        self.register_buffer("mean", torch.from_numpy(np.asarray(mean, np.float32)).view(1, c, 1))
+        self.register_buffer("std", torch.from_numpy(np.asarray(std, np.float32)).view(1, c, 1))
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = standardize(x, self.mean, self.std).unsqueeze(0)
+        x = (
+            torch.cat([x] * self.model.members) if self.model.members > 1 else x
+        )  # every member reads the windows (Concat: mobile runtimes have it, Expand they lack)
+        logits = self.model.forward_members(x)  # (members, batch, classes)
+        return logits.mean(0), torch.softmax(logits, -1).mean(0)
+
+
+def check_batch(batch: int | None) -> None:
+    if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= 1 << 16):
+        raise HarcnnError(f"--batch must be a whole number from 1 to {1 << 16}, got {batch!r}")
+
+
+def metadata(model: HARClassifier, batch: int | None) -> dict:
+    """What a runtime needs beside the graph: input and output names and shapes, channel order, class
+    names, how recordings become windows, and the model it came from."""
+    return {
+        "input": {"name": "windows", "shape": [batch or "batch", len(model.channels_), model.meta_.seq_len], "dtype": "float32"},
+        "outputs": ["logits", "probabilities"],
+        "channels": list(model.channels_),
+        "classes": model.classes_.tolist(),
+        "input_transform": "folded into the graph: raw windows in" if model.transform_ is not None else "none: raw windows in",
+        "pipeline": model.pipeline_ and model.pipeline_.to_json(),  # how recordings become these windows (`data.pipeline`)
+        # the same as numbers a device can apply without harcnn (`deploy.reference_preprocessing`)
+        "preprocessing": model.pipeline_ and model.pipeline_.portable(),
+        "standardize": model.transform_
+        and {  # folded into the graph already: for a runtime that reads raw windows
+            "mean": model.transform_.mean.tolist(),
+            "std": model.transform_.std.tolist(),
+            "in_graph": True,
+        },
+        "source_model": model.meta_.to_json(),
+    }
+
+
+def write_metadata(model: HARClassifier, path: Path, batch: int | None) -> Path:
+    """`path.json` beside an exported file."""
+    return write_text(Path(str(path) + ".json"), json.dumps(metadata(model, batch), indent=1))

@@ -427,6 +427,62 @@ def preprocess_agreement() -> str:
                     "`python benchmarks/preprocess_agreement.py --out benchmarks/results/preprocess_agreement.json`.")  # fmt: skip
 
 
+@table
+def tiny() -> str:
+    """The microcontroller-sized model beside the recommended one and ST's published HAR models."""
+    ours, st = read_json("tiny.json"), read_json("st_anchors.json")
+    runs, reference = ours["tiny"], ours["reference"]
+    kib = lambda n: f"{n / 1024:.1f}"  # noqa: E731
+
+    def harcnn_row(what: str, rows: list[dict]) -> list[str]:
+        one = rows[0]  # the seeds share the network: sizes alike
+        accuracy = [100 * r["accuracy_float32"] for r in rows]
+        int8 = np.mean([100 * r["accuracy_int8"] for r in rows])
+        figure = f"{pm(accuracy)} (float32), {int8:.2f} (int8)" if len(rows) > 1 else f"{accuracy[0]:.2f} (float32), {int8:.2f} (int8)"
+        return [what, f"{one['parameters']:,}", kib(one["weights_int8_bytes"]), kib(one["peak_activations_int8_bytes"]),
+                f"{one['macs'] / 1e6:.2f}", kib(one["onnx_int8_bytes"]),
+                f"{np.median([r['latency_int8_ms'] for r in rows]):.2f} (ONNX Runtime int8, this CPU, 1 thread)",
+                f"{figure}: UCI HAR test, 6 classes, 128 x 9 inputs"]  # fmt: skip
+
+    rows = [
+        harcnn_row(f"harcnn `experiments/tiny.toml`, distilled ({len(runs)} seeds)", runs),
+        harcnn_row(f"harcnn recommended (`{reference['model']}`)", [reference]),
+    ]
+    for name, m in st["models"].items():
+        rows.append([f"ST `{name}` (published, float32)", f"{m['parameters']:,}", f"{m['weights_kib']:.2f}", f"{m['activations_kib']:.2f}",
+                     f"{m['maccs_m']:.3f}", f"(total flash {m['total_flash_kib']:.2f})", f"{m['latency_ms']:.2f} (Cortex-M33, 160 MHz)",
+                     f"{m['accuracy']}, {m['input']}"])  # fmt: skip
+    header = ["model", "parameters", "weights KiB (int8)", "peak activations KiB (int8)", "M MACs a window", "int8 ONNX file KiB",
+              "latency ms (where)", "accuracy %"]  # fmt: skip
+    return markdown(header, rows, f"{ours['machine']}, harcnn {ours['harcnn']}; benchmarks/results/tiny.json, written by "
+                    "`python benchmarks/tiny.py tiny-0/ tiny-1/ tiny-2/ --out benchmarks/results/tiny.json` (each trained by "
+                    "`harcnn train experiments/tiny.toml --teacher pretrained:uci-har --seed S --out tiny-S/`); ST's from "
+                    f"benchmarks/results/st_anchors.json ({st['source']}).")  # fmt: skip
+
+
+@table
+def export_formats() -> str:
+    """Each export format of the shipped UCI HAR model: time, size, agreement with PyTorch."""
+    r = read_json("export_formats.json")
+    rows = []
+    for name, f in r["formats"].items():
+        agreement = f"{f['max_abs_diff']:.1e}" if "max_abs_diff" in f else "(Core ML predicts on Apple's systems only)"
+        accuracy = f"{100 * f['accuracy']:.2f}" if "accuracy" in f else "-"
+        rows.append([f"`harcnn export {r['model']} --format {name}`".replace("--format onnx --", "--"), f"{f['seconds']:.2f}",
+                     f"{f['bytes'] / 1024:.0f}", agreement, accuracy, f.get("nnapi", "")])  # fmt: skip
+    header = [
+        "export",
+        "seconds",
+        "KiB",
+        "max abs difference from PyTorch's probabilities",
+        "test accuracy %",
+        "NNAPI (ONNX Runtime's check)",
+    ]
+    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; PyTorch's test accuracy {100 * r['accuracy_pytorch']:.2f} %; "
+                    "benchmarks/results/export_formats.json, written by "
+                    f"`python benchmarks/export_formats.py {r['model']} --out benchmarks/results/export_formats.json`.")  # fmt: skip
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", nargs="?", choices=sorted(TABLES), help="print this table only")

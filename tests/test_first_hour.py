@@ -20,7 +20,7 @@ def test_version_and_short_help(monkeypatch, capsys):
         code, text = cli(monkeypatch, capsys, flag)
         assert code == 0 and text.strip() == f"harcnn {harcnn.__version__}"
     code, text = cli(monkeypatch, capsys, "export", "-h")
-    assert code == 0 and "<onnx|ort|coreml>" in text and "<int8>" in text and "<bool>" not in text
+    assert code == 0 and "<onnx|ort|coreml|tflite>" in text and "<int8>" in text and "<bool>" not in text
     code, text = cli(monkeypatch, capsys, "data", "recordings", "-h")
     assert "<majority|centre|drop>" in text and "<none|uci-har>" in text and "<s|ms|us|ns>" in text
 
@@ -33,8 +33,8 @@ def test_help_imports_no_torch():
 
 
 def test_a_choice_not_offered_is_one_line(monkeypatch, capsys):
-    message = "'tflite' is not one of 'onnx', 'ort', 'coreml'. (harcnn export -h for help)"
-    fails(monkeypatch, capsys, message, "export", "m", "--format", "tflite")
+    message = "'tfjs' is not one of 'onnx', 'ort', 'coreml', 'tflite'. (harcnn export -h for help)"
+    fails(monkeypatch, capsys, message, "export", "m", "--format", "tfjs")
 
 
 def test_a_missing_extra_is_one_line_naming_it(monkeypatch, capsys, tmp_path):

@@ -6,7 +6,8 @@ RUN_EXECUTORS = ("local", *EXECUTORS)  # 'local': inline with one worker, proces
 LABEL_POLICIES = ("majority", "centre", "drop")  # a window across a label change: half its samples or more, its centre's, none
 FILTERS = ("none", "uci-har")  # filters a pipeline applies: none, or UCI HAR's noise filters and gravity split
 LAYOUTS = ("auto", "nct", "ntc")  # axes of a 3-D array of windows; harcnn's own is (n, channels, steps)
-EXPORT_SUFFIXES = {"onnx": ".onnx", "ort": ".ort", "coreml": ".mlpackage"}  # ONNX; ONNX Runtime's own format (its mobile builds); Core ML
+# ONNX; ONNX Runtime's own format (its mobile builds); Core ML (Apple); LiteRT, formerly TensorFlow Lite (Android, microcontrollers)
+EXPORT_SUFFIXES = {"onnx": ".onnx", "ort": ".ort", "coreml": ".mlpackage", "tflite": ".tflite"}
 EXPORT_FORMATS = tuple(EXPORT_SUFFIXES)
 QUANTIZATIONS = ("int8",)
 TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table

@@ -11,6 +11,8 @@ EXTRAS = {
     "onnx": "onnx",
     "onnxruntime": "onnx",
     "coremltools": "coreml",
+    "litert_torch": "litert",
+    "ai_edge_litert": "litert",
     "aeon": "rocket",
     "ray": "ray",
 }  # module -> the extra that installs it

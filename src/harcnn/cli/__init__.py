@@ -351,12 +351,12 @@ def export(
     ] = "onnx",
     out: Annotated[
         Optional[Path],
-        typer.Option(help="Output (default: MODEL/model.onnx, .ort or .mlpackage; the working folder for a pretrained model)."),
+        typer.Option(help="Output (default: MODEL/model.onnx, .ort, .mlpackage or .tflite; the working folder for a pretrained model)."),
     ] = None,
     batch: Annotated[
         Optional[int],
         typer.Option(
-            help="A fixed batch of windows (1 for a phone's one window at a time): mobile runtimes run the graph whole. Core ML: 1 unless given."
+            help="A fixed batch of windows (1 for a phone's one window at a time): mobile runtimes run the graph whole. Core ML and LiteRT: 1 unless given."
         ),
     ] = None,
     quantize: Annotated[
@@ -364,7 +364,7 @@ def export(
     ] = None,
     data: DataOpt = None,
 ) -> None:
-    """Export a model to ONNX, ORT or Core ML (input transform folded in), optionally int8-quantized."""
+    """Export a model to ONNX, ORT, Core ML or LiteRT (input transform folded in), optionally int8-quantized."""
     from harcnn.deploy.onnx import check_comparable, compare_int8, export_onnx, to_ort
     from harcnn.estimator import load
     from harcnn.outputs import check_output_file, check_output_package
@@ -381,6 +381,10 @@ def export(
         from harcnn.deploy.coreml import export_coreml
 
         path = export_coreml(clf, target, batch or 1)
+    elif format == "tflite":
+        from harcnn.deploy.litert import export_litert
+
+        path = export_litert(clf, target, batch or 1)
     elif format == "ort":
         with tempfile.TemporaryDirectory() as folder:
             path = to_ort(export_onnx(clf, Path(folder) / "model.onnx", batch=batch), target)

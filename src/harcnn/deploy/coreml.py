@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,7 @@ IOS = "iOS16"  # the oldest deployment target whose ML programs take float16 com
 
 def export_coreml(model: HARClassifier, path: Path, batch: int = 1) -> Path:
     """Write `path` (a `.mlpackage` folder) and `path.json` (the metadata every export writes)."""
+    logging.getLogger("coremltools").setLevel(logging.ERROR)  # its import's notes: no Core ML runtime off Apple's systems, untested torch
     require("coremltools", "Core ML export")
     import coremltools as ct
 

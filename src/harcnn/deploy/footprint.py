@@ -28,8 +28,8 @@ class Footprint:
     macs: int
 
     def __str__(self) -> str:
-        return (f"int8 weights {self.weights_int8_bytes / 1000:.1f} KB, peak int8 activations "
-                f"{self.peak_activations_int8_bytes / 1000:.1f} KB, {self.macs / 1e6:.2f} M MACs a window")  # fmt: skip
+        return (f"int8 weights {self.weights_int8_bytes / 1024:.1f} KiB, peak int8 activations "
+                f"{self.peak_activations_int8_bytes / 1024:.1f} KiB, {self.macs / 1e6:.2f} M MACs a window")  # fmt: skip
 
 
 ALIASES = {"Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity"}  # outputs that reuse their input's memory

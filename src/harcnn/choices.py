@@ -11,3 +11,4 @@ EXPORT_SUFFIXES = {"onnx": ".onnx", "ort": ".ort", "coreml": ".mlpackage", "tfli
 EXPORT_FORMATS = tuple(EXPORT_SUFFIXES)
 QUANTIZATIONS = ("int8",)
 TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table
+TRACKERS = ("mlflow",)  # tools `harcnn runs export` writes a store's runs to

@@ -13,6 +13,7 @@ EXTRAS = {
     "coremltools": "coreml",
     "litert_torch": "litert",
     "ai_edge_litert": "litert",
+    "mlflow": "mlflow",
     "aeon": "rocket",
     "ray": "ray",
 }  # module -> the extra that installs it

@@ -16,6 +16,7 @@ import harcnn
 from harcnn.choices import EXPORT_FORMATS, EXPORT_SUFFIXES, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
 from harcnn.cli.options import HELP, DataOpt, DbOpt, ModelArg, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
+from harcnn.cli.runs import runs_app
 from harcnn.errors import HarcnnError, HarcnnWarning
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
     help="Human activity recognition with 1D CNNs: data, repeated experiments, models.",
 )
 app.add_typer(data_app, name="data")
+app.add_typer(runs_app, name="runs")
 
 
 def _version(show: bool) -> None:

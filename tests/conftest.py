@@ -1,9 +1,10 @@
 """Fixtures: tiny datasets written in the exact UCI HAR file format, the real data, and the test lanes.
 
-Lanes (markers): `slow`, `realdata`, `browser`, `ray`. `pytest -m "not slow"` is the fast lane. A
-test whose lane's requirement is missing here (the real UCI HAR zip, Debian's chromium, Ray) is
-skipped with a reason that says how to get it, unless `HARCNN_REQUIRE_ALL=1` (CI sets it), which
-makes every such skip a failure.
+Lanes (markers): `slow`, `realdata`, `browser`, `ray`, `gpu`. `pytest -m "not slow"` is the fast
+lane. A test whose lane's requirement is missing here (the real UCI HAR zip, Debian's chromium,
+Ray) is skipped with a reason that says how to get it, unless `HARCNN_REQUIRE_ALL=1` (CI sets it),
+which makes every such skip a failure; the gpu lane is skipped without a CUDA device even then
+(CI's machines have none).
 """
 
 import importlib.util
@@ -66,8 +67,16 @@ def pytest_runtest_setup(item):
         missing("Debian's chromium is needed for this test: apt-get install chromium")
     if item.get_closest_marker("browser") and importlib.util.find_spec("playwright") is None:
         missing('playwright is needed for this test: pip install -e ".[dev]"')
+    if item.get_closest_marker("gpu") and not torch_cuda():
+        pytest.skip("no CUDA device here: the gpu lane runs on a machine with one (a CUDA build of torch, README)")
     if item.get_closest_marker("ray") and importlib.util.find_spec("ray") is None:
         missing('Ray is needed for this test: pip install "harcnn[ray]"')
+
+
+def torch_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def write_matrix(path: Path, values: np.ndarray) -> None:

@@ -27,6 +27,17 @@ def test_runs_of_two_configurations_with_one_label_are_told_apart_in_runs_csv(tm
     assert labels == {"aaaaaa1": "base [config aaaaaa]", "bbbbbb2": "base [config bbbbbb]"}
 
 
+def test_runs_csv_has_the_configuration_in_columns(tmp_path):
+    """Every setting of every run a column of its own (nested ones dotted), empty where a run has none."""
+    from dataclasses import replace
+
+    runs = [make_run(0), replace(make_run(1, key="k2"), config={"epochs": 3, "hparams": {"filters": 8}})]
+    write_study_files("s", runs, tmp_path / "s")
+    with open(tmp_path / "s" / "runs.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["config.epochs"], r["config.hparams.filters"]) for r in rows] == [("1", ""), ("3", "8")]
+
+
 def test_learning_curves_of_runs_with_different_epoch_counts(tmp_path):
     """min_steps gives the smaller folds of a cross-validation more epochs: the report draws them all (it raised)."""
     from harcnn.report.plots import learning_curves

@@ -207,6 +207,18 @@ def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple
     return (100 * float(np.mean(validation)) if validation else None, ensembles)
 
 
+def flat_config(config: dict, prefix: str = "") -> dict[str, str]:
+    """A run's nested configuration as flat names and texts (`hparams.filters` = "32"), the way a CSV
+    column or a tracking tool's parameter holds it."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out |= flat_config(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = str(value)
+    return out
+
+
 def scored_on(study: str) -> str:
     """What a study's runs were scored on: a selection's candidates on held-out training subjects, others on the test split."""
     return "validation" if study.endswith(CANDIDATES_SUFFIX) else "test"

@@ -21,7 +21,7 @@ from pathlib import Path
 from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Run, Store
 from harcnn.extras import require
-from harcnn.report.tables import scored_on
+from harcnn.report.tables import flat_config, scored_on
 
 RUN_TAG = "harcnn.run"
 
@@ -29,17 +29,6 @@ RUN_TAG = "harcnn.run"
 def run_identity(run: Run) -> str:
     """What makes a run one run in the store (its unique key), as MLflow's tag."""
     return f"{run.study}/{run.config_key}/{run.seed}/{run.data_sha256[:16]}"
-
-
-def flat(config: dict, prefix: str = "") -> dict[str, str]:
-    """A nested configuration as MLflow parameters: `hparams.filters` = "32"."""
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            out |= flat(value, f"{prefix}{key}.")
-        else:
-            out[f"{prefix}{key}"] = str(value)
-    return out
 
 
 def to_mlflow(db: Path, uri: str, studies: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
@@ -85,7 +74,7 @@ def log_run(client, experiment_id: str, run: Run) -> None:
     metrics = [Metric(k, float(v), start, 0) for k, v in figures.items()]
     for name, values in (run.curves or {}).items():
         metrics += [Metric(name, float(v), start, epoch) for epoch, v in enumerate(values, 1) if v is not None and math.isfinite(v)]
-    params = [Param(k, v) for k, v in flat({**run.config, "seed": run.seed}).items()]
+    params = [Param(k, v) for k, v in flat_config({**run.config, "seed": run.seed}).items()]
     for i in range(0, len(params), 100):  # MLflow takes at most 100 parameters and 1000 metrics a batch
         client.log_batch(created.info.run_id, params=params[i : i + 100])
     for i in range(0, len(metrics), 1000):

@@ -1,10 +1,11 @@
 """Fixtures: tiny datasets written in the exact UCI HAR file format, the real data, and the test lanes.
 
-Lanes (markers): `slow`, `realdata`, `browser`, `ray`, `gpu`. `pytest -m "not slow"` is the fast
+Lanes (markers): `slow`, `realdata`, `browser`, `ray`, `gpu`, `litert`. `pytest -m "not slow"` is the fast
 lane. A test whose lane's requirement is missing here (the real UCI HAR zip, Debian's chromium,
 Ray) is skipped with a reason that says how to get it, unless `HARCNN_REQUIRE_ALL=1` (CI sets it),
-which makes every such skip a failure; the gpu lane is skipped without a CUDA device even then
-(CI's machines have none).
+which makes every such skip a failure. Two lanes skip even then: `gpu` without a CUDA device (CI's
+machines have none), and `litert` outside the environment of its own that LiteRT's converter needs
+(CI runs that lane there, after the rest).
 """
 
 import importlib.util
@@ -67,6 +68,8 @@ def pytest_runtest_setup(item):
         missing("Debian's chromium is needed for this test: apt-get install chromium")
     if item.get_closest_marker("browser") and importlib.util.find_spec("playwright") is None:
         missing('playwright is needed for this test: pip install -e ".[dev]"')
+    if item.get_closest_marker("litert") and importlib.util.find_spec("litert_torch") is None:
+        pytest.skip('LiteRT\'s converter is not here: pip install "harcnn[litert]" in an environment of its own (CI runs this lane in one)')
     if item.get_closest_marker("gpu") and not torch_cuda():
         pytest.skip("no CUDA device here: the gpu lane runs on a machine with one (a CUDA build of torch, README)")
     if item.get_closest_marker("ray") and importlib.util.find_spec("ray") is None:

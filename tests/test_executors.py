@@ -116,3 +116,50 @@ def test_unknown_executor_is_a_library_error(tmp_path):
 
     with pytest.raises(HarcnnError, match="unknown executor 'threads'"):
         make_executor("threads", None, tmp_path)
+
+
+@pytest.mark.ray
+@pytest.mark.slow  # a Ray cluster of three nodes on this machine: about 55 s
+def test_a_study_on_a_ray_cluster_survives_a_lost_node(tiny_zip, tmp_path):
+    """A head and two worker nodes (Ray's own test cluster); a worker node killed while the study
+    runs: its jobs run again on the node left, every run lands in the store exactly once, and the
+    same command afterwards finds nothing to do."""
+    import threading
+
+    from ray.cluster_utils import Cluster
+
+    spec = tmp_path / "grid.toml"
+    spec.write_text('model = "cnn"\nrepeats = 2\nepochs = 20\nbatch_size = 8\n[hparams]\ndense = 8\n[grid]\nfilters = [4, 6, 8, 10]\n')
+    results = tmp_path / "cluster"
+    lost_after = {"health_check_period_ms": 500, "health_check_failure_threshold": 4}  # a dead node noticed in 2 s, not 15 s
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 0, "_system_config": lost_after}
+    )  # the head: the driver's side only
+    workers = [cluster.add_node(num_cpus=1) for _ in range(2)]
+    cluster.wait_for_nodes()
+    killed = threading.Event()
+
+    def kill_a_node_once_runs_land():
+        db = results / "harcnn.db"
+        while not killed.is_set():
+            if db.exists() and runs_by_key(db):
+                cluster.remove_node(workers[0], allow_graceful=False)
+                killed.set()
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_a_node_once_runs_land, daemon=True)
+    killer.start()
+    try:
+        args = ("run", spec, "--data", tiny_zip, "--results", results, "--executor", "ray", "--address", cluster.address, "--workers", 2)
+        invoke(*args, "--no-progress")
+        assert killed.is_set()
+        with Store(results / "harcnn.db") as store:
+            runs = store.runs("grid")
+        assert sorted((r.label, r.seed) for r in runs) == sorted((f"filters={f}", s) for f in (4, 6, 8, 10) for s in (0, 1))
+        assert "8 runs already in" in invoke(*args, "--no-progress")
+    finally:
+        killed.set()
+        import ray
+
+        ray.shutdown()
+        cluster.shutdown()

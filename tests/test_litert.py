@@ -1,21 +1,18 @@
 """LiteRT export (`deploy.litert`): the `.tflite` file predicts as PyTorch does, with the ONNX
 export's input and output names, one window at a time or a fixed batch."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import missing
 from helpers import cli
 
 
+@pytest.mark.litert
 @pytest.mark.slow  # importing the converter and two conversions: 20-40 s
 def test_a_tflite_file_predicts_as_pytorch(monkeypatch, capsys, tmp_path, ensemble):
-    if importlib.util.find_spec("litert_torch") is None:
-        missing('LiteRT export needs pip install "harcnn[litert]"')
     from harcnn import load
     from harcnn.deploy.litert import litert_predict
 

@@ -4,6 +4,10 @@ The dataset goes to the cluster's object store once; each job is a task that ret
 which the driver writes to the store as they arrive, so the store can stay on the driver's disk.
 Checkpoints are written by the workers to `checkpoints`, which resumes a job only when that
 folder is shared with the workers (always so on a single machine).
+
+A worker node lost mid-study costs only the jobs it was running: Ray runs them again on the nodes
+left (RETRIES times); a job lost beyond that is reported once every other job has finished, its
+runs left for the same command to train (the store's key keeps every run once).
 """
 
 from __future__ import annotations
@@ -12,9 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harcnn.data.windows import Dataset
+from harcnn.errors import HarcnnError
 from harcnn.experiments.jobs import Job, run_job
 from harcnn.experiments.store import Run
 from harcnn.extras import require
+
+RETRIES = 3  # times Ray runs a job again whose worker or node died (Ray's own default for tasks)
+LOST = ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError", "ObjectLostError")  # a job lost with its worker, not failed
 
 
 def _task(job: Job, dataset: Dataset, checkpoints: Path, threads: int, i: int, ticks) -> list[Run]:
@@ -47,12 +55,17 @@ class RayExecutor:
 
     def run(self, jobs: list[Job]) -> Iterator[tuple[Job, list[Run]]]:
         from ray.util.queue import Queue
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         ray = self.ray
-        task = ray.remote(num_cpus=self.threads)(_task)
+        task = ray.remote(num_cpus=self.threads, max_retries=RETRIES)(_task)
         data_ref = ray.put(self.dataset)
-        ticks = Queue()  # an actor: workers on any node put their epoch ticks there
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        ticks = Queue(
+            actor_options={"num_cpus": 0, "scheduling_strategy": here}
+        )  # on the driver's node: workers anywhere put their epoch ticks there
         pending = {task.remote(job, data_ref, self.checkpoints, self.threads, i, ticks): job for i, job in enumerate(jobs)}
+        lost = []
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)
             for i, planned in ticks.get_nowait_batch(ticks.qsize()) if ticks.qsize() else []:
@@ -60,4 +73,16 @@ class RayExecutor:
                     self.on_epoch(i, planned)
             if done:
                 job = pending.pop(done[0])
-                yield job, ray.get(done[0])
+                try:
+                    runs = ray.get(done[0])
+                except ray.exceptions.RayError as e:
+                    if type(e).__name__ not in LOST:
+                        raise
+                    lost.append(e)
+                    continue
+                yield job, runs
+        if lost:
+            raise HarcnnError(
+                f"{len(lost)} of {len(jobs)} jobs were lost with the Ray worker that ran them, after {RETRIES} retries "
+                f"({type(lost[0]).__name__}); the other jobs' runs are in the store, and the same command trains the lost ones"
+            )

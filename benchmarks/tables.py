@@ -483,6 +483,22 @@ def export_formats() -> str:
                     f"`python benchmarks/export_formats.py {r['model']} --out benchmarks/results/export_formats.json`.")  # fmt: skip
 
 
+@table
+def raw_channels() -> str:
+    """The recipe on raw 6-channel windows (what a phone feeds directly) against UCI HAR's filtered 9 channels, validation only."""
+    runs = {json.loads(line)["tag"]: json.loads(line) for line in (RESULTS / "explore-raw.jsonl").read_text().splitlines()}
+    what = {
+        "hapt-raw6": "raw: ax, ay, az (g), gx, gy, gz (rad/s), no filter",
+        "hapt-uci9": "UCI HAR's filters: total_acc, body_acc, body_gyro (9)",
+    }
+    rows = [[what[tag], f"{100 * r['mean']:.2f}", f"{100 * r['ensemble']:.2f}", ", ".join(f"{100 * v:.2f}" for v in r["fold_means"])]
+            for tag, r in runs.items()]  # fmt: skip
+    header = ["windows of the 16 training subjects' recordings", "validation % (mean of 3 seeds)", "ensemble of 3", "by fold"]
+    return markdown(header, rows, "harcnn 0.8.0; benchmarks/results/explore-raw.jsonl, written by `python benchmarks/explore.py "
+                    "'{\"members\": 3}' --spec experiments/best.toml --data D.npz --folds 5 --tag T --log benchmarks/results/explore-raw.jsonl`, "
+                    "D made by `harcnn data recordings HAPT-RawData-train-subjects.zip --out D.npz [--filter uci-har]`.")  # fmt: skip
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", nargs="?", choices=sorted(TABLES), help="print this table only")

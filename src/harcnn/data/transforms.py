@@ -38,8 +38,15 @@ class Standardize:
         return cls(mean.astype(np.float32), std.astype(np.float32))
 
     def apply(self, X: np.ndarray) -> np.ndarray:
-        """Windows `(n, c, t)` standardised, float32 (training, the estimator's predictions)."""
-        return standardize(X, self.mean[None, :, None], self.std[None, :, None]).astype(np.float32)
+        """Windows `(n, c, t)` standardised, float32 (training, the estimator's predictions). float32
+        windows take one new array, divided in place (the same numbers as `standardize`): a million
+        windows are 4.6 GB, and the formula's temporaries and a final copy had made it three more."""
+        mean, std = self.mean[None, :, None], self.std[None, :, None]
+        if X.dtype != np.float32:
+            return standardize(X, mean, std).astype(np.float32)
+        out = X - mean
+        out /= std
+        return out
 
     def __call__(self, windows: WindowSet) -> WindowSet:
         return replace(windows, X=self.apply(windows.X))

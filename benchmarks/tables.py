@@ -499,6 +499,23 @@ def raw_channels() -> str:
                     "D made by `harcnn data recordings HAPT-RawData-train-subjects.zip --out D.npz [--filter uci-har]`.")  # fmt: skip
 
 
+@table
+def scale() -> str:
+    """One epoch of the recipe and a prediction of every window, by the number of windows."""
+    r = read_json("scale.json")
+    rows = []
+    for row in r["rows"]:
+        if "failed" in row:
+            rows.append([f"{row['windows']:,}", str(row["members"]), "-", f"failed: {row['failed']}", "-", "-"])
+            continue
+        rows.append([f"{row['windows']:,}", str(row["members"]), f"{row['data_gib']:.2f}", f"{row['epoch_s']:.1f} ({row['epoch_us_per_window']:.0f} us a window)",
+                     f"{row['predict_s']:.1f} ({row['predict_us_per_window']:.0f} us a window)", f"{row['peak_rss_gib']:.2f}"])  # fmt: skip
+    header = ["windows (9 x 128)", "members", "windows GiB (float32)", "one epoch, s", "predicting all, s", "peak memory GiB"]
+    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/scale.json, written by "
+                    "`python benchmarks/scale.py --sizes 10000 100000 1000000 --out benchmarks/results/scale.json` (synthetic windows, "
+                    "each size in a fresh process, the machine otherwise idle).")  # fmt: skip
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", nargs="?", choices=sorted(TABLES), help="print this table only")

@@ -19,6 +19,7 @@ def test_mlflow_lists_every_run_once_with_its_configuration_figures_and_curves(m
     spec = tmp_path / "baseline.toml"
     spec.write_text(SPEC.replace("repeats = 2", "repeats = 10").replace("epochs = 1", "epochs = 2"))
     results = tmp_path / "results"
+    monkeypatch.chdir(tmp_path)
     invoke("run", spec, "--data", tiny_zip, "--results", results, "--no-progress")
     assert "10 runs added" in invoke("runs", "export", "--results", results)
     assert "0 runs added" in invoke("runs", "export", "--results", results)  # again: nothing twice
@@ -33,4 +34,7 @@ def test_mlflow_lists_every_run_once_with_its_configuration_figures_and_curves(m
         assert r.data.metrics["test_accuracy"] == pytest.approx(run.accuracy)
         curve = [m.value for m in sorted(client.get_metric_history(r.info.run_id, "train_loss"), key=lambda m: m.step)]
         assert curve == pytest.approx(run.curves["train_loss"]) and len(curve) == 2
+    assert (
+        not (tmp_path / "mlruns").exists() and (results / "mlartifacts" / "baseline").is_dir()
+    )  # artifacts beside the store, not in the working folder
     fails(monkeypatch, capsys, "no study 'other'", "runs", "export", "other", "--results", results)

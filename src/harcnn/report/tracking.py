@@ -50,7 +50,9 @@ def to_mlflow(db: Path, uri: str, studies: list[str] | None = None, echo: Callab
     added = 0
     for study in dict.fromkeys(run.study for run in runs):
         experiment = client.get_experiment_by_name(study)
-        experiment_id = experiment.experiment_id if experiment else client.create_experiment(study)
+        experiment_id = (
+            experiment.experiment_id if experiment else client.create_experiment(study, artifact_location=_artifacts(uri, study))
+        )
         logged = {r.data.tags.get(RUN_TAG) for r in client.search_runs([experiment_id], max_results=50_000)}
         new = [run for run in runs if run.study == study and run_identity(run) not in logged]
         for run in new:
@@ -82,6 +84,13 @@ def log_run(client, experiment_id: str, run: Run) -> None:
     client.log_dict(created.info.run_id, {"per_class": run.per_class, "confusion": run.confusion, "per_subject": run.per_subject},
                     "figures.json")  # fmt: skip
     client.set_terminated(created.info.run_id, end_time=start + int(1000 * run.wall_s))
+
+
+def _artifacts(uri: str, study: str) -> str | None:
+    """Beside MLflow's own SQLite file, its artifacts (else MLflow puts them in ./mlruns of whatever
+    folder the command ran in); a tracking server decides for itself."""
+    prefix = "sqlite:///"
+    return (Path(uri[len(prefix) :]).parent / "mlartifacts" / study).as_uri() if uri.startswith(prefix) else None
 
 
 def _millis(created: str) -> int:

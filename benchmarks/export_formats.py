@@ -21,6 +21,7 @@ from harcnn.deploy.coreml import export_coreml
 from harcnn.deploy.litert import export_litert, litert_predict
 from harcnn.deploy.onnx import export_onnx, onnx_predict, quantize_int8, to_ort
 from harcnn.estimator import load
+from harcnn.metrics import accuracy
 
 
 def size(path: Path) -> int:
@@ -41,7 +42,6 @@ def main() -> None:
     p.add_argument("--out", type=Path, help="also write the figures as JSON (the docs' table reads it)")
     a = p.parse_args()
     clf, test = load(a.model), load_dataset(a.data).test
-    names, truth = np.array([str(c) for c in clf.classes_]), np.array(test.classes)[test.y]
     reference = clf.predict_proba(test.X)
     rows = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -60,13 +60,13 @@ def main() -> None:
             row = {"seconds": round(time.perf_counter() - t0, 2), "bytes": size(path)}
             if path.suffix in (".onnx", ".ort", ".tflite"):
                 proba = (litert_predict if path.suffix == ".tflite" else onnx_predict)(path, test.X)
-                row |= {"max_abs_diff": float(np.abs(proba - reference).max()), "accuracy": float((names[proba.argmax(1)] == truth).mean())}
+                row |= {"max_abs_diff": float(np.abs(proba - reference).max()), "accuracy": accuracy(clf, proba, test)}
             if name == "onnx --batch 1":
                 row["nnapi"] = nnapi_verdict(path)
             rows[name] = row
             print(name, row, flush=True)
     if a.out:
-        write_record(a.out, {"model": a.model, "accuracy_pytorch": float((names[reference.argmax(1)] == truth).mean()), "formats": rows})
+        write_record(a.out, {"model": a.model, "accuracy_pytorch": accuracy(clf, reference, test), "formats": rows})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from harcnn.data.resolve import load_dataset
 from harcnn.deploy.footprint import footprint
 from harcnn.deploy.onnx import export_onnx, onnx_predict, quantize_int8
 from harcnn.estimator import load
+from harcnn.metrics import accuracy
 
 
 def latency_ms(path: Path, window: np.ndarray, n: int = 300) -> float:
@@ -40,7 +41,6 @@ def latency_ms(path: Path, window: np.ndarray, n: int = 300) -> float:
 
 def figures(model: str, test) -> dict:
     clf = load(model)
-    names, truth = np.array([str(c) for c in clf.classes_]), np.array(test.classes)[test.y]
     with tempfile.TemporaryDirectory() as folder:
         float32 = export_onnx(clf, Path(folder) / "model.onnx", batch=1)
         int8 = quantize_int8(float32, Path(folder) / "model.int8.onnx")
@@ -52,8 +52,8 @@ def figures(model: str, test) -> dict:
             "onnx_int8_bytes": int8.stat().st_size,
             "onnx_float32_bytes": float32.stat().st_size,
             "latency_int8_ms": round(latency_ms(int8, test.X[0]), 4),
-            "accuracy_float32": float((names[clf.predict_proba(test.X).argmax(1)] == truth).mean()),
-            "accuracy_int8": float((names[onnx_predict(int8, test.X).argmax(1)] == truth).mean()),
+            "accuracy_float32": accuracy(clf, clf.predict_proba(test.X), test),
+            "accuracy_int8": accuracy(clf, onnx_predict(int8, test.X), test),
         }
 
 

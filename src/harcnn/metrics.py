@@ -57,10 +57,20 @@ def evaluate(model: HARClassifier, windows: WindowSet) -> dict:
     """
     if tuple(model.channels_) != windows.channels:
         raise HarcnnError(f"the model reads channels {list(model.channels_)}, the windows have {list(windows.channels)}")
+    predicted = predicted_classes(model, model.predict_proba(windows.X), windows)
+    return classification_metrics(windows.y, predicted, windows.classes) | {"per_subject": per_subject(windows, predicted)}
+
+
+def predicted_classes(model: HARClassifier, proba: np.ndarray, windows: WindowSet) -> np.ndarray:
+    """The most probable class of each window, from probabilities in the model's class order (its
+    own, or an export's), as an index into the windows' classes, matched by name."""
     names = [str(c) for c in model.classes_]
     if sorted(names) != sorted(windows.classes):
         raise HarcnnError(f"the model's classes {names} are not the windows' classes {list(windows.classes)}")
     position = {name: i for i, name in enumerate(windows.classes)}
-    order = np.array([position[n] for n in names])
-    predicted = order[model.predict_proba(windows.X).argmax(1)]
-    return classification_metrics(windows.y, predicted, windows.classes) | {"per_subject": per_subject(windows, predicted)}
+    return np.array([position[n] for n in names])[proba.argmax(1)]
+
+
+def accuracy(model: HARClassifier, proba: np.ndarray, windows: WindowSet) -> float:
+    """The share of windows whose most probable class (`predicted_classes`) is their label."""
+    return float((predicted_classes(model, proba, windows) == windows.y).mean())

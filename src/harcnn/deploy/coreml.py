@@ -9,16 +9,12 @@ systems, so elsewhere a conversion is checked by its program (inputs, outputs, o
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from harcnn.deploy.exported import Exported, check_batch, write_metadata
+from harcnn.deploy.exported import Exported, check_batch, quiet, write_metadata
 from harcnn.estimator import HARClassifier
 from harcnn.extras import require
 from harcnn.outputs import atomic_package
@@ -28,14 +24,12 @@ IOS = "iOS16"  # the oldest deployment target whose ML programs take float16 com
 
 def export_coreml(model: HARClassifier, path: Path, batch: int = 1) -> Path:
     """Write `path` (a `.mlpackage` folder) and `path.json` (the metadata every export writes)."""
-    logging.getLogger("coremltools").setLevel(logging.ERROR)  # its import's notes: no Core ML runtime off Apple's systems, untested torch
-    require("coremltools", "Core ML export")
-    import coremltools as ct
-
     check_batch(batch)
     shape = (batch, len(model.channels_), model.meta_.seq_len)
-    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")  # torch.export's and coremltools' notes on each other's versions; the converter's progress bars
+    with torch.no_grad(), quiet():  # from the import on: no Core ML runtime off Apple's systems, untested torch, progress bars
+        require("coremltools", "Core ML export")
+        import coremltools as ct
+
         program = torch.export.export(Exported(model).eval(), (torch.zeros(shape),)).run_decompositions({})
         package = ct.convert(
             program, inputs=[ct.TensorType(name="windows", shape=shape, dtype=np.float32)],

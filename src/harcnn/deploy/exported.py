@@ -3,7 +3,13 @@ in, an ensemble's members averaged), and the metadata written beside the exporte
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +42,28 @@ class Exported(nn.Module):
         )  # every member reads the windows (Concat: mobile runtimes have it, Expand they lack)
         logits = self.model.forward_members(x)  # (members, batch, classes)
         return logits.mean(0), torch.softmax(logits, -1).mean(0)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """A converter's notes, warnings and progress lines, and its native libraries' logs (TensorFlow,
+    XLA, oneDNN write to the process's own stdout and stderr), silenced while it runs; errors still
+    raise. The exports print what they wrote and nothing else."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(os.devnull, "w") as devnull, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.dup2(devnull.fileno(), 1)
+        os.dup2(devnull.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def check_batch(batch: int | None) -> None:

@@ -8,19 +8,13 @@ check its predictions against PyTorch's.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import sys
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from harcnn.deploy.exported import Exported, check_batch, write_metadata
+from harcnn.deploy.exported import Exported, check_batch, quiet, write_metadata
 from harcnn.estimator import HARClassifier
 from harcnn.extras import require
 from harcnn.outputs import atomic_output
@@ -39,32 +33,11 @@ class _Named(nn.Module):
         return {"logits": logits, "probabilities": probabilities}
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """The converter's progress lines and its native libraries' logs (TensorFlow, XLA, oneDNN write to
-    the process's own stdout and stderr), silenced for the conversion; errors still raise."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(os.devnull, "w") as devnull, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        os.dup2(devnull.fileno(), 1)
-        os.dup2(devnull.fileno(), 2)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-
-
 def export_litert(model: HARClassifier, path: Path, batch: int = 1) -> Path:
     """Write `path` (`.tflite`) and `path.json` (the metadata every export writes)."""
     check_batch(batch)
     example = torch.zeros(batch, len(model.channels_), model.meta_.seq_len)
-    with _quiet():  # from the import on: it loads TensorFlow's and torchao's native libraries, which log
+    with quiet():  # from the import on: it loads TensorFlow's and torchao's native libraries, which log
         require("litert_torch", "LiteRT export")
         import litert_torch
 

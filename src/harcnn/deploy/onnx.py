@@ -18,6 +18,7 @@ from harcnn.deploy.exported import Exported, check_batch, write_metadata
 from harcnn.errors import HarcnnError
 from harcnn.estimator import HARClassifier
 from harcnn.extras import require
+from harcnn.metrics import accuracy
 from harcnn.outputs import atomic_output, write_text
 
 
@@ -138,5 +139,4 @@ def check_comparable(model: HARClassifier, test: WindowSet, where: Path) -> Wind
 def compare_int8(path: Path, model: HARClassifier, test: WindowSet) -> tuple[Path, dict[str, float]]:
     """Quantize the export at `path` to int8 beside it; the test accuracy of both."""
     q = quantize_int8(path, path.with_name(path.stem + ".int8.onnx"))
-    names, truth = np.array([str(c) for c in model.classes_]), np.array(test.classes)[test.y]
-    return q, {name: float((names[onnx_predict(p, test.X).argmax(1)] == truth).mean()) for name, p in (("float32", path), ("int8", q))}
+    return q, {name: accuracy(model, onnx_predict(p, test.X), test) for name, p in (("float32", path), ("int8", q))}

@@ -22,7 +22,12 @@ from harcnn.experiments.store import Run
 from harcnn.extras import require
 
 RETRIES = 3  # times Ray runs a job again whose worker or node died (Ray's own default for tasks)
-LOST = ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError", "ObjectLostError")  # a job lost with its worker, not failed
+LOST = (
+    "WorkerCrashedError",
+    "NodeDiedError",
+    "LocalRayletDiedError",
+    "ObjectLostError",
+)  # ray.exceptions: a job lost with its worker, not failed
 
 
 def _task(job: Job, dataset: Dataset, checkpoints: Path, threads: int, i: int, ticks) -> list[Run]:
@@ -65,6 +70,7 @@ class RayExecutor:
             actor_options={"num_cpus": 0, "scheduling_strategy": here}
         )  # on the driver's node: workers anywhere put their epoch ticks there
         pending = {task.remote(job, data_ref, self.checkpoints, self.threads, i, ticks): job for i, job in enumerate(jobs)}
+        lost_with_worker = tuple(getattr(ray.exceptions, name) for name in LOST)
         lost = []
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)
@@ -75,9 +81,7 @@ class RayExecutor:
                 job = pending.pop(done[0])
                 try:
                     runs = ray.get(done[0])
-                except ray.exceptions.RayError as e:
-                    if type(e).__name__ not in LOST:
-                        raise
+                except lost_with_worker as e:
                     lost.append(e)
                     continue
                 yield job, runs

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import harcnn
 from harcnn import models
-from harcnn.choices import LAYOUTS
+from harcnn.choices import AUTO_BUDGET_MIN, LAYOUTS
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.windows import WindowSet, channels_first
 from harcnn.errors import HarcnnError, HarcnnWarning
@@ -44,6 +44,16 @@ ESTIMATOR = {  # the estimator's own parameters beside the training settings, ch
     "random_state": Setting(
         "random_state", int, 0, "seed of the first member (member r: random_state + r)", "estimator", low=0, high=2**32 - 1025
     ),
+    "budget": Setting(
+        "budget",
+        float,
+        AUTO_BUDGET_MIN,
+        "minutes model='auto' spends choosing and refitting (harcnn auto)",
+        "estimator",
+        low=0.0,
+        high=7 * 24 * 60,
+        low_open=True,
+    ),  # fmt: skip
     "layout": Setting(
         "layout",
         str,
@@ -53,6 +63,9 @@ ESTIMATOR = {  # the estimator's own parameters beside the training settings, ch
         choices=LAYOUTS,
     ),
 }
+
+
+AUTO = "auto"  # the model name that chooses a model (`experiments.auto`)
 
 
 class HARClassifier(ClassifierMixin, BaseEstimator):
@@ -102,6 +115,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         """The settings, hyperparameters and seeds, each checked as a spec's are (`fit` calls it; the CLI
         too, before it loads data)."""
         where = "HARClassifier"
+        if self.model == AUTO:
+            return self._checked_auto(where)
         try:
             entry = models.get(self.model)
         except HarcnnError as e:
@@ -120,6 +135,17 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise HarcnnError(f"{where}: model {self.model!r} has no hyperparameter {unknown[0]!r}; it has {sorted(known)}")
         return settings, hparams, [first + r for r in range(members)]
+
+    def _checked_auto(self, where: str) -> tuple[dict, dict, list[int]]:
+        """model='auto' takes a budget and nothing else: its candidates carry their own settings."""
+        changed = sorted(k for k, s in (SETTINGS | {"members": ESTIMATOR["members"]}).items() if getattr(self, k) != s.default)
+        if changed or self._hparams:
+            raise HarcnnError(
+                f"{where}: model='auto' chooses its own settings, members and hyperparameters; "
+                f"{(changed + sorted(self._hparams))[0]} cannot be set (give budget=MINUTES)"
+            )
+        ESTIMATOR["budget"].check(self.budget, where)
+        return {}, {}, []
 
     # -- training --
 
@@ -151,6 +177,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         from harcnn.train.fit import fit_population  # training code only where training happens: inference imports none
 
         settings, hparams, seeds = self.checked_params()
+        if self.model == AUTO:
+            return self._fit_auto(train, validation, teacher)
         if teacher is not None:
             _check_teacher(teacher, train)
         fitted = fit_population(
@@ -169,6 +197,21 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=_pipeline_of(train),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
+        return self
+
+    def _fit_auto(self, train: WindowSet, validation: WindowSet | None, teacher: HARClassifier | None) -> HARClassifier:
+        """`harcnn auto` on the training windows (`groups` are the subjects it folds): the chosen model
+        becomes this one's fitted state, and what was tried, `auto_`."""
+        from harcnn.experiments import auto
+
+        if validation is not None or teacher is not None:
+            raise HarcnnError(
+                "HARClassifier: model='auto' folds the training subjects itself; it takes no validation windows and no teacher"
+            )
+        model, choice, refit_s = auto.run(train, self.budget, echo=print if self.verbose else lambda line: None)
+        self.auto_, _ = auto.report(choice, 60 * self.budget, refit_s, model.meta_.members, None)
+        self.history_ = model.history_
+        self._set_fitted(model.net_, model.meta_, model.peers_)
         return self
 
     def _report(self, epoch: int, history) -> None:
@@ -190,8 +233,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             line += f" ({sum(1 for s in history.stopped if s)} of {len(history.stopped)} members stopped early)"
         print(line, flush=True)
 
-    def _set_fitted(self, net: PopulationModel, meta: ModelMeta) -> None:
+    def _set_fitted(self, net: PopulationModel, meta: ModelMeta, peers: list = ()) -> None:
         self.net_, self.meta_ = net, meta
+        self.peers_ = list(peers)  # fitted aeon classifiers, weighted as `meta.peers` says
         self.classes_ = np.array(meta.classes)
         self.channels_ = meta.channels
         self.n_features_in_ = meta.c_in
@@ -226,8 +270,30 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities `(n, n_classes)`, columns in `classes_` order; an ensemble's are its members' mean."""
-        return self.member_proba(X).mean(0)
+        """Class probabilities `(n, n_classes)`, columns in `classes_` order; an ensemble's are its
+        members' mean, and with peers the weighted mean of that and theirs (`ModelMeta.peers`)."""
+        proba = self.member_proba(X).mean(0)
+        if not self.meta_.peers or not len(proba):
+            return proba
+        from harcnn.models.peers import PEERS
+
+        X = _windows(X, "X", self.layout)  # the peers read the windows as given, before the population's standardisation
+        proba = (1 - self.meta_.peer_weight) * proba
+        for part, fitted in zip(self.meta_.peers, self.peers_):
+            proba += part["weight"] * PEERS[part["model"]].proba(fitted, X, len(self.classes_))
+        return proba
+
+    def with_peers(self, peers: list[tuple[str, dict, int, object]], weights: list[float]) -> HARClassifier:
+        """Join fitted peers `(model, hparams, seed, fitted)` to the population: `weights` are the
+        population's and then each peer's share of the prediction (normalised here)."""
+        check_is_fitted(self, "net_")
+        total = float(sum(weights))
+        parts = [
+            {"model": name, "hparams": hparams, "seed": seed, "weight": w / total, "sha256": ""}  # the checksum: of the file `save` writes
+            for (name, hparams, seed, _), w in zip(peers, weights[1:])
+        ]
+        self._set_fitted(self.net_, replace(self.meta_, peers=tuple(parts)), [p[3] for p in peers])
+        return self
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "net_")
@@ -238,7 +304,12 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     def save(self, path: str | Path) -> Path:
         """Write the model folder (`model.safetensors` + `model.json`) that every CLI command reads."""
         check_is_fitted(self, "net_")
-        return save_model(Path(path), self.net_.state_dict(), self.meta_)
+        from harcnn.models import peer_files
+        from harcnn.models.peers import PEERS
+
+        files = tuple(peer_files.dumps(PEERS[p["model"]], f) for p, f in zip(self.meta_.peers, self.peers_))
+        peers = tuple({**p, "sha256": peer_files.sha256(data)} for p, data in zip(self.meta_.peers, files))
+        return save_model(Path(path), self.net_.state_dict(), replace(self.meta_, peers=peers), files)
 
     def with_meta(self, **fields) -> HARClassifier:
         """Record more about the model (`data`, `test_accuracy`, `training`) in what `save` writes."""
@@ -248,11 +319,11 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, path: str | Path) -> HARClassifier:
         """A fitted classifier from a model folder written by `save` or `harcnn train`."""
-        net, meta = load_model(path)
+        net, meta, peers = load_model(path)
         recorded = {k: meta.training[k] for k in SETTINGS if k in meta.training}
         clf = cls(model=meta.model, members=meta.members, random_state=meta.seeds[0], **recorded, **meta.hparams)
         clf.standardize = meta.transform is not None
-        clf._set_fitted(net.to(default_device()), meta)
+        clf._set_fitted(net.to(default_device()), meta, peers)
         return clf
 
 

@@ -15,6 +15,7 @@ EXTRAS = {
     "ai_edge_litert": "litert",
     "mlflow": "mlflow",
     "aeon": "rocket",
+    "skops": "rocket",
     "ray": "ray",
 }  # module -> the extra that installs it
 

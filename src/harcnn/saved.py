@@ -4,7 +4,10 @@ A folder `model/` holds `model.safetensors` (the weights of every member of the 
 `model.json` (`ModelMeta`): architecture and hyperparameters, input shape, channel order, class
 names, the input transform, and the data, seeds and versions it came from, so that a prediction can
 be traced back to how the model was made. A model of several members is an ensemble: its
-prediction is the mean of the members' probabilities.
+prediction is the mean of the members' probabilities. A model may also hold fitted peers (a
+heterogeneous ensemble, as `harcnn auto` makes): each in `peer-<i>.skops` (`models.peer_files`, no
+pickle), with its weight and checksum in model.json; its prediction is the weighted mean of the
+population's probabilities and the peers'.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from harcnn.outputs import MODEL_FILES, atomic_output, check_output_folder, writ
 META_FILE, WEIGHTS_FILE = MODEL_FILES
 FORMAT = "harcnn-model"
 WEIGHTS_DIGEST = "weights_sha256"  # model.json's record of the weights file it was saved with
-FORMAT_VERSION = 3  # 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
+FORMAT_VERSION = 4  # 4: with peers; 3: all members of a population; 2: one member, dense weights (out, in); 1: dense weights (in, out)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,12 @@ class ModelMeta:
     test_accuracy: float | None = None  # recorded by `harcnn train`, for information only
     harcnn_version: str = ""
     torch_version: str = ""
+    peers: tuple[dict, ...] = ()  # fitted peers beside the population: {"model", "hparams", "seed", "weight", "sha256"}
+
+    @property
+    def peer_weight(self) -> float:
+        """The peers' share of the prediction; the population's is the rest."""
+        return sum(p["weight"] for p in self.peers)
 
     @property
     def c_in(self) -> int:
@@ -62,8 +71,9 @@ class ModelMeta:
         return len(self.classes)
 
     def to_json(self) -> dict:
-        body = {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
-        return {"format": FORMAT, "format_version": FORMAT_VERSION, "c_in": self.c_in, "n_classes": self.n_classes, **body}
+        body = {f.name: _json_value(getattr(self, f.name)) for f in fields(self) if f.name != "peers" or self.peers}
+        version = FORMAT_VERSION if self.peers else 3  # a model without peers reads in harcnn before 0.10
+        return {"format": FORMAT, "format_version": version, "c_in": self.c_in, "n_classes": self.n_classes, **body}
 
     @classmethod
     def from_json(cls, raw: object, where: str) -> ModelMeta:
@@ -127,10 +137,40 @@ class ModelMeta:
             model=raw["model"], hparams=raw["hparams"], seq_len=raw["seq_len"], channels=tuple(channels), classes=tuple(classes),
             members=members, seeds=tuple(seeds), transform=transform, training=raw.get("training", {}), data=raw.get("data"), pipeline=pipeline,
             test_accuracy=accuracy, harcnn_version=str(raw.get("harcnn_version", "")), torch_version=str(raw.get("torch_version", "")),
+            peers=_checked_peers(raw.get("peers", []), fail),
         )  # fmt: skip
 
     def build(self) -> PopulationModel:
         return build(self.model, self.c_in, self.n_classes, self.seq_len, members=self.members, **self.hparams)
+
+
+def peer_file(i: int) -> str:
+    """The file of peer `i` in a model folder (derived, never read from model.json: names there are data)."""
+    return f"peer-{i}.skops"
+
+
+def _checked_peers(peers: object, fail) -> tuple[dict, ...]:
+    """model.json's peers: registered peers that can be saved, each with hyperparameters, a seed, a
+    weight in (0, 1) (together below 1: the population keeps a share) and its file's sha256."""
+    from harcnn.models.peers import PEERS
+
+    if not isinstance(peers, list):
+        raise fail("peers", "must be a list")
+    for i, p in enumerate(peers):
+        where = f"peers[{i}]"
+        if not isinstance(p, dict) or set(p) != {"model", "hparams", "seed", "weight", "sha256"}:
+            raise fail(where, "must be an object with model, hparams, seed, weight and sha256")
+        if p["model"] not in PEERS or not PEERS[p["model"]].saveable:
+            raise fail(where, f"{p['model']!r} is not a peer a model folder holds; saveable: {[k for k, e in PEERS.items() if e.saveable]}")
+        if not isinstance(p["hparams"], dict) or not isinstance(p["seed"], int) or isinstance(p["seed"], bool):
+            raise fail(where, "hparams must be an object and seed a whole number")
+        if not isinstance(p["weight"], int | float) or not 0 < p["weight"] < 1:
+            raise fail(where, f"weight must be a number in (0, 1), got {p['weight']!r}")
+        if not isinstance(p["sha256"], str) or len(p["sha256"]) != 64:
+            raise fail(where, "sha256 must be 64 hex digits")
+    if sum(p["weight"] for p in peers) >= 1:
+        raise fail("peers", "weights must add up to less than 1 (the population's share is the rest)")
+    return tuple(peers)
 
 
 def _json_value(value: object) -> object:
@@ -154,10 +194,11 @@ def _check_transform(transform: object, channels: int, fail) -> None:
         raise fail("transform", "std must be positive")
 
 
-def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) -> Path:
-    """Both files, each written whole (`outputs.atomic_output`); model.json records the weights'
-    checksum, so that a folder whose two files come from two savings (a crash between the writes, a
-    copy by hand) is refused on load instead of predicting with the wrong weights."""
+def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta, peers: tuple[bytes, ...] = ()) -> Path:
+    """The files, each written whole (`outputs.atomic_output`), model.json last; it records the
+    weights' and the peers' checksums, so that a folder whose files come from two savings (a crash
+    between the writes, a copy by hand) is refused on load instead of predicting with the wrong weights.
+    `peers`: the bytes of each peer's file (`models.peer_files.dumps`), in `meta.peers`' order."""
     folder = Path(folder)
     check_output_folder(folder)
     try:
@@ -167,6 +208,9 @@ def save_model(folder: Path, state: dict[str, torch.Tensor], meta: ModelMeta) ->
     with atomic_output(folder / WEIGHTS_FILE) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, tmp)
         digest = _sha256(tmp)
+    for i, data in enumerate(peers):
+        with atomic_output(folder / peer_file(i)) as tmp:
+            tmp.write_bytes(data)
     write_text(folder / META_FILE, json.dumps({**meta.to_json(), WEIGHTS_DIGEST: digest}, indent=1))
     return folder
 
@@ -179,9 +223,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
-    """The population and its metadata from a model folder (any format version), or from a model
-    shipped in the package (`pretrained:NAME`)."""
+def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta, list]:
+    """The population, its metadata and its fitted peers (`ModelMeta.peers`, usually none) from a
+    model folder (any format version), or from a model shipped in the package (`pretrained:NAME`)."""
     folder = pretrained.resolve(folder)
     meta_path, weights_path = folder / META_FILE, folder / WEIGHTS_FILE
     for p in (meta_path, weights_path):
@@ -213,7 +257,24 @@ def load_model(folder: str | Path) -> tuple[PopulationModel, ModelMeta]:
         check_finite(model)
     except HarcnnError as e:
         raise HarcnnError(f"{weights_path}: {e}") from None
-    return model.eval(), meta
+    return model.eval(), meta, _load_peers(folder, meta)
+
+
+def _load_peers(folder: Path, meta: ModelMeta) -> list:
+    """Each peer's file, checked against the checksum model.json recorded before it is read."""
+    from harcnn.models import peer_files
+    from harcnn.models.peers import PEERS
+
+    fitted = []
+    for i, p in enumerate(meta.peers):
+        path = folder / peer_file(i)
+        if not path.is_file():
+            raise HarcnnError(f"{folder}: not a whole harcnn model folder (missing {path.name}, which {META_FILE} lists)")
+        data = path.read_bytes()
+        if peer_files.sha256(data) != p["sha256"]:
+            raise HarcnnError(f"{path}: is not the file {META_FILE} was saved with (its sha256 differs); save or copy the model again")
+        fitted.append(peer_files.loads(PEERS[p["model"]], data, str(path)))
+    return fitted
 
 
 def _check_weights_file(path: Path, shapes: dict[str, tuple[int, ...]], transposed: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 import harcnn
-from harcnn.choices import EXPORT_FORMATS, EXPORT_SUFFIXES, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
+from harcnn.choices import AUTO_BUDGET_MIN, AUTO_FOLDS, EXPORT_FORMATS, EXPORT_SUFFIXES, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
 from harcnn.cli.options import HELP, DataOpt, DbOpt, ModelArg, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
 from harcnn.cli.runs import runs_app
@@ -258,6 +258,44 @@ def train(
         training={**clf.meta_.training, "spec": str(spec), "label": chosen.label, **taught},
     ).save(out)
     typer.echo(f"test accuracy {100 * accuracy:.2f}%; saved {out}/model.safetensors and {out}/model.json")
+
+
+@app.command()
+def auto(
+    out: Annotated[Path, typer.Option(help="Model folder to write (with auto.txt and auto.json: what was tried, its cost, why).")],
+    data: DataOpt = None,
+    budget: Annotated[
+        float, typer.Option(help="Minutes to spend choosing and refitting (about 20 for UCI HAR on 2 cores).")
+    ] = AUTO_BUDGET_MIN,
+    folds: Annotated[int, typer.Option(help="Subject-grouped cross-validation folds of the training split.")] = AUTO_FOLDS,
+    cnn_only: Annotated[
+        bool, typer.Option("--cnn-only", help="CNNs only, no peer: a model every export format (ONNX, Core ML, LiteRT) holds.")
+    ] = False,
+    cache: Annotated[
+        Path, typer.Option(help="Folder keeping each fold's probabilities, so that the same command resumes after an interruption.")
+    ] = Path("results/auto"),
+) -> None:
+    """Choose the best model for the data within a time budget, on training subjects only; refit it,
+    score it once on the test split, save it."""
+    from harcnn.estimator import ESTIMATOR
+    from harcnn.experiments import auto as chooser
+    from harcnn.metrics import evaluate
+    from harcnn.outputs import check_output_folder
+
+    ESTIMATOR["budget"].check(budget, "harcnn auto --budget")
+    check_output_folder(out)
+    ds = dataset(data, fetch_if_missing=True)
+    typer.echo(f"choosing on {len(ds.train)} training windows of {len(set(ds.train.subject.tolist()))} subjects, within {budget:g} min")
+    model, choice, refit_s = chooser.run(ds.train, budget, folds=folds, cnn_only=cnn_only, cache=cache / ds.sha256[:16], echo=typer.echo)
+    accuracy = evaluate(model, ds.test)["accuracy"] if len(ds.test) else None
+    record, text = chooser.report(choice, 60 * budget, refit_s, model.meta_.members, accuracy)
+    model.with_meta(
+        data={"name": ds.name, "sha256": ds.sha256, "source": ds.source},
+        test_accuracy=accuracy,
+        training={**model.meta_.training, "auto": record["choice"]},
+    ).save(out)
+    chooser.write_report(out, record, text)
+    typer.echo("\n" + text + f"saved {out}/ (the model, auto.txt, auto.json)")
 
 
 @app.command()

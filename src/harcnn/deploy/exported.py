@@ -27,6 +27,12 @@ class Exported(nn.Module):
 
     def __init__(self, model: HARClassifier):
         super().__init__()
+        if model.meta_.peers:
+            names = ", ".join(p["model"] for p in model.meta_.peers)
+            raise HarcnnError(
+                f"this model is a heterogeneous ensemble (its CNNs with {names}), which the export formats cannot hold: the peers are not "
+                "networks; export a CNN-only model (harcnn train, or harcnn auto --cnn-only)"
+            )
         self.model = model.net_.cpu().eval()
         t = model.transform_
         c = len(model.channels_)

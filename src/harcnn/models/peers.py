@@ -62,6 +62,7 @@ class Peer:
     estimator: str  # aeon's classifier, "module:Class"
     min_length: int  # the shortest window its kernels fit
     features: object  # (hyperparameters, channels, steps) -> the length of a window's transform (for the memory estimate)
+    saved_types: tuple[str, ...] = ()  # the classes its file may hold beside scikit-learn's and numpy's (`peer_files`); none: not saveable
     population = False
 
     def hyperparameters(self) -> dict[str, object]:
@@ -106,34 +107,45 @@ class Peer:
             "compare it in a study (harcnn run)"
         )
 
+    def check_available(self) -> None:
+        """Refuse, with the line that installs it, where aeon is missing."""
+        require("aeon", f"the {self.name} peer")
+
     def fit_predict_proba(self, hparams: dict, request: FitRequest) -> tuple[np.ndarray, list[dict]]:
         """Each seed fitted in turn; its class probabilities of `request.X` `(R, n, classes)` and its
         curves, which hold the validation accuracy only."""
         self.check_input(request.X_train.shape[1], request.n_classes, request.X_train.shape[2], hparams)
         probabilities, curves = [], []
         for seed in request.seeds:
-            model = self._fit(hparams, request, seed)
-            probabilities.append(self._proba(model, request.X, request.n_classes))
+            model = self.fit(hparams, request.X_train, request.y_train, seed, request.threads)
+            probabilities.append(self.proba(model, request.X, request.n_classes))
             validation = []
             if request.validation is not None:
                 X_val, y_val = request.validation
-                validation = [float((self._proba(model, X_val, request.n_classes).argmax(1) == y_val).mean())]
+                validation = [float((self.proba(model, X_val, request.n_classes).argmax(1) == y_val).mean())]
             curves.append({"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": validation, "epoch_seconds": []})
         return np.stack(probabilities), curves
 
-    def _fit(self, hparams: dict, request: FitRequest, seed: int):
-        require("aeon", f"the {self.name} peer")
+    def fit(self, hparams: dict, X: np.ndarray, y: np.ndarray, seed: int, threads: int = 1):
+        """aeon's classifier fitted on windows `X` `(n, c, t)` and label ids `y`, from `seed`."""
+        self.check_available()
         module, cls = self.estimator.split(":")
         estimator = getattr(importlib.import_module(module), cls)
-        threads = {"n_jobs": request.threads} if "n_jobs" in inspect.signature(estimator).parameters else {}  # QUANT's trees take none
+        threads = {"n_jobs": threads} if "n_jobs" in inspect.signature(estimator).parameters else {}  # QUANT's trees take none
         model = estimator(**hparams, **threads, random_state=seed)
-        return model.fit(request.X_train.astype(np.float32), request.y_train)
+        return model.fit(X.astype(np.float32), y)
 
     @staticmethod
-    def _proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+    def proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+        """A fitted classifier's probabilities of windows `X`, one column per class id `0..n_classes-1`."""
         proba = np.zeros((len(X), n_classes))  # classes absent from training stay at zero
         proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
         return proba
+
+    @property
+    def saveable(self) -> bool:
+        """Whether a fitted one can be written to a model folder (`peer_files`)."""
+        return bool(self.saved_types)
 
     def _features(self, hparams: dict, channels: int, steps: int) -> int:
         return self.features({**self.hyperparameters(), **hparams}, channels, steps)
@@ -141,8 +153,16 @@ class Peer:
 
 PEERS = {
     "minirocket": Peer(
-        "minirocket", minirocket, "aeon.classification.convolution_based:MiniRocketClassifier", 9, lambda h, c, t: h["n_kernels"]
-    ),
+        "minirocket",
+        minirocket,
+        "aeon.classification.convolution_based:MiniRocketClassifier",
+        9,
+        lambda h, c, t: h["n_kernels"],
+        saved_types=(
+            "aeon.classification.convolution_based._minirocket.MiniRocketClassifier",
+            "aeon.transformations.collection.convolution_based._minirocket.MiniRocket",
+        ),
+    ),  # fmt: skip
     # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
     "hydra": Peer(
         "hydra", hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8

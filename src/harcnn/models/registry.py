@@ -94,6 +94,9 @@ class Network:
     def check_saveable(self, where: str) -> None:
         """A network is trained and saved by `HARClassifier`: nothing to refuse."""
 
+    def check_available(self) -> None:
+        """A network needs nothing beyond harcnn's own dependencies."""
+
     def fit_predict_proba(self, hparams: dict, request: FitRequest) -> tuple[np.ndarray, list[dict]]:
         """Every seed trained as one population by the request's trainer; each member's probabilities
         of `request.X` `(R, n, classes)` and its learning curves."""

@@ -1,0 +1,349 @@
+"""`harcnn auto`: the best model for a dataset within a time budget, chosen on training subjects only.
+
+The candidates, cheapest first: the fast preset and the recommended recipe (`presets`), MiniRocket,
+and each preset joined with MiniRocket as a heterogeneous ensemble. Every single model is
+cross-validated on `folds` subject-grouped folds of the training windows, one seed a fold, and its
+out-of-fold probabilities kept; an ensemble is scored from its members' out-of-fold probabilities at
+no further cost, weighted as CAWPE weighs (Large, Lines and Bagnall, "A probabilistic classifier
+ensemble weighting scheme based on cross-validated accuracy estimates", DMKD 2019: a member's
+accuracy to the fourth power), a fold's weights taken from the other folds only, so that no window
+weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one
+within `TIE` of it) is refitted on every training window, with as many CNN members as the budget has
+left (up to `MAX_MEMBERS`), and the caller scores it once on the test split: nothing here reads it.
+
+MiniRocket alone is tried and reported beside the others, but a model must hold a CNN population,
+which every harcnn command (predict, stream, evaluate) runs; a peer rides along in an ensemble.
+
+The budget covers the cross-validation and the refit. A candidate is tried while the time spent,
+plus what its first fold projects for its other folds, plus the refit of the leader so far, fits in
+the budget; so the budget is overrun by at most one fold of one candidate. Each fold's probabilities
+are kept in `cache` (when given): the same call resumes where an interrupted one stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+
+from harcnn import models, presets
+from harcnn.choices import AUTO_BUDGET_MIN, AUTO_FOLDS
+from harcnn.data.splits import hold_out_fold, subject_folds
+from harcnn.data.windows import WindowSet
+from harcnn.errors import HarcnnError
+from harcnn.experiments.spec import Config, load_spec
+from harcnn.settings import check_settings
+
+PEER = "minirocket"  # the peer tried alone and beside each preset (saveable: `models.peer_files`)
+EXPONENT = 4  # CAWPE's: a member's weight is its cross-validated accuracy to this power
+MAX_MEMBERS = 5  # CNN members of the refit, budget allowing
+TIE = 0.001  # pooled validation accuracies closer than this are a tie, won by the cheaper candidate
+REFIT_SEED = 1000  # the refit's seeds never repeat the folds' (seeds 0 .. folds - 1)
+
+
+def candidates(cnn_only: bool = False) -> dict[str, Config]:
+    """The single models auto tries, cheapest first: the presets, then (unless `cnn_only`: a model
+    every export format holds) the peer with aeon's defaults."""
+    singles = {name: replace(load_spec(presets.path(name)).configs[0], label=name) for name in presets.PRESETS}
+    if not cnn_only:
+        singles[PEER] = Config(model=PEER, hparams={}, label=PEER, **check_settings({}, "auto"))
+    return singles
+
+
+@dataclass
+class Tried:
+    """One single model's cross-validation: out-of-fold probabilities and seconds of every fold done."""
+
+    name: str
+    config: Config
+    proba: list[np.ndarray] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    status: str = ""
+
+    @property
+    def done(self) -> bool:
+        return not self.status
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate's figures: a single model, or an ensemble of single models with their weights."""
+
+    name: str
+    parts: tuple[str, ...]
+    fold_accuracy: tuple[float, ...]
+    accuracy: float  # pooled over every training window, each predicted by a model that never saw its subject
+    seconds: float  # the cross-validation's training time, all parts together
+    weights: tuple[float, ...] = (1.0,)  # from every fold, for the refit
+    status: str = ""  # why it cannot be chosen, if it cannot
+
+    @property
+    def choosable(self) -> bool:
+        return not self.status
+
+
+@dataclass(frozen=True)
+class Choice:
+    winner: Scored
+    scored: list[Scored]  # every candidate, best first
+    skipped: list[tuple[str, str]]  # (candidate, why it was not scored)
+    fold_windows: tuple[int, ...]  # validation windows of each fold
+    folds: int
+    seconds: float  # spent choosing
+
+
+def choose(
+    train: WindowSet,
+    budget_s: float,
+    *,
+    folds: int = AUTO_FOLDS,
+    singles: dict[str, Config] | None = None,
+    cache: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> Choice:
+    """Cross-validate the candidates on `train`'s subjects within `budget_s` and rank them."""
+    start = perf_counter()
+    singles = candidates() if singles is None else singles
+    check_folds(train, folds)
+    splits = [hold_out_fold(train, folds, f) for f in range(folds)]
+    share = len(train) / np.mean([len(fit) for fit, _ in splits])  # a refit's windows per fold's
+    tried: dict[str, Tried] = {}
+    skipped = []
+    for name, config in singles.items():
+        why = _unavailable(config, train)
+        if why:
+            skipped.append((name, why))
+            continue
+        reserve = _refit_seconds(tried, share)
+        if perf_counter() - start + reserve > budget_s:
+            skipped.append((name, "not tried: the budget was spent"))
+            continue
+        t = tried[name] = Tried(name, config)
+        for f, (fit, validation) in enumerate(splits):
+            proba, seconds = _fold(config, fit, validation, f, cache and cache / f"{config.key}-k{folds}-f{f}.npz")
+            t.proba.append(proba)
+            t.seconds.append(seconds)
+            echo(f"  {name}: fold {f + 1}/{folds}: validation {100 * _accuracy(proba, validation.y):.2f}% ({seconds:.0f} s)")
+            projected = perf_counter() - start + np.mean(t.seconds) * (folds - f - 1) + max(reserve, _refit_seconds({name: t}, share))
+            if f < folds - 1 and projected > budget_s:
+                t.status = (
+                    f"stopped after {f + 1} of {folds} folds: would end {projected / 60:.1f} min into a {budget_s / 60:.1f}-min budget"
+                )
+                break
+    y = [validation.y for _, validation in splits]
+    scored = _score(tried, y)
+    ranked = sorted(scored, key=lambda s: (not s.choosable, -round(np.nan_to_num(s.accuracy, nan=-1) / TIE), s.seconds))
+    if not ranked or not ranked[0].choosable:
+        raise HarcnnError(
+            f"auto: no candidate holding a CNN was cross-validated within the budget of {budget_s / 60:.1f} min; give a larger --budget"
+        )
+    return Choice(ranked[0], ranked, skipped, tuple(len(v) for v in y), folds, perf_counter() - start)
+
+
+def check_folds(train: WindowSet, folds: int) -> None:
+    subjects = len(np.unique(train.subject))
+    if subjects < folds:
+        raise HarcnnError(
+            f"auto chooses by subject-grouped cross-validation in {folds} folds: the training windows hold {subjects} subject(s); "
+            f"give windows of at least {folds} subjects (their groups)"
+        )
+    subject_folds(train.subject, folds)
+
+
+def _unavailable(config: Config, train: WindowSet) -> str:
+    """Why a candidate cannot run here, or ""."""
+    entry = models.get(config.model)
+    try:
+        entry.check_available()
+        entry.check_input(train.n_channels, len(train.classes), train.seq_len, config.hparams)
+    except HarcnnError as e:
+        return f"not tried: {e}"
+    return ""
+
+
+def _fold(config: Config, fit: WindowSet, validation: WindowSet, fold: int, cached: Path | None) -> tuple[np.ndarray, float]:
+    """One fold of one candidate: its validation probabilities `(n, classes)` and training seconds."""
+    from harcnn.train.fit import split, train_and_predict
+
+    if cached is not None and cached.is_file():
+        with np.load(cached) as saved:
+            if saved["proba"].shape == (len(validation), len(validation.classes)):
+                return saved["proba"], float(saved["seconds"])
+    data = split(config.settings, fit, validation=validation)
+    proba, _, seconds = train_and_predict(config.model, config.hparams, config.settings, data, [fold], data.validation.X)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp.npz")
+        np.savez(tmp, proba=proba[0], seconds=seconds)
+        tmp.replace(cached)
+    return proba[0], seconds
+
+
+def _refit_seconds(tried: dict[str, Tried], share: float) -> float:
+    """The refit of the best candidate so far holding a CNN, one member: its folds' mean time, scaled to all windows."""
+    cnn = [t for t in tried.values() if t.done and _alone(t.config)]
+    return max((np.mean(t.seconds) * share for t in cnn), default=0.0)
+
+
+def _alone(config: Config) -> bool:
+    """Whether a model can be made of this candidate alone (a CNN population), not only joined to one (a peer)."""
+    try:
+        models.get(config.model).check_saveable("auto")
+    except HarcnnError:
+        return False
+    return True
+
+
+def _accuracy(proba: np.ndarray, y: np.ndarray) -> float:
+    return float((proba.argmax(1) == y).mean())
+
+
+def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
+    """Every single model cross-validated on all folds, and every ensemble of a CNN with the peer."""
+    done = {n: t for n, t in tried.items() if t.done}
+    fold_acc = {n: np.array([_accuracy(p, yf) for p, yf in zip(t.proba, y)]) for n, t in done.items()}
+    sizes = np.array([len(yf) for yf in y])
+    out = []
+    for name, t in done.items():
+        status = "" if _alone(t.config) else "a peer alone: a harcnn model holds a CNN population"
+        out.append(Scored(name, (name,), tuple(fold_acc[name]), _pooled(fold_acc[name], sizes), float(sum(t.seconds)), status=status))
+    for name, t in done.items():
+        if not _alone(t.config) or PEER not in done:
+            continue
+        parts = (name, PEER)
+        accs = []
+        for f in range(len(y)):
+            others = np.arange(len(y)) != f
+            w = [_pooled(fold_acc[p][others], sizes[others]) ** EXPONENT for p in parts]  # from the other folds only
+            proba = sum(wi * done[p].proba[f] for wi, p in zip(w, parts))
+            accs.append(_accuracy(proba, y[f]))
+        weights = tuple(float(_pooled(fold_acc[p], sizes) ** EXPONENT) for p in parts)
+        total = sum(weights)
+        out.append(
+            Scored(
+                f"{name}+{PEER}", parts, tuple(accs), _pooled(np.array(accs), sizes), float(sum(sum(done[p].seconds) for p in parts)),
+                tuple(w / total for w in weights),
+            )
+        )  # fmt: skip
+    for name, t in tried.items():
+        if not t.done:
+            out.append(Scored(name, (name,), (), float("nan"), float(sum(t.seconds)), status=t.status))
+    return out
+
+
+def _pooled(fold_accuracy: np.ndarray, sizes: np.ndarray) -> float:
+    return float((fold_accuracy * sizes).sum() / sizes.sum())
+
+
+def refit(choice: Choice, train: WindowSet, budget_left_s: float, singles: dict[str, Config] | None = None):
+    """The winner refitted on every training window: its CNN with as many members as `budget_left_s`
+    allows (one at least, `MAX_MEMBERS` at most), and its peer, weighted as cross-validation said."""
+    from harcnn.estimator import HARClassifier
+
+    singles = candidates() if singles is None else singles
+    winner = choice.winner
+    cnn, *peers = winner.parts
+    share = len(train) / (len(train) - np.mean(choice.fold_windows))
+    per_fold = {s.name: s.seconds / choice.folds for s in choice.scored if len(s.parts) == 1}
+    peer_s = sum(per_fold[p] * share for p in peers)
+    members = int(np.clip((budget_left_s - peer_s) // (per_fold[cnn] * share), 1, MAX_MEMBERS))
+    model = HARClassifier.from_config(singles[cnn], members=members, random_state=REFIT_SEED)
+    model.fit_windows(train)
+    if peers:
+        import torch
+
+        fitted = []
+        for p in peers:
+            config = singles[p]
+            fitted.append(
+                (
+                    config.model,
+                    config.hparams,
+                    REFIT_SEED,
+                    models.get(config.model).fit(config.hparams, train.X, train.y, REFIT_SEED, torch.get_num_threads()),
+                )
+            )
+        model.with_peers(fitted, list(winner.weights))
+    return model
+
+
+def run(
+    train: WindowSet,
+    budget_min: float = AUTO_BUDGET_MIN,
+    *,
+    folds: int = AUTO_FOLDS,
+    cnn_only: bool = False,
+    singles: dict[str, Config] | None = None,
+    cache: Path | None = None,
+    echo: Callable[[str], None] = print,
+):
+    """Choose within `budget_min` minutes and refit the winner: `(model, choice, refit seconds)`.
+    `cnn_only`: no peer, so that the model exports to every format."""
+    from harcnn.estimator import ESTIMATOR
+
+    budget_min = ESTIMATOR["budget"].check(budget_min, "auto")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise HarcnnError(f"folds must be a whole number of at least 2, got {folds!r}")
+    start = perf_counter()
+    singles = candidates(cnn_only) if singles is None else singles
+    choice = choose(train, 60 * budget_min, folds=folds, singles=singles, cache=cache, echo=echo)
+    t0 = perf_counter()
+    echo(f"refitting {choice.winner.name} on all {len(train)} training windows")
+    model = refit(choice, train, 60 * budget_min - (t0 - start), singles)
+    return model, choice, perf_counter() - t0
+
+
+def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_accuracy: float | None) -> tuple[dict, str]:
+    """What auto tried, what each cost and why it chose, as JSON and as text that leads with the answer."""
+    w = choice.winner
+    parts = " + ".join(f"{p} ({100 * x:.0f} %)" for p, x in zip(w.parts, w.weights)) if len(w.parts) > 1 else w.name
+    head = f"chose {w.name}: {parts}; {members} CNN member(s); validation {100 * w.accuracy:.2f}%"
+    if test_accuracy is not None:
+        head += f", test {100 * test_accuracy:.2f}%"
+    total = choice.seconds + refit_s
+    lines = [
+        head,
+        f"{total / 60:.1f} min of a {budget_s / 60:.1f}-min budget: {choice.seconds / 60:.1f} choosing, {refit_s / 60:.1f} refitting",
+        "",
+        f"candidates, by pooled accuracy on {choice.folds} subject-grouped folds of the training split (validation only):",
+    ]
+    width = max(len(s.name) for s in choice.scored)
+    for s in choice.scored:
+        figure = f"{100 * s.accuracy:6.2f}%" if s.fold_accuracy else "      -"
+        folds = " ".join(f"{100 * a:.1f}" for a in s.fold_accuracy)
+        note = f"  ({s.status})" if s.status else ("  <- chosen" if s is w else "")
+        lines.append(f"  {s.name:<{width}} {figure}  {s.seconds:6.0f} s  folds {folds or '-'}{note}")
+    for name, why in choice.skipped:
+        lines.append(f"  {name:<{width}}       -  ({why})")
+    lines.append("")
+    lines.append(f"why: the best pooled validation accuracy (ties within {100 * TIE:.1f} points: the cheaper); ensemble weights are")
+    lines.append(f"cross-validated accuracy to the power {EXPONENT} (CAWPE), each fold's from the other folds.")
+    record = {
+        "choice": {"name": w.name, "parts": list(w.parts), "weights": list(w.weights), "members": members},
+        "validation_accuracy": w.accuracy,
+        "test_accuracy": test_accuracy,
+        "budget_s": budget_s,
+        "choose_s": round(choice.seconds, 1),
+        "refit_s": round(refit_s, 1),
+        "folds": choice.folds,
+        "candidates": [
+            {
+                "name": s.name, "parts": list(s.parts), "validation_accuracy": s.accuracy if s.fold_accuracy else None,
+                "fold_accuracy": list(s.fold_accuracy), "seconds": round(s.seconds, 1), "weights": list(s.weights), "status": s.status,
+            }
+            for s in choice.scored
+        ],
+        "skipped": [{"name": n, "why": why} for n, why in choice.skipped],
+    }  # fmt: skip
+    return record, "\n".join(lines) + "\n"
+
+
+def write_report(folder: Path, record: dict, text: str) -> None:
+    from harcnn.outputs import write_text
+
+    write_text(folder / "auto.json", json.dumps(record, indent=1))
+    write_text(folder / "auto.txt", text)

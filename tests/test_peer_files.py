@@ -1,0 +1,99 @@
+"""A model folder with a fitted peer (`models.peer_files`, `saved`): it saves and loads without
+pickle, predicts the weighted mean, and refuses a peer file that is not the one saved, or that
+names classes a fitted peer does not hold."""
+
+import json
+
+import numpy as np
+import pytest
+
+import harcnn
+from harcnn.models.peers import PEERS
+from helpers import SMALL_FIT, named_windows
+
+pytest.importorskip("aeon")
+pytest.importorskip("skops")
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory):
+    """A small CNN joined by a small MiniRocket at weight 0.25, saved."""
+    X, y, subject = named_windows(n=90, t=32)
+    clf = harcnn.HARClassifier(model="cnn", **SMALL_FIT).fit(X, y, groups=subject)
+    cnn_only = clf.predict_proba(X)
+    peer = PEERS["minirocket"]
+    fitted = peer.fit({"n_kernels": 168}, X, np.unique(y, return_inverse=True)[1], seed=0)
+    clf.with_peers([("minirocket", {"n_kernels": 168}, 0, fitted)], [3.0, 1.0])
+    folder = clf.save(tmp_path_factory.mktemp("joined") / "model")
+    return X, clf, cnn_only, peer.proba(fitted, X, 3), folder
+
+
+def test_a_model_with_a_peer_predicts_the_weighted_mean_and_loads_the_same(joined):
+    X, clf, cnn_only, peer_only, folder = joined
+    np.testing.assert_allclose(clf.predict_proba(X), 0.75 * cnn_only + 0.25 * peer_only, atol=1e-6)
+    meta = json.loads((folder / "model.json").read_text())
+    assert meta["format_version"] == 4 and meta["peers"][0]["weight"] == 0.25
+    again = harcnn.load(folder)
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_a_peer_file_that_is_not_the_one_saved_is_refused(joined, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(joined[4], tmp_path / "m")
+    (folder / "peer-0.skops").write_bytes((folder / "peer-0.skops").read_bytes()[:-10])
+    with pytest.raises(harcnn.HarcnnError, match="peer-0.skops: is not the file model.json was saved with"):
+        harcnn.load(folder)
+    (folder / "peer-0.skops").unlink()
+    with pytest.raises(harcnn.HarcnnError, match="missing peer-0.skops"):
+        harcnn.load(folder)
+
+
+class Foreign:
+    """A class of nobody's model: a file that names it must not be loaded."""
+
+
+def test_a_peer_file_naming_other_classes_is_refused_unread(joined, tmp_path):
+    import shutil
+
+    import skops.io
+
+    from harcnn.models import peer_files
+
+    folder = shutil.copytree(joined[4], tmp_path / "m")
+    data = skops.io.dumps({"model": Foreign()})
+    (folder / "peer-0.skops").write_bytes(data)
+    meta = json.loads((folder / "model.json").read_text())
+    meta["peers"][0]["sha256"] = peer_files.sha256(data)
+    (folder / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(harcnn.HarcnnError, match="test_peer_files.Foreign\\); refused unread"):
+        harcnn.load(folder)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda p: p[0].update(model="hydra"), "'hydra' is not a peer a model folder holds"),
+        (lambda p: p[0].update(weight=1.5), "weight must be a number in (0, 1)"),
+        (lambda p: p.extend([dict(p[0], weight=0.8)]), "weights must add up to less than 1"),
+        (lambda p: p[0].pop("seed"), "must be an object with model, hparams, seed, weight and sha256"),
+    ],
+    ids=["unsaveable", "weight", "sum", "field"],
+)
+def test_malformed_peers_in_model_json(joined, tmp_path, edit, message):
+    import shutil
+
+    folder = shutil.copytree(joined[4], tmp_path / "m")
+    meta = json.loads((folder / "model.json").read_text())
+    edit(meta["peers"])
+    (folder / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(harcnn.HarcnnError, match=message.replace("(", "\\(").replace(")", "\\)")):
+        harcnn.load(folder)
+
+
+def test_a_model_with_a_peer_is_not_exported(joined, tmp_path):
+    pytest.importorskip("onnx")
+    from harcnn.deploy.onnx import export_onnx
+
+    with pytest.raises(harcnn.HarcnnError, match="heterogeneous ensemble"):
+        export_onnx(joined[1], tmp_path / "m.onnx")

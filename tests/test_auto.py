@@ -43,22 +43,28 @@ def test_the_presets_in_the_package_are_the_specs_in_experiments():
         assert (Path("experiments") / f"{name}.toml").resolve() == presets.path(name).resolve()
 
 
-def test_an_ensemble_is_weighed_on_the_other_folds_only():
-    """Fold f's ensemble weighs each member by its accuracy on the folds other than f, to the 4th power."""
-    y = [np.array([0, 1]), np.array([0, 1]), np.array([0, 1])]
-    right, wrong = np.eye(2), np.eye(2)[::-1]
+def test_temperature_recovers_the_scale_of_calibrated_scores():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, (4000, 4))
+    y = np.array([rng.choice(4, p=p) for p in auto.softmax(logits)])
+    assert auto.temperature(3 * logits, y) == pytest.approx(3, rel=0.1)
+
+
+def test_a_folds_ensemble_is_calibrated_and_weighed_on_the_other_folds_only():
+    """Whatever a member scored on fold 0, the temperatures and weights fold 0 uses stay the same."""
+    rng = np.random.default_rng(0)
+    y = [rng.integers(0, 3, 20) for _ in range(3)]
     config = tiny_candidates()
-    tried = {
-        "cnn": auto.Tried("cnn", config["cnn"], [right, wrong, right], [1.0, 1.0, 1.0]),
-        auto.PEER: auto.Tried(auto.PEER, config[auto.PEER], [wrong * 0.9, right * 0.9, wrong * 0.9], [2.0, 2.0, 2.0]),
-    }
+    scores = {n: [rng.normal(0, 1, (20, 3)) + 2 * np.eye(3)[yf] for yf in y] for n in ("cnn", auto.PEER)}
+    tried = {n: auto.Tried(n, config[n], scores[n], [1.0, 1.0, 1.0]) for n in scores}
+    fold_acc = {n: np.array([auto._accuracy(s, yf) for s, yf in zip(scores[n], y)]) for n in scores}
+    others = np.array([False, True, True])
+    before = auto._weighed(tried, ("cnn", auto.PEER), fold_acc, y, np.array([20, 20, 20]), others)
+    tried["cnn"].scores[0] = -tried["cnn"].scores[0]
+    fold_acc["cnn"][0] = 0.0
+    assert auto._weighed(tried, ("cnn", auto.PEER), fold_acc, y, np.array([20, 20, 20]), others) == before
     scored = {s.name: s for s in auto._score(tried, y)}
-    both = scored[f"cnn+{auto.PEER}"]
-    # fold 0: the CNN was right on 1 of the other 2 folds (0.5 ** 4), the peer on 1 (0.5 ** 4): equal weights; the CNN's 1.0 beats 0.9
-    # fold 1: CNN 1.0 on the others, peer 0.0: the CNN alone, wrong
-    assert both.fold_accuracy == (1.0, 0.0, 1.0)
-    assert both.seconds == 9.0
-    assert both.weights == pytest.approx(((2 / 3) ** 4 / ((2 / 3) ** 4 + (1 / 3) ** 4), (1 / 3) ** 4 / ((2 / 3) ** 4 + (1 / 3) ** 4)))
+    assert scored[f"cnn+{auto.PEER}"].seconds == 6.0 and sum(scored[f"cnn+{auto.PEER}"].weights) == pytest.approx(1)
     assert not scored[auto.PEER].choosable and scored["cnn"].choosable
 
 

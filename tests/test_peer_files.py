@@ -23,16 +23,17 @@ def joined(tmp_path_factory):
     cnn_only = clf.predict_proba(X)
     peer = PEERS["minirocket"]
     fitted = peer.fit({"n_kernels": 168}, X, np.unique(y, return_inverse=True)[1], seed=0)
-    clf.with_peers([("minirocket", {"n_kernels": 168}, 0, fitted)], [3.0, 1.0])
+    clf.with_peers([("minirocket", {"n_kernels": 168}, 0, fitted)], [3.0, 1.0], [1.0, 0.5])
     folder = clf.save(tmp_path_factory.mktemp("joined") / "model")
-    return X, clf, cnn_only, peer.proba(fitted, X, 3), folder
+    return X, clf, cnn_only, peer.calibrated(fitted, X, 3, 0.5), folder
 
 
 def test_a_model_with_a_peer_predicts_the_weighted_mean_and_loads_the_same(joined):
     X, clf, cnn_only, peer_only, folder = joined
     np.testing.assert_allclose(clf.predict_proba(X), 0.75 * cnn_only + 0.25 * peer_only, atol=1e-6)
     meta = json.loads((folder / "model.json").read_text())
-    assert meta["format_version"] == 4 and meta["peers"][0]["weight"] == 0.25
+    assert meta["format_version"] == 4 and meta["peers"][0]["weight"] == 0.25 and meta["peers"][0]["temperature"] == 0.5
+    assert 0.01 < peer_only.max(1).mean() < 0.99  # calibrated scores, not MiniRocket's one-hot probabilities
     again = harcnn.load(folder)
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
@@ -76,9 +77,10 @@ def test_a_peer_file_naming_other_classes_is_refused_unread(joined, tmp_path):
         (lambda p: p[0].update(model="hydra"), "'hydra' is not a peer a model folder holds"),
         (lambda p: p[0].update(weight=1.5), "weight must be a number in (0, 1)"),
         (lambda p: p.extend([dict(p[0], weight=0.8)]), "weights must add up to less than 1"),
-        (lambda p: p[0].pop("seed"), "must be an object with model, hparams, seed, weight and sha256"),
+        (lambda p: p[0].pop("seed"), "must be an object with model, hparams, seed, weight, temperature and sha256"),
+        (lambda p: p[0].update(temperature=0), "temperature': must be a positive finite number"),
     ],
-    ids=["unsaveable", "weight", "sum", "field"],
+    ids=["unsaveable", "weight", "sum", "field", "temperature"],
 )
 def test_malformed_peers_in_model_json(joined, tmp_path, edit, message):
     import shutil

@@ -254,6 +254,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
 
     def member_proba(self, X) -> np.ndarray:
         """Every member's class probabilities, `(members, n, n_classes)`."""
+        return torch.softmax(self._member_logits(X), -1).numpy()
+
+    def _member_logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "net_")
         X = _windows(X, "X", self.layout)
         want = (self.meta_.c_in, self.meta_.seq_len)
@@ -263,36 +266,41 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         if self.transform_ is not None:
             X = self.transform_.apply(X)
         if not len(X):
-            return np.zeros((self.meta_.members, 0, len(self.classes_)), np.float32)
-        proba = torch.softmax(predict_logits(self.net_, X, default_device()), -1).cpu().numpy()
-        if not np.isfinite(proba).all():
+            return torch.zeros((self.meta_.members, 0, len(self.classes_)))
+        logits = predict_logits(self.net_, X, default_device()).cpu()
+        if not torch.isfinite(logits).all():
             raise HarcnnError("the model's outputs are NaN or infinite for these windows (windows far outside the training range?)")
-        return proba
+        return logits
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities `(n, n_classes)`, columns in `classes_` order; an ensemble's are its
-        members' mean, and with peers the weighted mean of that and theirs (`ModelMeta.peers`)."""
-        proba = self.member_proba(X).mean(0)
-        if not self.meta_.peers or not len(proba):
-            return proba
+        members' mean, and with peers the weighted mean of that and theirs (`ModelMeta.peers`), each
+        at the temperature it was calibrated to."""
+        if not self.meta_.peers:
+            return self.member_proba(X).mean(0)
         from harcnn.models.peers import PEERS
 
+        logits = self._member_logits(X)
+        proba = (1 - self.meta_.peer_weight) * torch.softmax(logits / self.meta_.temperature, -1).numpy().mean(0)
+        if not len(proba):
+            return proba
         X = _windows(X, "X", self.layout)  # the peers read the windows as given, before the population's standardisation
-        proba = (1 - self.meta_.peer_weight) * proba
         for part, fitted in zip(self.meta_.peers, self.peers_):
-            proba += part["weight"] * PEERS[part["model"]].proba(fitted, X, len(self.classes_))
+            proba += part["weight"] * PEERS[part["model"]].calibrated(fitted, X, len(self.classes_), part["temperature"])
         return proba
 
-    def with_peers(self, peers: list[tuple[str, dict, int, object]], weights: list[float]) -> HARClassifier:
+    def with_peers(self, peers: list[tuple[str, dict, int, object]], weights: list[float], temperatures: list[float]) -> HARClassifier:
         """Join fitted peers `(model, hparams, seed, fitted)` to the population: `weights` are the
-        population's and then each peer's share of the prediction (normalised here)."""
+        population's and then each peer's share of the prediction (normalised here), `temperatures`
+        what each one's scores are divided by before the softmax (calibrated on unseen windows)."""
         check_is_fitted(self, "net_")
         total = float(sum(weights))
         parts = [
-            {"model": name, "hparams": hparams, "seed": seed, "weight": w / total, "sha256": ""}  # the checksum: of the file `save` writes
-            for (name, hparams, seed, _), w in zip(peers, weights[1:])
+            {"model": name, "hparams": hparams, "seed": seed, "weight": w / total, "temperature": float(t), "sha256": ""}  # the checksum: of the file `save` writes
+            for (name, hparams, seed, _), w, t in zip(peers, weights[1:], temperatures[1:])
         ]
-        self._set_fitted(self.net_, replace(self.meta_, peers=tuple(parts)), [p[3] for p in peers])
+        meta = replace(self.meta_, peers=tuple(parts), temperature=float(temperatures[0]))
+        self._set_fitted(self.net_, meta, [p[3] for p in peers])
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -55,7 +55,8 @@ class ModelMeta:
     test_accuracy: float | None = None  # recorded by `harcnn train`, for information only
     harcnn_version: str = ""
     torch_version: str = ""
-    peers: tuple[dict, ...] = ()  # fitted peers beside the population: {"model", "hparams", "seed", "weight", "sha256"}
+    peers: tuple[dict, ...] = ()  # fitted peers beside the population: {"model", "hparams", "seed", "weight", "temperature", "sha256"}
+    temperature: float = 1.0  # beside peers, the population's probabilities are softmax(logits / temperature)
 
     @property
     def peer_weight(self) -> float:
@@ -71,7 +72,7 @@ class ModelMeta:
         return len(self.classes)
 
     def to_json(self) -> dict:
-        body = {f.name: _json_value(getattr(self, f.name)) for f in fields(self) if f.name != "peers" or self.peers}
+        body = {f.name: _json_value(getattr(self, f.name)) for f in fields(self) if f.name not in ("peers", "temperature") or self.peers}
         version = FORMAT_VERSION if self.peers else 3  # a model without peers reads in harcnn before 0.10
         return {"format": FORMAT, "format_version": version, "c_in": self.c_in, "n_classes": self.n_classes, **body}
 
@@ -137,7 +138,7 @@ class ModelMeta:
             model=raw["model"], hparams=raw["hparams"], seq_len=raw["seq_len"], channels=tuple(channels), classes=tuple(classes),
             members=members, seeds=tuple(seeds), transform=transform, training=raw.get("training", {}), data=raw.get("data"), pipeline=pipeline,
             test_accuracy=accuracy, harcnn_version=str(raw.get("harcnn_version", "")), torch_version=str(raw.get("torch_version", "")),
-            peers=_checked_peers(raw.get("peers", []), fail),
+            peers=_checked_peers(raw.get("peers", []), fail), temperature=_checked_temperature(raw.get("temperature", 1.0), "temperature", fail),
         )  # fmt: skip
 
     def build(self) -> PopulationModel:
@@ -158,19 +159,26 @@ def _checked_peers(peers: object, fail) -> tuple[dict, ...]:
         raise fail("peers", "must be a list")
     for i, p in enumerate(peers):
         where = f"peers[{i}]"
-        if not isinstance(p, dict) or set(p) != {"model", "hparams", "seed", "weight", "sha256"}:
-            raise fail(where, "must be an object with model, hparams, seed, weight and sha256")
+        if not isinstance(p, dict) or set(p) != {"model", "hparams", "seed", "weight", "temperature", "sha256"}:
+            raise fail(where, "must be an object with model, hparams, seed, weight, temperature and sha256")
         if p["model"] not in PEERS or not PEERS[p["model"]].saveable:
             raise fail(where, f"{p['model']!r} is not a peer a model folder holds; saveable: {[k for k, e in PEERS.items() if e.saveable]}")
         if not isinstance(p["hparams"], dict) or not isinstance(p["seed"], int) or isinstance(p["seed"], bool):
             raise fail(where, "hparams must be an object and seed a whole number")
         if not isinstance(p["weight"], int | float) or not 0 < p["weight"] < 1:
             raise fail(where, f"weight must be a number in (0, 1), got {p['weight']!r}")
+        _checked_temperature(p["temperature"], f"{where}.temperature", fail)
         if not isinstance(p["sha256"], str) or len(p["sha256"]) != 64:
             raise fail(where, "sha256 must be 64 hex digits")
     if sum(p["weight"] for p in peers) >= 1:
         raise fail("peers", "weights must add up to less than 1 (the population's share is the rest)")
     return tuple(peers)
+
+
+def _checked_temperature(value: object, key: str, fail) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise fail(key, f"must be a positive finite number, got {value!r}")
+    return float(value)
 
 
 def _json_value(value: object) -> object:

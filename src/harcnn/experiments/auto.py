@@ -3,11 +3,14 @@
 The candidates, cheapest first: the fast preset and the recommended recipe (`presets`), MiniRocket,
 and each preset joined with MiniRocket as a heterogeneous ensemble. Every single model is
 cross-validated on `folds` subject-grouped folds of the training windows, one seed a fold, and its
-out-of-fold probabilities kept; an ensemble is scored from its members' out-of-fold probabilities at
-no further cost, weighted as CAWPE weighs (Large, Lines and Bagnall, "A probabilistic classifier
-ensemble weighting scheme based on cross-validated accuracy estimates", DMKD 2019: a member's
-accuracy to the fourth power), a fold's weights taken from the other folds only, so that no window
-weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one
+out-of-fold class scores kept (a CNN's log-probabilities, MiniRocket's ridge decision values: its
+own probabilities are one-hot). An ensemble is scored from its members' out-of-fold scores at no
+further cost: each member's scores become probabilities at a temperature fitted to the out-of-fold
+windows (Guo et al., "On calibration of modern neural networks", ICML 2017), and the members are
+weighted as CAWPE weighs (Large, Lines and Bagnall, "A probabilistic classifier ensemble weighting
+scheme based on cross-validated accuracy estimates", DMKD 2019: a member's accuracy to the fourth
+power); a fold's temperatures and weights are taken from the other folds only, so that no window
+calibrates or weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one
 within `TIE` of it) is refitted on every training window, with as many CNN members as the budget has
 left (up to `MAX_MEMBERS`), and the caller scores it once on the test split: nothing here reads it.
 
@@ -36,6 +39,7 @@ from harcnn.data.splits import hold_out_fold, subject_folds
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config, load_spec
+from harcnn.models.peers import softmax
 from harcnn.settings import check_settings
 
 PEER = "minirocket"  # the peer tried alone and beside each preset (saveable: `models.peer_files`)
@@ -56,11 +60,11 @@ def candidates(cnn_only: bool = False) -> dict[str, Config]:
 
 @dataclass
 class Tried:
-    """One single model's cross-validation: out-of-fold probabilities and seconds of every fold done."""
+    """One single model's cross-validation: out-of-fold class scores and seconds of every fold done."""
 
     name: str
     config: Config
-    proba: list[np.ndarray] = field(default_factory=list)
+    scores: list[np.ndarray] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     status: str = ""
 
@@ -79,6 +83,7 @@ class Scored:
     accuracy: float  # pooled over every training window, each predicted by a model that never saw its subject
     seconds: float  # the cross-validation's training time, all parts together
     weights: tuple[float, ...] = (1.0,)  # from every fold, for the refit
+    temperatures: tuple[float, ...] = (1.0,)  # likewise
     status: str = ""  # why it cannot be chosen, if it cannot
 
     @property
@@ -94,6 +99,7 @@ class Choice:
     fold_windows: tuple[int, ...]  # validation windows of each fold
     folds: int
     seconds: float  # spent choosing
+    resumed: int = 0  # folds read from the cache of an earlier run (their time not in `seconds`)
 
 
 def choose(
@@ -113,6 +119,7 @@ def choose(
     share = len(train) / np.mean([len(fit) for fit, _ in splits])  # a refit's windows per fold's
     tried: dict[str, Tried] = {}
     skipped = []
+    resumed = 0
     for name, config in singles.items():
         why = _unavailable(config, train)
         if why:
@@ -124,10 +131,11 @@ def choose(
             continue
         t = tried[name] = Tried(name, config)
         for f, (fit, validation) in enumerate(splits):
-            proba, seconds = _fold(config, fit, validation, f, cache and cache / f"{config.key}-k{folds}-f{f}.npz")
-            t.proba.append(proba)
+            scores, seconds, cached = _fold(config, fit, validation, f, cache and cache / f"{config.key}-k{folds}-f{f}-scores.npz")
+            t.scores.append(scores)
+            resumed += cached
             t.seconds.append(seconds)
-            echo(f"  {name}: fold {f + 1}/{folds}: validation {100 * _accuracy(proba, validation.y):.2f}% ({seconds:.0f} s)")
+            echo(f"  {name}: fold {f + 1}/{folds}: validation {100 * _accuracy(scores, validation.y):.2f}% ({seconds:.0f} s)")
             projected = perf_counter() - start + np.mean(t.seconds) * (folds - f - 1) + max(reserve, _refit_seconds({name: t}, share))
             if f < folds - 1 and projected > budget_s:
                 t.status = (
@@ -141,7 +149,7 @@ def choose(
         raise HarcnnError(
             f"auto: no candidate holding a CNN was cross-validated within the budget of {budget_s / 60:.1f} min; give a larger --budget"
         )
-    return Choice(ranked[0], ranked, skipped, tuple(len(v) for v in y), folds, perf_counter() - start)
+    return Choice(ranked[0], ranked, skipped, tuple(len(v) for v in y), folds, perf_counter() - start, resumed)
 
 
 def check_folds(train: WindowSet, folds: int) -> None:
@@ -165,22 +173,23 @@ def _unavailable(config: Config, train: WindowSet) -> str:
     return ""
 
 
-def _fold(config: Config, fit: WindowSet, validation: WindowSet, fold: int, cached: Path | None) -> tuple[np.ndarray, float]:
-    """One fold of one candidate: its validation probabilities `(n, classes)` and training seconds."""
+def _fold(config: Config, fit: WindowSet, validation: WindowSet, fold: int, cached: Path | None) -> tuple[np.ndarray, float, bool]:
+    """One fold of one candidate: its class scores of the validation windows `(n, classes)`, training
+    seconds, and whether they were read from the cache."""
     from harcnn.train.fit import split, train_and_predict
 
     if cached is not None and cached.is_file():
         with np.load(cached) as saved:
-            if saved["proba"].shape == (len(validation), len(validation.classes)):
-                return saved["proba"], float(saved["seconds"])
+            if saved["scores"].shape == (len(validation), len(validation.classes)):
+                return saved["scores"], float(saved["seconds"]), True
     data = split(config.settings, fit, validation=validation)
-    proba, _, seconds = train_and_predict(config.model, config.hparams, config.settings, data, [fold], data.validation.X)
+    scores, _, seconds = train_and_predict(config.model, config.hparams, config.settings, data, [fold], data.validation.X, scores=True)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp.npz")
-        np.savez(tmp, proba=proba[0], seconds=seconds)
+        np.savez(tmp, scores=scores[0], seconds=seconds)
         tmp.replace(cached)
-    return proba[0], seconds
+    return scores[0], seconds, False
 
 
 def _refit_seconds(tried: dict[str, Tried], share: float) -> float:
@@ -198,15 +207,28 @@ def _alone(config: Config) -> bool:
     return True
 
 
-def _accuracy(proba: np.ndarray, y: np.ndarray) -> float:
-    return float((proba.argmax(1) == y).mean())
+def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
+    return float((scores.argmax(1) == y).mean())
+
+
+def temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """The temperature T at which softmax(scores / T) gives windows `y` the least log loss."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(log_t: float) -> float:
+        z = scores / np.exp(log_t)
+        z = z - z.max(1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]))
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-6.0, 6.0), method="bounded").x))
 
 
 def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
     """Every single model cross-validated on all folds, and every ensemble of a CNN with the peer."""
     done = {n: t for n, t in tried.items() if t.done}
-    fold_acc = {n: np.array([_accuracy(p, yf) for p, yf in zip(t.proba, y)]) for n, t in done.items()}
+    fold_acc = {n: np.array([_accuracy(p, yf) for p, yf in zip(t.scores, y)]) for n, t in done.items()}
     sizes = np.array([len(yf) for yf in y])
+    every = np.ones(len(y), bool)
     out = []
     for name, t in done.items():
         status = "" if _alone(t.config) else "a peer alone: a harcnn model holds a CNN population"
@@ -217,22 +239,28 @@ def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
         parts = (name, PEER)
         accs = []
         for f in range(len(y)):
-            others = np.arange(len(y)) != f
-            w = [_pooled(fold_acc[p][others], sizes[others]) ** EXPONENT for p in parts]  # from the other folds only
-            proba = sum(wi * done[p].proba[f] for wi, p in zip(w, parts))
+            others = np.arange(len(y)) != f  # no window calibrates or weighs the models that predict it
+            proba = sum(w * softmax(done[p].scores[f] / T) for p, w, T in zip(parts, *_weighed(done, parts, fold_acc, y, sizes, others)))
             accs.append(_accuracy(proba, y[f]))
-        weights = tuple(float(_pooled(fold_acc[p], sizes) ** EXPONENT) for p in parts)
-        total = sum(weights)
+        weights, temperatures = _weighed(done, parts, fold_acc, y, sizes, every)
         out.append(
             Scored(
                 f"{name}+{PEER}", parts, tuple(accs), _pooled(np.array(accs), sizes), float(sum(sum(done[p].seconds) for p in parts)),
-                tuple(w / total for w in weights),
+                weights, temperatures,
             )
         )  # fmt: skip
     for name, t in tried.items():
         if not t.done:
             out.append(Scored(name, (name,), (), float("nan"), float(sum(t.seconds)), status=t.status))
     return out
+
+
+def _weighed(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray, folds: np.ndarray):
+    """The parts' weights (CAWPE, normalised) and temperatures, from the folds `folds` only."""
+    weights = np.array([_pooled(fold_acc[p][folds], sizes[folds]) ** EXPONENT for p in parts])
+    ys = np.concatenate([yf for yf, use in zip(y, folds) if use])
+    temperatures = [temperature(np.concatenate([s for s, use in zip(done[p].scores, folds) if use]), ys) for p in parts]
+    return tuple(float(w) for w in weights / weights.sum()), tuple(temperatures)
 
 
 def _pooled(fold_accuracy: np.ndarray, sizes: np.ndarray) -> float:
@@ -267,7 +295,7 @@ def refit(choice: Choice, train: WindowSet, budget_left_s: float, singles: dict[
                     models.get(config.model).fit(config.hparams, train.X, train.y, REFIT_SEED, torch.get_num_threads()),
                 )
             )
-        model.with_peers(fitted, list(winner.weights))
+        model.with_peers(fitted, list(winner.weights), list(winner.temperatures))
     return model
 
 
@@ -307,7 +335,8 @@ def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_a
     total = choice.seconds + refit_s
     lines = [
         head,
-        f"{total / 60:.1f} min of a {budget_s / 60:.1f}-min budget: {choice.seconds / 60:.1f} choosing, {refit_s / 60:.1f} refitting",
+        f"{total / 60:.1f} min of a {budget_s / 60:.1f}-min budget: {choice.seconds / 60:.1f} choosing, {refit_s / 60:.1f} refitting"
+        + (f" ({choice.resumed} folds read from the cache of an earlier run)" if choice.resumed else ""),
         "",
         f"candidates, by pooled accuracy on {choice.folds} subject-grouped folds of the training split (validation only):",
     ]
@@ -320,20 +349,22 @@ def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_a
     for name, why in choice.skipped:
         lines.append(f"  {name:<{width}}       -  ({why})")
     lines.append("")
-    lines.append(f"why: the best pooled validation accuracy (ties within {100 * TIE:.1f} points: the cheaper); ensemble weights are")
-    lines.append(f"cross-validated accuracy to the power {EXPONENT} (CAWPE), each fold's from the other folds.")
+    lines.append(f"why: the best pooled validation accuracy (ties within {100 * TIE:.1f} points: the cheaper). An ensemble's")
+    lines.append(f"members are calibrated (a temperature each) and weighted by accuracy to the power {EXPONENT} (CAWPE),")
+    lines.append("each fold's from the other folds.")
     record = {
-        "choice": {"name": w.name, "parts": list(w.parts), "weights": list(w.weights), "members": members},
+        "choice": {"name": w.name, "parts": list(w.parts), "weights": list(w.weights), "temperatures": list(w.temperatures), "members": members},
         "validation_accuracy": w.accuracy,
         "test_accuracy": test_accuracy,
         "budget_s": budget_s,
         "choose_s": round(choice.seconds, 1),
         "refit_s": round(refit_s, 1),
         "folds": choice.folds,
+        "resumed_folds": choice.resumed,
         "candidates": [
             {
                 "name": s.name, "parts": list(s.parts), "validation_accuracy": s.accuracy if s.fold_accuracy else None,
-                "fold_accuracy": list(s.fold_accuracy), "seconds": round(s.seconds, 1), "weights": list(s.weights), "status": s.status,
+                "fold_accuracy": list(s.fold_accuracy), "seconds": round(s.seconds, 1), "weights": list(s.weights), "temperatures": list(s.temperatures), "status": s.status,
             }
             for s in choice.scored
         ],

@@ -25,6 +25,14 @@ import numpy as np
 from harcnn.errors import HarcnnError
 from harcnn.extras import require
 
+ABSENT_MARGIN = 30.0  # a class absent from a peer's training scores this far below its lowest score
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    z = np.exp(scores - scores.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
 if TYPE_CHECKING:
     from harcnn.models.registry import FitRequest
 
@@ -118,7 +126,7 @@ class Peer:
         probabilities, curves = [], []
         for seed in request.seeds:
             model = self.fit(hparams, request.X_train, request.y_train, seed, request.threads)
-            probabilities.append(self.proba(model, request.X, request.n_classes))
+            probabilities.append((self.scores if request.scores else self.proba)(model, request.X, request.n_classes))
             validation = []
             if request.validation is not None:
                 X_val, y_val = request.validation
@@ -141,6 +149,25 @@ class Peer:
         proba = np.zeros((len(X), n_classes))  # classes absent from training stay at zero
         proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
         return proba
+
+    @staticmethod
+    def scores(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+        """Class scores to calibrate (`calibrated`): a ridge's decision values where aeon's classifier has
+        no probabilities of its own (MiniRocket's are one-hot: they would drown any partner in an
+        ensemble), else the log of its probabilities. Classes absent from training score far below the rest."""
+        pipeline, estimator = getattr(model, "pipeline_", None), getattr(model, "estimator_", None)
+        if pipeline is not None and not hasattr(estimator, "predict_proba") and hasattr(pipeline, "decision_function"):
+            given = np.asarray(pipeline.decision_function(X.astype(np.float32)), np.float64)
+            given = np.stack([-given, given], 1) if given.ndim == 1 else given
+        else:
+            given = np.log(np.clip(model.predict_proba(X.astype(np.float32)), 1e-12, None))
+        out = np.full((len(X), n_classes), given.min(initial=0.0) - ABSENT_MARGIN)
+        out[:, np.asarray(model.classes_, dtype=np.int64)] = given
+        return out
+
+    def calibrated(self, model, X: np.ndarray, n_classes: int, temperature: float) -> np.ndarray:
+        """Probabilities from `scores` at `temperature` (fitted on windows the model did not see)."""
+        return softmax(self.scores(model, X, n_classes) / temperature)
 
     @property
     def saveable(self) -> bool:

@@ -43,6 +43,7 @@ class FitRequest:
     validation: tuple[np.ndarray, np.ndarray] | None = None
     threads: int = 1
     train_population: Callable[[PopulationModel], object] | None = None  # -> a History with `member(r)` curves
+    scores: bool = False  # give class scores (log-probabilities, or a ridge's decision values) for the caller to calibrate
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,12 @@ class Network:
 
     def fit_predict_proba(self, hparams: dict, request: FitRequest) -> tuple[np.ndarray, list[dict]]:
         """Every seed trained as one population by the request's trainer; each member's probabilities
-        of `request.X` `(R, n, classes)` and its learning curves."""
+        (or with `request.scores` log-probabilities) of `request.X` `(R, n, classes)` and its learning curves."""
         c_in, seq_len = request.X_train.shape[1:]
         net = self.build(c_in, request.n_classes, seq_len, members=len(request.seeds), **hparams)
         history = request.train_population(net)
-        proba = predict_logits(net, request.X).softmax(-1).cpu().numpy()
+        logits = predict_logits(net, request.X)
+        proba = (logits.log_softmax(-1) if request.scores else logits.softmax(-1)).cpu().numpy()
         return proba, [history.member(r) for r in range(len(request.seeds))]
 
 

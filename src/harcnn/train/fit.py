@@ -118,10 +118,12 @@ def train_and_predict(
     *,
     on_epoch: Callable[[int, int], None] | None = None,
     checkpoint: Path | None = None,
+    scores: bool = False,
 ) -> tuple[np.ndarray, list[dict], float]:
     """Train `seeds` of any registered model on `data` and give every member's class probabilities
-    for windows `X` `(R, n, classes)`, its curves, and the wall time per member. The registry's entry
-    decides how its seeds fit (a CNN's as one population, trained here; a peer's one at a time)."""
+    (`scores`: class scores to calibrate, `FitRequest.scores`) for windows `X` `(R, n, classes)`, its
+    curves, and the wall time per member. The registry's entry decides how its seeds fit (a CNN's as
+    one population, trained here; a peer's one at a time)."""
     train = trainer(settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint)
     validation = None if data.validation is None else (data.validation.X, data.validation.y)
     request = FitRequest(
@@ -133,6 +135,7 @@ def train_and_predict(
         validation=validation,
         threads=torch.get_num_threads(),
         train_population=train,
+        scores=scores,
     )
     t0 = time.perf_counter()
     proba, curves = models.get(model).fit_predict_proba(hparams, request)

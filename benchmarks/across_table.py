@@ -19,8 +19,8 @@ from export_runs import load
 from harcnn.report.tables import fold_spread, fold_text, paired_subjects, paired_text, subject_spread
 
 FOLDER = Path(__file__).parent / "results" / "across"
-MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra")
-PEERS = ("minirocket", "multirocket-hydra", "hydra")
+MODELS = ("best", "baseline", "minirocket", "multirocket-hydra", "hydra", "quant", "auto")
+PEERS = ("minirocket", "multirocket-hydra", "hydra", "quant")
 DATASETS = (
     "uci-har",
     "uci-har-folds",

@@ -85,6 +85,14 @@ def plot(points: dict, path: Path) -> None:
         )  # fmt: skip
         ax.annotate(name, (p["wall_s"], 100 * p["accuracy_mean"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    times = [p["wall_s"] for p in points.values()]
+    low, high = min(times) / 1.3, max(times) * 1.6  # room for the labels
+    ax.set_xlim(low, high)
+    ax.xaxis.set_major_locator(FixedLocator([t for t in (10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 5000) if low <= t <= high]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("training time on UCI HAR's 7,352 windows (s, log scale)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("What each training budget buys (blue: harcnn, grey: peers)", fontsize=10)

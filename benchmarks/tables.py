@@ -99,13 +99,15 @@ def tutorial() -> str:
 
 # --- across datasets -------------------------------------------------------------------------
 
-PEERS = ("minirocket", "multirocket-hydra", "hydra")
+PEERS = ("minirocket", "multirocket-hydra", "hydra", "quant")
 PEER_NAMES = {
     "best": "recipe",
     "baseline": "tutorial CNN",
     "minirocket": "MiniRocket",
     "multirocket-hydra": "MultiRocket-Hydra",
     "hydra": "Hydra",
+    "quant": "QUANT",
+    "auto": "auto",
 }
 ACROSS = "across"
 ROWS = {  # (results folder, dataset) -> what the row is
@@ -514,6 +516,82 @@ def scale() -> str:
     return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/scale.json, written by "
                     "`python benchmarks/scale.py --sizes 10000 100000 1000000 --out benchmarks/results/scale.json` (synthetic windows, "
                     "each size in a fresh process, the machine otherwise idle).")  # fmt: skip
+
+
+# --- the best model at any budget ------------------------------------------------------------
+
+LADDER_COMMAND = "`python benchmarks/ladder.py --out benchmarks/results/ladder.json --plot docs/ladder.png`"
+
+
+@table
+def ladder() -> str:
+    """What each training budget buys on UCI HAR's split: harcnn's points and the peers', timed in one run."""
+    r = read_json("ladder.json")
+    base = r["points"]["minirocket"]["wall_s"]
+    rows = []
+    for name, p in sorted(r["points"].items(), key=lambda item: item[1]["wall_s"]):
+        accuracy = 100 * np.array(p["accuracy"])
+        figure = pm(accuracy) if len(accuracy) > 1 else f"{accuracy[0]:.2f}"
+        chose = f" (chose {p['choice']['name']}, {p['choice']['members']} CNN members)" if "choice" in p else ""
+        rows.append([f"`{name}`", p["what"] + chose, str(len(accuracy)), figure, f"{p['wall_s']:.0f}", f"{p['wall_s'] / base:.2f}"])
+    header = ["point", "what", "seeds", "test accuracy %", "training s", "x MiniRocket's fit"]
+    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")
+
+
+def auto_rows() -> list[tuple[tuple[str, str], str, list, dict]]:
+    """The rows `harcnn auto` ran on: (folder, dataset), what the row is, its runs, what it tried per fold."""
+    out = []
+    for (folder, name), what in ROWS.items():
+        data = Dataset(folder, name)
+        runs = data.latest("auto")
+        suffix = "" if folder == ACROSS else "-" + folder.removeprefix("across-")
+        tried = RESULTS / "across-auto" / f"{name}{suffix}.json"
+        if runs and tried.is_file():
+            out.append(((folder, name), what, runs, json.loads(tried.read_text())))
+    return out
+
+
+@table
+def across_auto() -> str:
+    """`harcnn auto` on the cross-dataset rows: its test accuracy, the recipe's and the best peer's, and what it chose."""
+    rows, datasets = [], []
+    for key, what, runs, tried in auto_rows():
+        data = Dataset(*key)
+        datasets.append(data)
+        mean, spread = mean_and_spread(runs)
+        recipe = mean_and_spread(data.latest("best"))[0] if data.latest("best") else float("nan")
+        peer, peer_mean = best_peer(data)
+        paired = paired_subjects(runs, data.latest(peer))
+        chosen: dict[str, int] = {}
+        for record in tried.values():
+            label = f"{record['choice']['name']} x{record['choice']['members']}"
+            chosen[label] = chosen.get(label, 0) + 1
+        cell = f"{mean:.2f} +/- {spread:.2f} ({len(runs)} folds)" if len(runs) > 1 else f"{mean:.2f} (one run)"
+        rows.append([what, cell, f"{recipe:.2f}", f"{PEER_NAMES[peer]} {peer_mean:.2f}", signed(mean - peer_mean),
+                     paired_text(paired) if paired else "", ", ".join(f"{k} ({v})" if len(tried) > 1 else k for k, v in chosen.items())])  # fmt: skip
+    header = ["dataset (protocol)", "auto", "recipe", "best peer", "auto's lead", "by subject", "chosen (folds)"]
+    return markdown(header, rows, across_source(datasets) + " auto's: `python benchmarks/across_auto.py DATASET...` "
+                    "(what it tried: benchmarks/results/across-auto/).")  # fmt: skip
+
+
+@table
+def auto_candidates() -> str:
+    """What `harcnn auto` tried on each row, validation figures only (mean over the row's folds)."""
+    rows = []
+    for _, what, _, tried in auto_rows():
+        by_name: dict[str, list[float]] = {}
+        for record in tried.values():
+            for c in record["candidates"]:
+                if c["validation_accuracy"] is not None:
+                    by_name.setdefault(c["name"], []).append(100 * c["validation_accuracy"])
+        cells = [f"{np.mean(by_name[n]):.2f}" if n in by_name else "-" for n in AUTO_CANDIDATES]
+        rows.append([what, *cells])
+    return markdown(["dataset (protocol)", *AUTO_CANDIDATES], rows, "Validation accuracy % on 3 subject folds of each training split, "
+                    "the mean over the row's test folds; benchmarks/results/across-auto/, written by "
+                    "`python benchmarks/across_auto.py DATASET...`.")  # fmt: skip
+
+
+AUTO_CANDIDATES = ("quick", "best", "minirocket", "quick+minirocket", "best+minirocket")
 
 
 def main() -> None:

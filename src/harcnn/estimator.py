@@ -296,7 +296,14 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         total = float(sum(weights))
         parts = [
-            {"model": name, "hparams": hparams, "seed": seed, "weight": w / total, "temperature": float(t), "sha256": ""}  # the checksum: of the file `save` writes
+            {
+                "model": name,
+                "hparams": hparams,
+                "seed": seed,
+                "weight": w / total,
+                "temperature": float(t),
+                "sha256": "",
+            }  # the checksum: of the file `save` writes
             for (name, hparams, seed, _), w, t in zip(peers, weights[1:], temperatures[1:])
         ]
         meta = replace(self.meta_, peers=tuple(parts), temperature=float(temperatures[0]))

@@ -265,14 +265,14 @@ def auto(
     out: Annotated[Path, typer.Option(help="Model folder to write (with auto.txt and auto.json: what was tried, its cost, why).")],
     data: DataOpt = None,
     budget: Annotated[
-        float, typer.Option(help="Minutes to spend choosing and refitting (about 20 for UCI HAR on 2 cores).")
+        float, typer.Option(help="Minutes to spend choosing and refitting (UCI HAR takes about 12 on 2 cores).")
     ] = AUTO_BUDGET_MIN,
     folds: Annotated[int, typer.Option(help="Subject-grouped cross-validation folds of the training split.")] = AUTO_FOLDS,
     cnn_only: Annotated[
         bool, typer.Option("--cnn-only", help="CNNs only, no peer: a model every export format (ONNX, Core ML, LiteRT) holds.")
     ] = False,
     cache: Annotated[
-        Path, typer.Option(help="Folder keeping each fold's probabilities, so that the same command resumes after an interruption.")
+        Path, typer.Option(help="Folder keeping each fold's class scores, so that the same command resumes after an interruption.")
     ] = Path("results/auto"),
 ) -> None:
     """Choose the best model for the data within a time budget, on training subjects only; refit it,

@@ -138,9 +138,7 @@ def choose(
             echo(f"  {name}: fold {f + 1}/{folds}: validation {100 * _accuracy(scores, validation.y):.2f}% ({seconds:.0f} s)")
             projected = perf_counter() - start + np.mean(t.seconds) * (folds - f - 1) + max(reserve, _refit_seconds({name: t}, share))
             if f < folds - 1 and projected > budget_s:
-                t.status = (
-                    f"stopped after {f + 1} of {folds} folds: would end {projected / 60:.1f} min into a {budget_s / 60:.1f}-min budget"
-                )
+                t.status = f"stopped after {f + 1} of {folds} folds: would end at {projected / 60:.1f} of {budget_s / 60:.1f} min"
                 break
     y = [validation.y for _, validation in splits]
     scored = _score(tried, y)
@@ -149,7 +147,9 @@ def choose(
         raise HarcnnError(
             f"auto: no candidate holding a CNN was cross-validated within the budget of {budget_s / 60:.1f} min; give a larger --budget"
         )
-    return Choice(ranked[0], ranked, skipped, tuple(len(v) for v in y), folds, perf_counter() - start, resumed)
+    return Choice(
+        ranked[0], ranked, skipped, fold_windows=tuple(len(v) for v in y), folds=folds, seconds=perf_counter() - start, resumed=resumed
+    )
 
 
 def check_folds(train: WindowSet, folds: int) -> None:
@@ -157,7 +157,7 @@ def check_folds(train: WindowSet, folds: int) -> None:
     if subjects < folds:
         raise HarcnnError(
             f"auto chooses by subject-grouped cross-validation in {folds} folds: the training windows hold {subjects} subject(s); "
-            f"give windows of at least {folds} subjects (their groups)"
+            f"give windows of at least {folds} subjects (groups=, one subject per window)"
         )
     subject_folds(train.subject, folds)
 
@@ -231,7 +231,7 @@ def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
     every = np.ones(len(y), bool)
     out = []
     for name, t in done.items():
-        status = "" if _alone(t.config) else "a peer alone: a harcnn model holds a CNN population"
+        status = "" if _alone(t.config) else "a peer alone: a harcnn model holds a CNN"
         out.append(Scored(name, (name,), tuple(fold_acc[name]), _pooled(fold_acc[name], sizes), float(sum(t.seconds)), status=status))
     for name, t in done.items():
         if not _alone(t.config) or PEER not in done:
@@ -246,7 +246,7 @@ def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
         out.append(
             Scored(
                 f"{name}+{PEER}", parts, tuple(accs), _pooled(np.array(accs), sizes), float(sum(sum(done[p].seconds) for p in parts)),
-                weights, temperatures,
+                weights=weights, temperatures=temperatures,
             )
         )  # fmt: skip
     for name, t in tried.items():
@@ -328,30 +328,33 @@ def run(
 def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_accuracy: float | None) -> tuple[dict, str]:
     """What auto tried, what each cost and why it chose, as JSON and as text that leads with the answer."""
     w = choice.winner
-    parts = " + ".join(f"{p} ({100 * x:.0f} %)" for p, x in zip(w.parts, w.weights)) if len(w.parts) > 1 else w.name
-    head = f"chose {w.name}: {parts}; {members} CNN member(s); validation {100 * w.accuracy:.2f}%"
-    if test_accuracy is not None:
-        head += f", test {100 * test_accuracy:.2f}%"
+    what = " + ".join(f"{p} {100 * x:.0f} %" for p, x in zip(w.parts, w.weights)) if len(w.parts) > 1 else w.name
+    tested = f": test accuracy {100 * test_accuracy:.2f}%" if test_accuracy is not None else ""
     total = choice.seconds + refit_s
     lines = [
-        head,
-        f"{total / 60:.1f} min of a {budget_s / 60:.1f}-min budget: {choice.seconds / 60:.1f} choosing, {refit_s / 60:.1f} refitting"
-        + (f" ({choice.resumed} folds read from the cache of an earlier run)" if choice.resumed else ""),
-        "",
-        f"candidates, by pooled accuracy on {choice.folds} subject-grouped folds of the training split (validation only):",
+        f"chose {w.name}{tested}",
+        f"  {what}, {members} CNN member(s); validation {100 * w.accuracy:.2f}%",
+        f"  {total / 60:.1f} min of a {budget_s / 60:.1f}-min budget: {choice.seconds / 60:.1f} choosing, {refit_s / 60:.1f} refitting",
     ]
+    if choice.resumed:
+        lines.append(f"  ({choice.resumed} folds read from the cache of an earlier run: their time is not counted)")
+    lines += ["", f"candidates, by accuracy on {choice.folds} subject folds of the training split:"]
     width = max(len(s.name) for s in choice.scored)
+    lines.append(f"  {'':<{width}} {'valid.':>7}  {'train s':>7}  by fold")
     for s in choice.scored:
         figure = f"{100 * s.accuracy:6.2f}%" if s.fold_accuracy else "      -"
         folds = " ".join(f"{100 * a:.1f}" for a in s.fold_accuracy)
-        note = f"  ({s.status})" if s.status else ("  <- chosen" if s is w else "")
-        lines.append(f"  {s.name:<{width}} {figure}  {s.seconds:6.0f} s  folds {folds or '-'}{note}")
+        lines.append(f"  {s.name:<{width}} {figure}  {s.seconds:7.0f}  {folds or '-'}{'  <- chosen' if s is w else ''}")
+        if s.status:
+            lines.append(f"  {'':<{width}} ({s.status})")
     for name, why in choice.skipped:
-        lines.append(f"  {name:<{width}}       -  ({why})")
-    lines.append("")
-    lines.append(f"why: the best pooled validation accuracy (ties within {100 * TIE:.1f} points: the cheaper). An ensemble's")
-    lines.append(f"members are calibrated (a temperature each) and weighted by accuracy to the power {EXPONENT} (CAWPE),")
-    lines.append("each fold's from the other folds.")
+        lines += [f"  {name:<{width}}       -", f"  {'':<{width}} ({why})"]
+    lines += [
+        "",
+        f"why: the best validation accuracy (ties within {100 * TIE:.1f} points: the cheaper).",
+        "An ensemble's members are calibrated (a temperature each) and weighted by",
+        f"accuracy to the power {EXPONENT} (CAWPE), each fold's from the other folds.",
+    ]
     record = {
         "choice": {"name": w.name, "parts": list(w.parts), "weights": list(w.weights), "temperatures": list(w.temperatures), "members": members},
         "validation_accuracy": w.accuracy,

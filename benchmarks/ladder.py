@@ -35,7 +35,7 @@ POINTS = {
     "quick": ("the fast preset, one model", (0, 1, 2)),
     "best": ("the recommended model", (0, 1, 2)),
     "best x5": ("the recommended 5-member ensemble", (0,)),
-    "auto": (f"harcnn auto, {AUTO_BUDGET_MIN:g}-min budget (choice and refit)", (0,)),
+    "auto": (f"harcnn auto at its default budget ({AUTO_BUDGET_MIN:g} min), choice and refit", (0,)),
     "minirocket": ("MiniRocket", (0, 1, 2)),
     "hydra": ("Hydra", (0, 1, 2)),
     "multirocket-hydra": ("MultiRocket-Hydra", (0,)),

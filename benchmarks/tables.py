@@ -532,7 +532,7 @@ def ladder() -> str:
     for name, p in sorted(r["points"].items(), key=lambda item: item[1]["wall_s"]):
         accuracy = 100 * np.array(p["accuracy"])
         figure = pm(accuracy) if len(accuracy) > 1 else f"{accuracy[0]:.2f}"
-        chose = f" (chose {p['choice']['name']}, {p['choice']['members']} CNN members)" if "choice" in p else ""
+        chose = f"; chose {p['choice']['name']}, {p['choice']['members']} CNN members" if "choice" in p else ""
         rows.append([f"`{name}`", p["what"] + chose, str(len(accuracy)), figure, f"{p['wall_s']:.0f}", f"{p['wall_s'] / base:.2f}"])
     header = ["point", "what", "seeds", "test accuracy %", "training s", "x MiniRocket's fit"]
     return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")

@@ -68,6 +68,7 @@ def test_a_folds_ensemble_is_calibrated_and_weighed_on_the_other_folds_only():
     assert not scored[auto.PEER].choosable and scored["cnn"].choosable
 
 
+@pytest.mark.slow  # two whole runs of `harcnn auto`, MiniRocket's compilation included
 def test_changing_the_test_labels_cannot_change_the_choice(tiny, monkeypatch, capsys, tmp_path):
     """The same windows with the test subject's labels shuffled: the same candidates, figures and choice."""
     mine = own_npz(tmp_path, n=120)
@@ -101,10 +102,13 @@ def test_a_budget_too_small_for_any_cnn_is_refused(tiny):
     "budget, peer", [(45, "not tried: the budget was spent"), (65, "stopped after 2 of 3 folds: would end at ")]
 )  # fmt: skip
 def test_the_budget_stops_what_would_not_fit(tiny, monkeypatch, budget, peer):
-    """Each reading of the clock 10 s later: the CNN's three folds end at 40 s. With 45 s the peer is
-    not started; with 65 s its second fold ends at 70 s and projects past the budget, so it stops."""
+    """Each reading of the clock 10 s later, each fold 1 s of training: the CNN's three folds end at
+    40 s. With 45 s the peer is not started; with 65 s its second fold ends at 70 s and projects past
+    the budget, so it stops."""
     clock = iter(range(0, 10_000, 10))
     monkeypatch.setattr(auto, "perf_counter", lambda: next(clock))
+    fold = auto._fold
+    monkeypatch.setattr(auto, "_fold", lambda *args: (fold(*args)[0], 1.0, False))
     choice = auto.choose(windows(), budget_s=budget, echo=lambda line: None)
     found = {s.name: s.status for s in choice.scored} | dict(choice.skipped)
     assert found["cnn"] == "" and found[auto.PEER].startswith(peer), found

@@ -276,6 +276,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities `(n, n_classes)`, columns in `classes_` order; an ensemble's are its
         members' mean, and with peers the weighted mean of that and theirs (`ModelMeta.peers`), each
         at the temperature it was calibrated to."""
+        check_is_fitted(self, "net_")
         if not self.meta_.peers:
             return self.member_proba(X).mean(0)
         from harcnn.models.peers import PEERS

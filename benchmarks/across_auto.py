@@ -1,6 +1,6 @@
 """`harcnn auto` on the rows of the cross-dataset benchmark (benchmarks/across.sh), in the row's own
-protocol: on a dataset's fixed split, one run; on 5 subject folds over all subjects, one run per
-fold, choosing on that fold's training subjects only and scored once on its test subjects. Each run
+protocol, read from the recipe's runs in the row's store: on a dataset's fixed split, one run; on
+subject folds over all subjects, one run per fold, choosing on that fold's training subjects only and scored once on its test subjects. Each run
 lands in the row's store (benchmarks/results/across/<dataset>.db) as study "auto", one run per test
 fold (seed s tests fold s, as the other studies' seeds do), with its per-subject figures, so the
 tables set it beside the recipe and the peers; what auto tried and why it chose go beside it
@@ -31,9 +31,6 @@ from harcnn.experiments import auto
 from harcnn.experiments.store import Run, Store
 from harcnn.metrics import classification_metrics, per_subject, predicted_classes
 
-FIXED = ("uci-har", "basicmotions", "pickup-gesture", "gunpoint")  # rows on the dataset's own split
-FOLDS = 5  # the other rows: test_folds = 5 over all subjects (`--set test_folds=5` in across.sh)
-
 
 def data_of(row: str) -> str:
     name = row.removesuffix("-folds")
@@ -43,13 +40,18 @@ def data_of(row: str) -> str:
 def run_row(row: str, split_seed: int) -> None:
     folder = Path("benchmarks/results") / ("across" if split_seed == 0 else f"across-split{split_seed}")
     dataset = load_dataset(data_of(row))
-    test_folds = 0 if row in FIXED else FOLDS
-    config = {"model": "auto", "budget_min": AUTO_BUDGET_MIN, "folds": AUTO_FOLDS, "test_folds": test_folds, "split_seed": split_seed}
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     record_path = Path("benchmarks/results/across-auto") / (f"{row}.json" if split_seed == 0 else f"{row}-split{split_seed}.json")
     record_path.parent.mkdir(parents=True, exist_ok=True)
     records = json.loads(record_path.read_text()) if record_path.is_file() else {}
     with Store(folder / f"{row}.db") as store:
+        recipe = store.runs("best")
+        if not recipe:
+            raise SystemExit(
+                f"{row}: no runs of the recipe in {folder / f'{row}.db'} to take the protocol from; run benchmarks/across.sh first"
+            )
+        test_folds = recipe[-1].config.get("test_folds", 0)  # the row's protocol, as across.sh ran it
+        config = {"model": "auto", "budget_min": AUTO_BUDGET_MIN, "folds": AUTO_FOLDS, "test_folds": test_folds, "split_seed": split_seed}
+        key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
         store.set_study("auto", f"harcnn auto, {AUTO_BUDGET_MIN:g}-min budget", None, json.dumps(config), ["auto"])
         done = store.seeds_done("auto", key, dataset.sha256)
         for fold in range(max(1, test_folds)):

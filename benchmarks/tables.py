@@ -538,8 +538,8 @@ def ladder() -> str:
     return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")
 
 
-def auto_rows() -> list[tuple[tuple[str, str], str, list, dict]]:
-    """The rows `harcnn auto` ran on: (folder, dataset), what the row is, its runs, what it tried per fold."""
+def auto_rows() -> list[tuple["Dataset", str, list, dict]]:
+    """The rows `harcnn auto` ran on: the row's runs, what the row is, auto's runs, what it tried per fold."""
     out = []
     for (folder, name), what in ROWS.items():
         data = Dataset(folder, name)
@@ -547,7 +547,7 @@ def auto_rows() -> list[tuple[tuple[str, str], str, list, dict]]:
         suffix = "" if folder == ACROSS else "-" + folder.removeprefix("across-")
         tried = RESULTS / "across-auto" / f"{name}{suffix}.json"
         if runs and tried.is_file():
-            out.append(((folder, name), what, runs, json.loads(tried.read_text())))
+            out.append((data, what, runs, json.loads(tried.read_text())))
     return out
 
 
@@ -555,8 +555,7 @@ def auto_rows() -> list[tuple[tuple[str, str], str, list, dict]]:
 def across_auto() -> str:
     """`harcnn auto` on the cross-dataset rows: its test accuracy, the recipe's and the best peer's, and what it chose."""
     rows, datasets = [], []
-    for key, what, runs, tried in auto_rows():
-        data = Dataset(*key)
+    for data, what, runs, tried in auto_rows():
         datasets.append(data)
         mean, spread = mean_and_spread(runs)
         recipe = mean_and_spread(data.latest("best"))[0] if data.latest("best") else float("nan")

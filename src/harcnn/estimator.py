@@ -254,11 +254,11 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
 
     def member_proba(self, X) -> np.ndarray:
         """Every member's class probabilities, `(members, n, n_classes)`."""
-        return torch.softmax(self._member_logits(X), -1).numpy()
-
-    def _member_logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "net_")
-        X = _windows(X, "X", self.layout)
+        return torch.softmax(self._member_logits(_windows(X, "X", self.layout)), -1).numpy()
+
+    def _member_logits(self, X: np.ndarray) -> torch.Tensor:
+        """Every member's logits of windows `X` already checked by `_windows`."""
         want = (self.meta_.c_in, self.meta_.seq_len)
         any_length = type(self.net_).ANY_LENGTH
         if X.shape[1] != want[0] or (X.shape[2] != want[1] and not any_length):
@@ -281,11 +281,10 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             return self.member_proba(X).mean(0)
         from harcnn.models.peers import PEERS
 
-        logits = self._member_logits(X)
-        proba = (1 - self.meta_.peer_weight) * torch.softmax(logits / self.meta_.temperature, -1).numpy().mean(0)
+        X = _windows(X, "X", self.layout)  # the peers read the windows as given, before the population's standardisation
+        proba = (1 - self.meta_.peer_weight) * torch.softmax(self._member_logits(X) / self.meta_.temperature, -1).numpy().mean(0)
         if not len(proba):
             return proba
-        X = _windows(X, "X", self.layout)  # the peers read the windows as given, before the population's standardisation
         for part, fitted in zip(self.meta_.peers, self.peers_):
             proba += part["weight"] * PEERS[part["model"]].calibrated(fitted, X, len(self.classes_), part["temperature"])
         return proba

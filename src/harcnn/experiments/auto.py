@@ -35,7 +35,7 @@ import numpy as np
 
 from harcnn import models, presets
 from harcnn.choices import AUTO_BUDGET_MIN, AUTO_FOLDS
-from harcnn.data.splits import hold_out_fold, subject_folds
+from harcnn.data.splits import hold_out_fold
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config, load_spec
@@ -153,13 +153,15 @@ def choose(
 
 
 def check_folds(train: WindowSet, folds: int) -> None:
+    """At least two folds, and a subject for each."""
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise HarcnnError(f"folds must be a whole number of at least 2, got {folds!r}")
     subjects = len(np.unique(train.subject))
     if subjects < folds:
         raise HarcnnError(
             f"auto chooses by subject-grouped cross-validation in {folds} folds: the training windows hold {subjects} subject(s); "
             f"give windows of at least {folds} subjects (groups=, one subject per window)"
         )
-    subject_folds(train.subject, folds)
 
 
 def _unavailable(config: Config, train: WindowSet) -> str:
@@ -314,8 +316,7 @@ def run(
     from harcnn.estimator import ESTIMATOR
 
     budget_min = ESTIMATOR["budget"].check(budget_min, "auto")
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise HarcnnError(f"folds must be a whole number of at least 2, got {folds!r}")
+    check_folds(train, folds)
     start = perf_counter()
     singles = candidates(cnn_only) if singles is None else singles
     choice = choose(train, 60 * budget_min, folds=folds, singles=singles, cache=cache, echo=echo)

@@ -11,6 +11,6 @@ EXPORT_SUFFIXES = {"onnx": ".onnx", "ort": ".ort", "coreml": ".mlpackage", "tfli
 EXPORT_FORMATS = tuple(EXPORT_SUFFIXES)
 QUANTIZATIONS = ("int8",)
 TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table
-TRACKERS = ("mlflow",)  # tools `harcnn runs export` writes a store's runs to
+TRACKERS = ("mlflow", "tensorboard")  # tools `harcnn runs export` writes a store's runs to
 AUTO_BUDGET_MIN = 30.0  # `harcnn auto`'s default budget, a ceiling: UCI HAR's choice and refit took 8 min on 2 cores
 AUTO_FOLDS = 3  # subject-grouped folds `harcnn auto` cross-validates on

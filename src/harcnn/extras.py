@@ -14,6 +14,7 @@ EXTRAS = {
     "litert_torch": "litert",
     "ai_edge_litert": "litert",
     "mlflow": "mlflow",
+    "tensorboard": "tensorboard",
     "aeon": "rocket",
     "skops": "rocket",
     "ray": "ray",

@@ -207,16 +207,20 @@ def _validation_and_ensemble(runs: list[Run]) -> tuple[float | None, tuple[tuple
     return (100 * float(np.mean(validation)) if validation else None, ensembles)
 
 
-def flat_config(config: dict, prefix: str = "") -> dict[str, str]:
-    """A run's nested configuration as flat names and texts (`hparams.filters` = "32"), the way a CSV
-    column or a tracking tool's parameter holds it."""
+def flat_values(config: dict, prefix: str = "") -> dict[str, object]:
+    """A run's nested configuration as flat names (`hparams.filters`) and their values."""
     out = {}
     for key, value in config.items():
         if isinstance(value, dict):
-            out |= flat_config(value, f"{prefix}{key}.")
+            out |= flat_values(value, f"{prefix}{key}.")
         else:
-            out[f"{prefix}{key}"] = str(value)
+            out[f"{prefix}{key}"] = value
     return out
+
+
+def flat_config(config: dict) -> dict[str, str]:
+    """`flat_values` as texts (`hparams.filters` = "32"), the way a CSV column or MLflow's parameter holds them."""
+    return {key: str(value) for key, value in flat_values(config).items()}
 
 
 def scored_on(study: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from harcnn.errors import HarcnnError
 from harcnn.experiments.store import Store
-from helpers import invoke
+from helpers import fails, invoke
 
 
 @pytest.fixture
@@ -120,10 +120,11 @@ def test_unknown_executor_is_a_library_error(tmp_path):
 
 @pytest.mark.ray
 @pytest.mark.slow  # a Ray cluster of three nodes on this machine: about 55 s
-def test_a_study_on_a_ray_cluster_survives_a_lost_node(tiny_zip, tmp_path):
+def test_a_study_on_a_ray_cluster_survives_a_lost_node(monkeypatch, capsys, tiny_zip, tmp_path):
     """A head and two worker nodes (Ray's own test cluster); a worker node killed while the study
     runs: its jobs run again on the node left, every run lands in the store exactly once, and the
-    same command afterwards finds nothing to do."""
+    same command afterwards finds nothing to do. The checkpoint folder is asked of every node first:
+    a node that sees another folder at that path refuses the study."""
     import threading
 
     from ray.cluster_utils import Cluster
@@ -150,13 +151,30 @@ def test_a_study_on_a_ray_cluster_survives_a_lost_node(tiny_zip, tmp_path):
     killer = threading.Thread(target=kill_a_node_once_runs_land, daemon=True)
     killer.start()
     try:
+        shared = tmp_path / "shared" / "checkpoints"
         args = ("run", spec, "--data", tiny_zip, "--results", results, "--executor", "ray", "--address", cluster.address, "--workers", 2)
-        invoke(*args, "--no-progress")
+        invoke(*args, "--checkpoints", shared, "--no-progress")
         assert killed.is_set()
         with Store(results / "harcnn.db") as store:
             runs = store.runs("grid")
         assert sorted((r.label, r.seed) for r in runs) == sorted((f"filters={f}", s) for f in (4, 6, 8, 10) for s in (0, 1))
-        assert "8 runs already in" in invoke(*args, "--no-progress")
+        assert "8 runs already in" in invoke(*args, "--checkpoints", shared, "--no-progress")
+        assert shared.is_dir() and not list(shared.glob(".reach-*"))  # asked, and the question cleaned up
+
+        import ray
+
+        from harcnn.experiments import ray_executor
+
+        ray.init(address=cluster.address, log_to_driver=False)
+        (tmp_path / "probe").write_text("what the driver wrote")
+        blind = ray_executor.nodes_not_seeing(ray, tmp_path / "probe", "what another host's folder holds")
+        assert [line.endswith(f"({workers[1].node_ip_address})") for line in blind] == [True]  # the node left, not the head
+        assert ray_executor.nodes_not_seeing(ray, tmp_path / "probe", "what the driver wrote") == []
+        ray.shutdown()
+        monkeypatch.setattr(ray_executor, "nodes_not_seeing", lambda ray, probe, token: ["host-b (10.0.0.2)"])
+        refusal = "the checkpoint folder is not shared with the Ray node(s) host-b (10.0.0.2)"
+        fails(monkeypatch, capsys, refusal, *args, "--checkpoints", shared, "--repeats", 3)  # a third seed to train: refused first
+        assert len(runs_by_key(results / "harcnn.db")) == 8
     finally:
         killed.set()
         import ray

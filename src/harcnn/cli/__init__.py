@@ -15,7 +15,20 @@ import typer
 import harcnn
 from harcnn.choices import AUTO_BUDGET_MIN, AUTO_FOLDS, EXPORT_FORMATS, EXPORT_SUFFIXES, QUANTIZATIONS, RUN_EXECUTORS, TABLE_FORMATS
 from harcnn.cli.data import data_app
-from harcnn.cli.options import HELP, DataOpt, DbOpt, ModelArg, ProgressOpt, RepeatsOpt, ResultsOpt, SetOpt, TimeUnitOpt, WorkersOpt, dataset
+from harcnn.cli.options import (
+    CHECKPOINTS,
+    HELP,
+    DataOpt,
+    DbOpt,
+    ModelArg,
+    ProgressOpt,
+    RepeatsOpt,
+    ResultsOpt,
+    SetOpt,
+    TimeUnitOpt,
+    WorkersOpt,
+    dataset,
+)
 from harcnn.cli.runs import runs_app
 from harcnn.errors import HarcnnError, HarcnnWarning
 
@@ -132,6 +145,12 @@ def run(
         Literal[RUN_EXECUTORS], typer.Option(help="local: this process, or worker processes with --workers > 1.")
     ] = "local",
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local Ray).")] = None,
+    checkpoints: Annotated[
+        Optional[Path],
+        typer.Option(
+            help=f"Folder for epoch checkpoints (default: RESULTS/{CHECKPOINTS}); on a Ray cluster, one every node mounts at the same path."
+        ),
+    ] = None,
 ) -> None:
     """Train every configuration of a study `repeats` times (seeds 0..R-1); resumes if interrupted."""
     from harcnn.experiments.executors import default_workers
@@ -144,7 +163,7 @@ def run(
     t0 = time.perf_counter()
     with Store(db or results / "harcnn.db") as store:
         options = dict(progress=progress, workers=workers or default_workers(), executor=executor, address=address)
-        run_study(study, ds, store, checkpoints=results / ".checkpoints", **options)
+        run_study(study, ds, store, checkpoints=checkpoints or results / CHECKPOINTS, **options)
         keys = {c.key for c in study.configs}
         mine = [r for r in store.runs(study.name) if r.config_key in keys and r.data_sha256 == ds.sha256]
         every = store.runs(study.name)
@@ -181,7 +200,7 @@ def select(
     ds = dataset(data, fetch_if_missing=True)
     with Store(db or results / "harcnn.db") as store:
         ranking, refit = select_configuration(
-            study, ds, store, results / ".checkpoints", progress=progress, workers=workers or default_workers(), show_test=show_test
+            study, ds, store, results / CHECKPOINTS, progress=progress, workers=workers or default_workers(), show_test=show_test
         )
         chosen = store.selection(study.name, ds.sha256)
     typer.echo(selection_summary(study.name, chosen["method"], ranking, chosen["label"], refit))

@@ -13,6 +13,7 @@ HELP = {"help_option_names": ["-h", "--help"]}
 DataOpt = Annotated[
     Optional[str], typer.Option("--data", help="Dataset: UCI HAR zip/folder/URL or a harcnn .npz (default: $HARCNN_DATA, then the cache).")
 ]
+CHECKPOINTS = ".checkpoints"  # the epoch checkpoints' folder under RESULTS, unless `run --checkpoints` names another
 ResultsOpt = Annotated[Path, typer.Option(help="Folder for the store and per-study files.")]
 DbOpt = Annotated[Optional[Path], typer.Option(help="Results store (default: RESULTS/harcnn.db).")]
 RepeatsOpt = Annotated[Optional[int], typer.Option(help="Override the spec's number of repeats.")]

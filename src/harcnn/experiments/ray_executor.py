@@ -2,8 +2,10 @@
 
 The dataset goes to the cluster's object store once; each job is a task that returns its runs,
 which the driver writes to the store as they arrive, so the store can stay on the driver's disk.
-Checkpoints are written by the workers to `checkpoints`, which resumes a job only when that
-folder is shared with the workers (always so on a single machine).
+Checkpoints are written by the workers to `checkpoints`, which must be one folder for all: on a
+cluster named by its address, every node with CPUs is asked first whether it sees a file the driver
+wrote there, and a node that does not refuses the study before anything trains (a job it ran
+again could not resume, and its epochs would land on a disk no one reads).
 
 A worker node lost mid-study costs only the jobs it was running: Ray runs them again on the nodes
 left (RETRIES times); a job lost beyond that is reported once every other job has finished, its
@@ -12,6 +14,8 @@ runs left for the same command to train (the store's key keeps every run once).
 
 from __future__ import annotations
 
+import secrets
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +41,46 @@ def _task(job: Job, dataset: Dataset, checkpoints: Path, threads: int, i: int, t
     return run_job(job, dataset, checkpoints, lambda epoch, planned: ticks.put_nowait((i, planned)))
 
 
+REACH_TIMEOUT_S = 120  # for every node to answer whether it sees the checkpoint folder (a fresh worker process starts first)
+
+
+def _sees(probe: str, token: str) -> tuple[str, bool]:
+    """On a node: its host name, and whether `probe` holds `token` there."""
+    try:
+        seen = Path(probe).read_text() == token
+    except OSError:
+        seen = False
+    return socket.gethostname(), seen
+
+
+def nodes_not_seeing(ray, probe: Path, token: str) -> list[str]:
+    """The alive nodes with CPUs (host name and address) on which `probe` does not hold `token`."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = [node for node in ray.nodes() if node["Alive"] and node["Resources"].get("CPU", 0) > 0]
+    sees = ray.remote(num_cpus=0)(_sees)
+    pinned = [NodeAffinitySchedulingStrategy(node["NodeID"], soft=False) for node in nodes]
+    answers = ray.get([sees.options(scheduling_strategy=on).remote(str(probe), token) for on in pinned], timeout=REACH_TIMEOUT_S)
+    return [f"{host} ({node['NodeManagerAddress']})" for node, (host, seen) in zip(nodes, answers) if not seen]
+
+
+def check_checkpoints_reachable(ray, checkpoints: Path) -> None:
+    """Refuse a checkpoint folder that some worker node does not share with the driver."""
+    token = secrets.token_hex(16)
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    probe = checkpoints.resolve() / f".reach-{token[:8]}"
+    probe.write_text(token)
+    try:
+        blind = nodes_not_seeing(ray, probe, token)
+    finally:
+        probe.unlink(missing_ok=True)
+    if blind:
+        raise HarcnnError(
+            f"{checkpoints.resolve()}: the checkpoint folder is not shared with the Ray node(s) {', '.join(blind)}; "
+            "name a folder every node mounts at the same path (a shared file system) with --checkpoints"
+        )
+
+
 class RayExecutor:
     """Jobs as Ray tasks; `address=None` starts a local Ray instance for the duration."""
 
@@ -52,6 +96,12 @@ class RayExecutor:
         self.started_here = not ray.is_initialized()
         if self.started_here:
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+        if self.address is not None:  # a cluster that may span hosts; a local instance is this host
+            try:
+                check_checkpoints_reachable(ray, self.checkpoints)
+            except BaseException:
+                self.__exit__()
+                raise
         return self
 
     def __exit__(self, *exc) -> None:

@@ -25,17 +25,24 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSES = 6  # UCI HAR's activities
 
 
-def time_steps(config, members: int, batch: int, compiled: bool, warmup: int, steps: int) -> tuple[float, float]:
-    """Seconds of the first `warmup` steps, and milliseconds a step after them."""
-    model = create(config.model, len(CHANNELS), CLASSES, STEPS, members=members, **config.hparams)
+def step_parts(config, members: int, batch: int, device: str = "cpu"):
+    """The spec's population, harcnn's Adam and the loss of one batch of random windows, on `device`."""
+    model = create(config.model, len(CHANNELS), CLASSES, STEPS, members=members, **config.hparams).to(device)
     optimizer = Adam(model.parameters(), lr=config.lr, eps=ADAM_EPS, weight_decay=config.weight_decay)
-    x, y = torch.randn(members, batch, len(CHANNELS), STEPS), torch.randint(0, CLASSES, (members, batch))
+    x = torch.randn(members, batch, len(CHANNELS), STEPS, device=device)
+    y = torch.randint(0, CLASSES, (members, batch), device=device)
 
     def loss() -> torch.Tensor:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
             logits = model(x).float()
         return F.cross_entropy(logits.flatten(0, 1), y.flatten(), label_smoothing=config.label_smoothing)
 
+    return model, optimizer, loss
+
+
+def time_steps(config, members: int, batch: int, compiled: bool, warmup: int, steps: int, *, device: str = "cpu") -> tuple[float, float]:
+    """Seconds of the first `warmup` steps, and milliseconds a step after them."""
+    _, optimizer, loss = step_parts(config, members, batch, device)
     step = torch.compile(loss) if compiled else loss
     times = []
     for _ in range(warmup + steps):
@@ -43,6 +50,8 @@ def time_steps(config, members: int, batch: int, compiled: bool, warmup: int, st
         optimizer.zero_grad()
         step().backward()
         optimizer.step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
     return sum(times[:warmup]), 1000 * sum(times[warmup:]) / steps
 

@@ -130,14 +130,14 @@ def data_recordings(
     name: Annotated[Optional[str], typer.Option(help="Dataset name (default: the output file's name).")] = None,
 ) -> None:
     """Cut labelled recordings into windows: any sensors, rates, units and layouts; devices joined on time."""
-    from harcnn.data.recording_windows import recordings_dataset, summary
+    from harcnn.data.recording_windows import recordings_dataset
     from harcnn.data.recordings import Layout
     from harcnn.data.units import parse_units
     from harcnn.data.windows import save_npz
     from harcnn.outputs import check_output_file
 
     check_output_file(out, tuple(sources), suffix=".npz")
-    ds, windows = recordings_dataset(
+    ds, made = recordings_dataset(
         sources,
         windowing=Windowing(rate=rate, window=window, overlap=overlap, labels=labels, filter=filter, max_gap=max_gap),
         layout=Layout(tuple(channels.split(",")) if channels else None, parse_units(units), time_unit),
@@ -146,7 +146,7 @@ def data_recordings(
         name=name or out.stem,
     )
     save_npz(out, ds)
-    typer.echo(f"{summary(ds, windows)}\nwrote {out}; use it with --data {out}")
+    typer.echo(f"{made}\nwrote {out}; use it with --data {out}")
 
 
 def _test_split(subjects: str | None, share: float, seed: int) -> SubjectSplit:

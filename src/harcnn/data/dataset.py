@@ -40,7 +40,7 @@ def make_dataset(
     if len(y) != n or (subject is not None and len(subject) != n):
         raise HarcnnError(f"{path}: {n} windows but {len(y)} labels" + (f" and {len(subject)} subjects" if subject is not None else ""))
     with np.errstate(over="ignore", invalid="ignore"):
-        X = X.astype(np.float32)  # before the finite check: a float64 beyond float32's range becomes inf here
+        X = X.astype(np.float32, copy=False)  # before the finite check: a float64 beyond float32's range becomes inf here
     if not np.isfinite(X).all():
         w = int(np.argmax(~np.isfinite(X).reshape(n, -1).all(1)))
         raise HarcnnError(f"{path}: window {w} holds NaN or infinity (or a value beyond float32's range)")

@@ -244,7 +244,7 @@ class Pipeline:
         return (
             np.ascontiguousarray(np.concatenate(X), dtype=np.float32),
             np.concatenate(starts),
-            np.concatenate(out_labels) if labels is not None else None,
+            np.concatenate(out_labels).astype(str) if labels is not None else None,  # a window's as text: few, unlike samples
         )
 
     def bytes_needed(self, recordings: list[Recording]) -> tuple[int, int]:

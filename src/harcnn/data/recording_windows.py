@@ -48,18 +48,20 @@ def recordings_dataset(
     pattern: str | None = None,
     test: SubjectSplit = SubjectSplit(),
     name: str | None = None,
-) -> tuple[Dataset, Cut]:
+) -> tuple[Dataset, str]:
     """`harcnn data recordings`: the dataset of the recordings in `sources` (files, folders, zips;
     see `recordings.read_sources`; or HAPT's RawData), read as `layout` says, cut as `windowing`
-    says, split by `test`; and what was cut."""
+    says, split by `test`; and what was made, in a few lines (`summary`)."""
     Pipeline.make(CSV_COLUMNS[1:], CSV_UNITS, windowing)  # the options, before any file is read
     recordings, made = pipeline_for(read_any(sources, pattern, layout), windowing)
     windows = cut(recordings, made)
+    del recordings  # the signals, about as large as their windows: gone before the dataset copies the windows into its splits
     source = Path(sources[0])
     subjects = windows.subjects.astype(np.int64) if hapt.is_hapt(source) else windows.subjects  # HAPT's user numbers
     ds = make_dataset(source, windows.X, windows.labels, subjects, test=test, channels=made.output_channels, name=name)
     names = tuple(np.unique(subjects.astype(str)).tolist()) if subjects.dtype.kind in "US" else ()
-    return ds.with_pipeline(made, names), windows
+    ds = ds.with_pipeline(made, names)
+    return ds, summary(ds, windows)
 
 
 def read_any(sources: list[str | Path], pattern: str | None, layout: Layout) -> list[Recording]:

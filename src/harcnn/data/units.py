@@ -83,16 +83,19 @@ def recognise_units(recordings: list[Recording]) -> dict[str, Finding]:
     gyro = [i for i, k in enumerate(kinds) if k == "gyro"]
     out: dict[str, Finding] = {}
     if acc:
-        out["acc"] = _acceleration(np.concatenate([r.values[:, acc] for r in recordings]))
+        out["acc"] = _acceleration(recordings, acc)
     if gyro:
         out["gyro"] = _angular_rate(recordings, acc, gyro)
     return out
 
 
-def _acceleration(acc: np.ndarray) -> Finding:
-    if acc.shape[1] != 3:
-        return Finding(None, f"{acc.shape[1]} accelerometer axes: gravity's magnitude needs three")
-    gravity = float(np.median(np.linalg.norm(acc, axis=1)))
+def _acceleration(recordings: list[Recording], acc: list[int]) -> Finding:
+    """Gravity's unit from the median magnitude over every sample of the recordings' `acc` axes;
+    magnitudes taken recording by recording, so the samples are never copied whole."""
+    if len(acc) != 3:
+        return Finding(None, f"{len(acc)} accelerometer axes: gravity's magnitude needs three")
+    magnitudes = np.concatenate([np.linalg.norm(r.values[:, acc], axis=1) for r in recordings])
+    gravity = float(np.median(magnitudes, overwrite_input=True))
     for unit in units_of("acc"):
         if GRAVITY_RANGE[0] <= gravity * UNITS[unit][1] <= GRAVITY_RANGE[1]:
             return Finding(unit, f"the median acceleration magnitude {gravity:.4g} is gravity in {unit}")
@@ -100,7 +103,8 @@ def _acceleration(acc: np.ndarray) -> Finding:
 
 
 def _angular_rate(recordings: list[Recording], acc: list[int], gyro: list[int]) -> Finding:
-    spin = float(np.quantile(np.abs(np.concatenate([r.values[:, gyro] for r in recordings])), 0.99))
+    rates = np.concatenate([r.values[:, gyro] for r in recordings])
+    spin = float(np.quantile(np.abs(rates, out=rates), 0.99, overwrite_input=True))
     if spin > GYRO_MAX:
         if spin * UNITS["deg/s"][1] <= GYRO_MAX:
             return Finding("deg/s", f"angular rates up to {spin:.4g} are beyond any gyroscope's range in rad/s")

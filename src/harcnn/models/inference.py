@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-EVAL_BATCH = 512
+EVAL_BATCH = 512  # member-windows a batch: a population of 5 runs 102 windows at a time (as fast a window as 1 member's 512; 512 windows ran 2.5x slower a window)
 
 
 def default_device() -> torch.device:
@@ -20,8 +20,9 @@ def predict_logits(model: nn.Module, X: np.ndarray, device: torch.device | None 
     device = device or next(model.parameters()).device
     model.eval()
     members = next(model.parameters()).shape[0]
+    batch = max(1, EVAL_BATCH // members)
     chunks = []
-    for start in range(0, len(X), EVAL_BATCH):
-        x = torch.from_numpy(np.ascontiguousarray(X[start : start + EVAL_BATCH])).to(device)
+    for start in range(0, len(X), batch):
+        x = torch.from_numpy(np.ascontiguousarray(X[start : start + batch])).to(device)
         chunks.append(model(x.expand(members, *x.shape)))
     return torch.cat(chunks, dim=1)

@@ -199,3 +199,16 @@ def test_geotec_phone_and_watch_models_predict_held_out_recordings(tmp_path, dev
     out = invoke("predict", tmp_path / "m", recording, "--plot", tmp_path / "t.png")
     accuracy = float(out.split("; ")[-1].split("%")[0])
     assert accuracy > 40, out  # five classes: chance is 20 %
+
+
+def test_windows_gathered_beyond_the_expected_count_are_all_kept_in_order():
+    """`cut` sizes one buffer for the most windows the recordings' spans allow; should more come, it
+    grows, and the windows come back as if joined at the end."""
+    from harcnn.data.cut import Gathered
+
+    parts = [np.full((k, 1, 3), i, np.float32) for i, k in enumerate([1, 3, 0, 2])]
+    gathered = Gathered(2, (1, 3))
+    for part in parts:
+        gathered.add(part)
+    np.testing.assert_array_equal(gathered.array(), np.concatenate(parts))
+    assert gathered.filled == 6

@@ -63,18 +63,39 @@ def cut(recordings: list[Recording], pipeline: Pipeline) -> Cut:
         2 * sum(kept) + max(passing), f"{len(groups)} recording(s) cut at {pipeline.rate:g} Hz into windows of {pipeline.window} samples every {pipeline.hop}",
         "cut fewer windows (a smaller --overlap, a lower --rate) or fewer recordings at a time",
     )  # fmt: skip
-    X, labels, subjects, cut_any = [], [], [], 0
+    X = Gathered(sum(pipeline.most_windows(group) for group in groups), (len(pipeline.output_channels), pipeline.window))
+    labels, subjects, cut_any = [], [], 0
     for group in groups:
         x, _, y = pipeline.windows(group)
         keep = y != ""
         cut_any += len(y)
-        X.append(x[keep])
+        X.add(x[keep])
         labels.append(y[keep])
         subjects.append(np.full(int(keep.sum()), group[0].subject))
-    if not sum(len(x) for x in X):
+    if not X.filled:
         raise HarcnnError(f"{recordings[0].name}: no labelled window in {len(groups)} recording(s): {_why_none(groups, pipeline, cut_any)}")
-    kept_windows = sum(len(x) for x in X)
-    return Cut(np.concatenate(X), np.concatenate(labels), np.concatenate(subjects), len(groups), cut_any - kept_windows)
+    return Cut(X.array(), np.concatenate(labels), np.concatenate(subjects), len(groups), cut_any - X.filled)
+
+
+class Gathered:
+    """Windows joined as they are cut, into one buffer sized for the most there can be: its pages
+    are resident only once written, so the windows take their own size once, where a list of them
+    joined at the end took it twice. More than expected (it should not happen) grows it by half."""
+
+    def __init__(self, expected: int, shape: tuple[int, int]):
+        self.buffer, self.filled = np.empty((expected, *shape), np.float32), 0
+
+    def add(self, x: np.ndarray) -> None:
+        end = self.filled + len(x)
+        if end > len(self.buffer):
+            grown = np.empty((max(end, len(self.buffer) * 3 // 2), *self.buffer.shape[1:]), np.float32)
+            grown[: self.filled] = self.buffer[: self.filled]
+            self.buffer = grown
+        self.buffer[self.filled : end] = x
+        self.filled = end
+
+    def array(self) -> np.ndarray:
+        return self.buffer[: self.filled]
 
 
 def _why_none(groups: list[list[Recording]], pipeline: Pipeline, windows: int) -> str:

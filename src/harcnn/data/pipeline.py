@@ -247,14 +247,19 @@ class Pipeline:
             np.concatenate(out_labels).astype(str) if labels is not None else None,  # a window's as text: few, unlike samples
         )
 
+    def most_windows(self, recordings: list[Recording]) -> int:
+        """How many windows `windows` cuts from one trial without gaps, from its span alone (gaps,
+        and devices joined on a shorter stretch, cut fewer), plus one for the rounding of its ends."""
+        span = max(float(r.time[-1] - r.time[0]) for r in recordings)
+        return int(max(0.0, (span * self.rate + 1 - self.window) // self.hop + 1)) + 1
+
     def bytes_needed(self, recordings: list[Recording]) -> tuple[int, int]:
         """About how many bytes `windows` of one trial keeps (its windows and labels) and needs while
         it runs (the resampled signal, and the source-rate signal it is low-passed on), from the
         recordings' spans and rates alone: what `cut` checks before allocating anything."""
         span = max(float(r.time[-1] - r.time[0]) for r in recordings)
         samples = span * self.rate + 1
-        windows = max(0.0, (samples - self.window) // self.hop + 1)
-        kept = windows * self.window * (4 * len(self.output_channels) + 8)
+        kept = self.most_windows(recordings) * self.window * (4 * len(self.output_channels) + 8)
         source = max(len(r) / max(span, 1e-9) if span else 1.0 for r in recordings)
         passing = 8 * len(self.channels) * 3 * (samples + (span * source if self.rate < 0.9 * source else 0))
         return int(kept), int(passing)

@@ -74,7 +74,7 @@ def test_a_peer_file_naming_other_classes_is_refused_unread(joined, tmp_path):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda p: p[0].update(model="hydra"), "'hydra' is not a peer a model folder holds"),
+        (lambda p: p[0].update(model="resnet"), "'resnet' is not a peer a model folder holds"),
         (lambda p: p[0].update(weight=1.5), "weight must be a number in (0, 1)"),
         (lambda p: p.extend([dict(p[0], weight=0.8)]), "weights must add up to less than 1"),
         (lambda p: p[0].pop("seed"), "must be an object with model, hparams, seed, weight, temperature and sha256"),
@@ -99,3 +99,40 @@ def test_a_model_with_a_peer_is_not_exported(joined, tmp_path):
 
     with pytest.raises(harcnn.HarcnnError, match="heterogeneous ensemble"):
         export_onnx(joined[1], tmp_path / "m.onnx")
+
+
+TORCH_PEERS = {"hydra": {"n_kernels": 2, "n_groups": 4}, "multirocket-hydra": {"n_kernels": 2, "n_groups": 4},
+               "quant": {"interval_depth": 3}}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_PEERS))
+def test_a_peer_holding_torch_tensors_saves_without_pickle_and_predicts_the_same(name, tmp_path):
+    """aeon's Hydra, MultiRocket-Hydra and QUANT hold torch tensors, which skops does not write: the
+    file holds their arrays and Hydra's seed, and the loaded peer predicts what the fitted one did."""
+    import torch
+
+    from harcnn.models import peer_files
+
+    X, y, subject = named_windows(n=60, t=32)
+    peer = PEERS[name]
+    fitted = peer.fit(TORCH_PEERS[name], X, np.unique(y, return_inverse=True)[1], seed=3)
+    before = peer.scores(fitted, X, 3)
+    data = peer_files.dumps(peer, fitted)
+    assert not hasattr(fitted, peer_files.TORCH_NOTES)  # the fitted peer itself is left as it was
+    threads, state = torch.get_num_threads(), torch.random.get_rng_state()
+    loaded = peer_files.loads(peer, data, "peer-0.skops")
+    assert torch.get_num_threads() == threads and torch.equal(torch.random.get_rng_state(), state)  # drawing Hydra again changes neither
+    np.testing.assert_array_equal(peer.scores(loaded, X, 3), before)
+
+
+def test_hydra_kernels_that_draw_differently_from_their_seed_are_refused():
+    from harcnn.models import peer_files
+
+    X, y, _ = named_windows(n=60, t=32)
+    fitted = PEERS["hydra"].fit(TORCH_PEERS["hydra"], X, np.unique(y, return_inverse=True)[1], seed=3)
+    stripped = peer_files.without_torch(fitted)
+    notes = json.loads(getattr(stripped, peer_files.TORCH_NOTES))
+    next(n for n in notes if n["kind"] == "hydra")["sha256"] = "0" * 64  # as if another torch drew other kernels
+    setattr(stripped, peer_files.TORCH_NOTES, json.dumps(notes))
+    with pytest.raises(harcnn.HarcnnError, match="Hydra's kernels drawn again from seed 3 differ"):
+        peer_files.with_torch(stripped, "peer-0.skops")

@@ -192,7 +192,16 @@ PEERS = {
     ),  # fmt: skip
     # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
     "hydra": Peer(
-        "hydra", hydra, "aeon.classification.convolution_based:HydraClassifier", 9, lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8
+        "hydra",
+        hydra,
+        "aeon.classification.convolution_based:HydraClassifier",
+        9,
+        lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8,
+        saved_types=(
+            "aeon.classification.convolution_based._hydra.HydraClassifier",
+            "aeon.classification.convolution_based._hydra._SparseScaler",
+            "aeon.transformations.collection.convolution_based._hydra.HydraTransformer",
+        ),
     ),
     "multirocket-hydra": Peer(
         "multirocket-hydra",
@@ -200,6 +209,23 @@ PEERS = {
         "aeon.classification.convolution_based:MultiRocketHydraClassifier",
         9,
         lambda h, c, t: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
+        saved_types=(
+            "aeon.classification.convolution_based._mr_hydra.MultiRocketHydraClassifier",
+            "aeon.classification.convolution_based._hydra._SparseScaler",
+            "aeon.transformations.collection.convolution_based._hydra.HydraTransformer",
+            "aeon.transformations.collection.convolution_based._multirocket.MultiRocket",
+        ),
     ),
-    "quant": Peer("quant", quant, "aeon.classification.interval_based:QUANTClassifier", 16, quant_features),
+    "quant": Peer(
+        "quant",
+        quant,
+        "aeon.classification.interval_based:QUANTClassifier",
+        16,
+        quant_features,
+        saved_types=(
+            "aeon.classification.interval_based._quant.QUANTClassifier",
+            "aeon.transformations.collection.interval_based._quant.QUANTTransformer",
+            "sklearn.tree._tree.Tree",  # the extremely randomised trees' own; skops reads it as arrays
+        ),
+    ),
 }

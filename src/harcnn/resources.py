@@ -42,3 +42,15 @@ def keep_freed_memory() -> None:
     m_trim_threshold, m_mmap_threshold = -1, -3
     libc.mallopt(m_mmap_threshold, 1 << 30)
     libc.mallopt(m_trim_threshold, (1 << 31) - 1)
+
+
+def release_freed_memory() -> None:
+    """Give memory that is freed but kept (`keep_freed_memory`; glibc) back to the system: after a
+    phase whose large arrays are gone, so that the next phase's arrays do not come on top of them
+    (`data recordings`: the signals, once cut into windows)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return

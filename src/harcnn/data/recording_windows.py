@@ -20,6 +20,7 @@ from harcnn.data.units import decide_units, parse_units
 from harcnn.data.windows import Dataset
 from harcnn.datasets import hapt
 from harcnn.errors import HarcnnError, HarcnnWarning
+from harcnn.resources import release_freed_memory
 
 
 def pipeline_for(recordings: list[Recording], windowing: Windowing) -> tuple[list[Recording], Pipeline]:
@@ -56,6 +57,7 @@ def recordings_dataset(
     recordings, made = pipeline_for(read_any(sources, pattern, layout), windowing)
     windows = cut(recordings, made)
     del recordings  # the signals, about as large as their windows: gone before the dataset copies the windows into its splits
+    release_freed_memory()
     source = Path(sources[0])
     subjects = windows.subjects.astype(np.int64) if hapt.is_hapt(source) else windows.subjects  # HAPT's user numbers
     ds = make_dataset(source, windows.X, windows.labels, subjects, test=test, channels=made.output_channels, name=name)

@@ -30,7 +30,7 @@ import harcnn
 from harcnn import models
 from harcnn.choices import AUTO_BUDGET_MIN, LAYOUTS
 from harcnn.data.pipeline import UCI_HAR, Pipeline
-from harcnn.data.windows import WindowSet, channels_first
+from harcnn.data.windows import WindowSet, channels_first, first_nonfinite
 from harcnn.errors import HarcnnError, HarcnnWarning
 from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import PopulationModel
@@ -432,8 +432,9 @@ def _windows(X, name: str, layout: str, channels=None) -> np.ndarray:
             f"{name} must hold windows of at least one channel and one step: 0 feature(s) (shape={X.shape}) while a minimum of 1 is required"
         )
     X = channels_first(X, layout, name, channels and tuple(channels))
-    if not np.isfinite(X).all():
-        raise HarcnnError(f"{name}: window {int(np.argmax(~np.isfinite(X).reshape(len(X), -1).all(1)))} holds NaN or infinity")
+    w = first_nonfinite(X)
+    if w is not None:
+        raise HarcnnError(f"{name}: window {w} holds NaN or infinity")
     return np.ascontiguousarray(X)
 
 

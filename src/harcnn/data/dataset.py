@@ -12,12 +12,9 @@ import numpy as np
 
 from harcnn.data.options import SubjectSplit
 from harcnn.data.splits import file_split_mask, subject_split_mask
-from harcnn.data.windows import Dataset, WindowSet, content_sha256
+from harcnn.data.windows import Dataset, WindowSet, content_sha256, first_nonfinite
 from harcnn.errors import HarcnnError
 from harcnn.names import check_name
-
-# Windows checked for NaN and infinity at once: a mask of a chunk, not of the whole set (1.1 GiB at 1M windows of 9 x 128).
-FINITE_CHUNK = 1 << 16
 
 
 def make_dataset(
@@ -44,8 +41,8 @@ def make_dataset(
         raise HarcnnError(f"{path}: {n} windows but {len(y)} labels" + (f" and {len(subject)} subjects" if subject is not None else ""))
     with np.errstate(over="ignore", invalid="ignore"):
         X = X.astype(np.float32, copy=False)  # before the finite check: a float64 beyond float32's range becomes inf here
-    if not all(np.isfinite(X[i : i + FINITE_CHUNK]).all() for i in range(0, n, FINITE_CHUNK)):
-        w = int(np.argmax(~np.isfinite(X).reshape(n, -1).all(1)))
+    w = first_nonfinite(X)
+    if w is not None:
         raise HarcnnError(f"{path}: window {w} holds NaN or infinity (or a value beyond float32's range)")
     channels = channels or tuple(f"ch{i}" for i in range(c))
     if len(channels) != c:

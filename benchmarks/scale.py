@@ -143,7 +143,8 @@ def main() -> None:
             rows.append(child(["--one", str(n), str(members)]))
             print(rows[-1], flush=True)
     if a.out:
-        write_record(a.out, {"spec": "experiments/best.toml, 1 epoch", "rows": rows})
+        args = " ".join(x for x in sys.argv[1:] if x not in ("--out", str(a.out)))
+        write_record(a.out, {"spec": "experiments/best.toml, 1 epoch", "runs": [args], "rows": rows})
 
 
 if __name__ == "__main__":

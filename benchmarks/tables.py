@@ -501,21 +501,58 @@ def raw_channels() -> str:
                     "D made by `harcnn data recordings HAPT-RawData-train-subjects.zip --out D.npz [--filter uci-har]`.")  # fmt: skip
 
 
+def scale_rows(stage: str) -> tuple[list[dict], str]:
+    """scale.json's rows of one stage, and where they come from: the runs of `python benchmarks/scale.py` it joins."""
+    r = read_json("scale.json")
+    runs = "; ".join(f"`python benchmarks/scale.py {args}`" for args in r["runs"])
+    source = (f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/scale.json, joined from {runs} (synthetic data, each size "
+              "and stage in a fresh process, the machine otherwise idle).")  # fmt: skip
+    return [row for row in r["rows"] if row.get("stage") == stage], source
+
+
 @table
 def scale() -> str:
-    """One epoch of the recipe and a prediction of every window, by the number of windows."""
-    r = read_json("scale.json")
-    rows = []
-    for row in r["rows"]:
+    """One epoch of the recipe and a prediction of every window, by the number of windows and members."""
+    rows, source = scale_rows("train and predict")
+    out = []
+    for row in rows:
         if "failed" in row:
-            rows.append([f"{row['windows']:,}", str(row["members"]), "-", f"failed: {row['failed']}", "-", "-"])
+            out.append([f"{row['windows']:,}", str(row["members"]), "-", f"failed: {row['failed']}", "-", "-"])
             continue
-        rows.append([f"{row['windows']:,}", str(row["members"]), f"{row['data_gib']:.2f}", f"{row['epoch_s']:.1f} ({row['epoch_us_per_window']:.0f} us a window)",
-                     f"{row['predict_s']:.1f} ({row['predict_us_per_window']:.0f} us a window)", f"{row['peak_rss_gib']:.2f}"])  # fmt: skip
+        out.append([f"{row['windows']:,}", str(row["members"]), f"{row['data_gib']:.2f}",
+                    f"{row['epoch_s']:.1f} ({row['epoch_us_per_window']:.0f} us a member-window)",
+                    f"{row['predict_s']:.1f} ({row['predict_us_per_window']:.0f} us a window)", f"{row['peak_rss_gib']:.2f}"])  # fmt: skip
     header = ["windows (9 x 128)", "members", "windows GiB (float32)", "one epoch, s", "predicting all, s", "peak memory GiB"]
-    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/scale.json, written by "
-                    "`python benchmarks/scale.py --sizes 10000 100000 1000000 --out benchmarks/results/scale.json` (synthetic windows, "
-                    "each size in a fresh process, the machine otherwise idle).")  # fmt: skip
+    return markdown(header, out, source)
+
+
+@table
+def scale_recordings() -> str:
+    """`harcnn data recordings` on CSV files, by the number of windows they give."""
+    rows, source = scale_rows("data recordings")
+    out = [[f"{row['windows']:,}", f"{row['csv_gib']:.2f}", f"{row['read_s']:.1f} ({row['read_us_per_window']:.0f} us a window)",
+            f"{row['windows'] * 9 * 128 * 4 / 2**30:.2f}", f"{row['peak_rss_gib']:.2f}"] for row in rows]  # fmt: skip
+    header = ["windows (9 x 128)", "CSV GiB", "data recordings, s", "windows GiB (float32)", "peak memory GiB"]
+    return markdown(header, out, source)
+
+
+@table
+def throughput() -> str:
+    """Population training throughput on each device the benchmark found."""
+    r = read_json("throughput.json")
+    rows = [[row["name"], str(row["members"]), f"{row['ms_step']:.1f}", f"{row['windows_per_s']:,}", f"{row['gflop_s']:.1f}",
+             f"{row['peak_gflop_s']:.1f}", f"{100 * row['share_of_peak']:.0f} %"] for row in r["rows"]]  # fmt: skip
+    header = [
+        "device",
+        "members",
+        "ms a step (64 windows a member)",
+        "windows a second",
+        "GFLOP/s",
+        "peak GFLOP/s (matrix product)",
+        "of peak",
+    ]
+    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/throughput.json, written by "
+                    f"`python benchmarks/throughput.py --out benchmarks/results/throughput.json` ({r['spec']}).")  # fmt: skip
 
 
 # --- the best model at any budget ------------------------------------------------------------

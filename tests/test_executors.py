@@ -165,7 +165,7 @@ def test_a_study_on_a_ray_cluster_survives_a_lost_node(monkeypatch, capsys, tiny
 
         from harcnn.experiments import ray_executor
 
-        ray.init(address=cluster.address, log_to_driver=False)
+        ray.init(address=cluster.address, log_to_driver=False, logging_level="WARNING")
         (tmp_path / "probe").write_text("what the driver wrote")
         blind = ray_executor.nodes_not_seeing(ray, tmp_path / "probe", "what another host's folder holds")
         assert [line.endswith(f"({workers[1].node_ip_address})") for line in blind] == [True]  # the node left, not the head

@@ -105,7 +105,9 @@ TORCH_PEERS = {"hydra": {"n_kernels": 2, "n_groups": 4}, "multirocket-hydra": {"
                "quant": {"interval_depth": 3}}  # fmt: skip
 
 
-@pytest.mark.parametrize("name", sorted(TORCH_PEERS))
+@pytest.mark.parametrize(
+    "name", ["hydra", pytest.param("multirocket-hydra", marks=pytest.mark.slow), "quant"]
+)  # MultiRocket compiles its numba kernels on first use: 15 s in a fresh environment
 def test_a_peer_holding_torch_tensors_saves_without_pickle_and_predicts_the_same(name, tmp_path):
     """aeon's Hydra, MultiRocket-Hydra and QUANT hold torch tensors, which skops does not write: the
     file holds their arrays and Hydra's seed, and the loaded peer predicts what the fitted one did."""

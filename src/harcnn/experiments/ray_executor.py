@@ -14,6 +14,7 @@ runs left for the same command to train (the store's key keeps every run once).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import socket
 from collections.abc import Iterator
@@ -95,7 +96,9 @@ class RayExecutor:
         self.ray = ray
         self.started_here = not ray.is_initialized()
         if self.started_here:
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            ray.init(
+                address=self.address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
+            )  # no notes of connecting
         if self.address is not None:  # a cluster that may span hosts; a local instance is this host
             try:
                 check_checkpoints_reachable(ray, self.checkpoints)

@@ -84,7 +84,8 @@ def read_recordings(n: int, folder: Path) -> dict:
     app(args, standalone_mode=False)
     read_s = time.perf_counter() - t0
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    windows = sum(np.load(out)[f"{split}_X"].shape[0] for split in ("train", "test"))
+    with np.load(out) as saved:
+        windows = sum(saved[f"{split}_X"].shape[0] for split in ("train", "test"))
     out.unlink()
     return {"stage": "data recordings", "windows": windows, "csv_gib": round(csv_gib, 3), "read_s": round(read_s, 1),
             "read_us_per_window": round(1e6 * read_s / windows, 1), "peak_rss_gib": round(peak_gib, 2)}  # fmt: skip

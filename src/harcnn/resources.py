@@ -24,6 +24,17 @@ def check_fits(need: float, what: str, advice: str, share: int = 1) -> None:
         raise HarcnnError(f"{what} need(s) about {need / 2**30:.1f} GiB, but {of} {total / 2**30:.1f} GiB; {advice}")
 
 
+def _glibc():
+    """The C library where it is glibc (Linux), whose allocator the two calls below tune; else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
 def keep_freed_memory() -> None:
     """Keep freed memory in the process (glibc); only for processes harcnn owns.
 
@@ -33,11 +44,8 @@ def keep_freed_memory() -> None:
     glibc has no call that reads these settings back, so a library cannot restore them: the CLI and
     its workers call this, `HARClassifier.fit` does not.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
+    libc = _glibc()
+    if libc is None:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     libc.mallopt(m_mmap_threshold, 1 << 30)
@@ -48,9 +56,6 @@ def release_freed_memory() -> None:
     """Give memory that is freed but kept (`keep_freed_memory`; glibc) back to the system: after a
     phase whose large arrays are gone, so that the next phase's arrays do not come on top of them
     (`data recordings`: the signals, once cut into windows)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        return
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -115,16 +115,12 @@ def _strip(obj, path: list, notes: list[dict]) -> None:
         elif isinstance(value, torch.Tensor):
             notes.append({"kind": "tensor", "path": here, "dtype": str(value.dtype).removeprefix("torch.")})
             _set(obj, key, value.detach().cpu().numpy())
-        elif isinstance(value, (list, dict)) or hasattr(value, "__dict__") and not isinstance(value, (np.ndarray, type)):
-            _strip(value, here, notes)
-        elif isinstance(value, tuple):
-            items = list(value)
-            _strip(items, here, notes)
-            _set(obj, key, tuple(items))
+        elif isinstance(value, (list, tuple, dict)) or (hasattr(value, "__dict__") and not isinstance(value, (np.ndarray, type))):
+            _strip(value, here, notes)  # a Pipeline's steps are tuples of (name, estimator): walked, never replaced
 
 
 def _children(obj):
-    if isinstance(obj, list):
+    if isinstance(obj, (list, tuple)):
         return enumerate(obj)
     if isinstance(obj, dict):
         return obj.items()
@@ -132,10 +128,12 @@ def _children(obj):
 
 
 def _get(obj, key):
-    return obj[key] if isinstance(obj, (list, dict)) else getattr(obj, key)
+    return obj[key] if isinstance(obj, (list, tuple, dict)) else getattr(obj, key)
 
 
 def _set(obj, key, value) -> None:
+    if isinstance(obj, tuple):
+        raise HarcnnError("a fitted peer holds a torch tensor directly in a tuple, which harcnn cannot save")
     if isinstance(obj, (list, dict)):
         obj[key] = value
     else:
@@ -143,14 +141,10 @@ def _set(obj, key, value) -> None:
 
 
 def _owner(root, path: list):
-    """The container holding the last step of `path`, and that step (tuples along the way made lists)."""
+    """The container holding the last step of `path`, and that step."""
     obj = root
     for key in path[:-1]:
-        child = _get(obj, key)
-        if isinstance(child, tuple):
-            child = list(child)
-            _set(obj, key, child)
-        obj = child
+        obj = _get(obj, key)
     return obj, path[-1]
 
 
@@ -175,7 +169,7 @@ def _rebuild_hydra(transformer, key: str, note: dict, where: str) -> None:
     with torch.random.fork_rng(devices=[]):
         transformer._fit(np.zeros((1, *note["shape"]), np.float32))
     torch.set_num_threads(threads)
-    if note["seed"] != transformer.random_state or _kernels_sha256(_get(transformer, key)) != note["sha256"]:
+    if _kernels_sha256(_get(transformer, key)) != note["sha256"]:
         raise HarcnnError(
             f"{where}: Hydra's kernels drawn again from seed {note['seed']} differ from those it was fitted with "
             "(another torch version?); refit the model with this one"

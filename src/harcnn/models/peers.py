@@ -178,6 +178,11 @@ class Peer:
         return self.features({**self.hyperparameters(), **hparams}, channels, steps)
 
 
+HYDRA_TYPES = (
+    "aeon.classification.convolution_based._hydra._SparseScaler",
+    "aeon.transformations.collection.convolution_based._hydra.HydraTransformer",
+)  # what a fitted Hydra holds, alone or beside MultiRocket
+
 PEERS = {
     "minirocket": Peer(
         "minirocket",
@@ -197,11 +202,7 @@ PEERS = {
         "aeon.classification.convolution_based:HydraClassifier",
         9,
         lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8,
-        saved_types=(
-            "aeon.classification.convolution_based._hydra.HydraClassifier",
-            "aeon.classification.convolution_based._hydra._SparseScaler",
-            "aeon.transformations.collection.convolution_based._hydra.HydraTransformer",
-        ),
+        saved_types=("aeon.classification.convolution_based._hydra.HydraClassifier", *HYDRA_TYPES),
     ),
     "multirocket-hydra": Peer(
         "multirocket-hydra",
@@ -211,9 +212,8 @@ PEERS = {
         lambda h, c, t: 50_000 + 2 * h["n_kernels"] * h["n_groups"] * 8,  # MultiRocket's 50k features beside Hydra's
         saved_types=(
             "aeon.classification.convolution_based._mr_hydra.MultiRocketHydraClassifier",
-            "aeon.classification.convolution_based._hydra._SparseScaler",
-            "aeon.transformations.collection.convolution_based._hydra.HydraTransformer",
             "aeon.transformations.collection.convolution_based._multirocket.MultiRocket",
+            *HYDRA_TYPES,
         ),
     ),
     "quant": Peer(

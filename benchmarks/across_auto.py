@@ -50,8 +50,10 @@ def run_row(row: str, split_seed: int) -> None:
                 f"{row}: no runs of the recipe in {folder / f'{row}.db'} to take the protocol from; run benchmarks/across.sh first"
             )
         test_folds = recipe[-1].config.get("test_folds", 0)  # the row's protocol, as across.sh ran it
-        config = {"model": "auto", "budget_min": AUTO_BUDGET_MIN, "folds": AUTO_FOLDS, "test_folds": test_folds, "split_seed": split_seed}
+        config = {"model": "auto", "budget_min": AUTO_BUDGET_MIN, "folds": AUTO_FOLDS, "test_folds": test_folds, "split_seed": split_seed,
+                  "candidates": list(auto.candidates())}  # fmt: skip
         key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+        records = {fold: r for fold, r in records.items() if r.get("config_key") == key}  # an earlier procedure's are superseded
         store.set_study("auto", f"harcnn auto, {AUTO_BUDGET_MIN:g}-min budget", None, json.dumps(config), ["auto"])
         done = store.seeds_done("auto", key, dataset.sha256)
         for fold in range(max(1, test_folds)):
@@ -67,7 +69,7 @@ def run_row(row: str, split_seed: int) -> None:
             m = classification_metrics(test.y, predicted, test.classes)
             record, text = auto.report(choice, 60 * AUTO_BUDGET_MIN, refit_s, model.meta_.members, m["accuracy"])
             print(text, flush=True)
-            records[str(fold)] = record
+            records[str(fold)] = {"config_key": key, **record}
             record_path.write_text(json.dumps(records, indent=1) + "\n")
             store.add([
                 Run(

@@ -24,6 +24,7 @@ from scipy import stats
 import harcnn
 from export_runs import load
 from harcnn.data.splits import fold_of
+from harcnn.experiments import auto
 from harcnn.experiments.spec import load_spec
 from harcnn.report.tables import fold_spread, paired_subjects, paired_text, subject_spread
 
@@ -583,8 +584,10 @@ def auto_rows() -> list[tuple["Dataset", str, list, dict]]:
         runs = data.latest("auto")
         suffix = "" if folder == ACROSS else "-" + folder.removeprefix("across-")
         tried = RESULTS / "across-auto" / f"{name}{suffix}.json"
-        if runs and tried.is_file():
-            out.append((data, what, runs, json.loads(tried.read_text())))
+        records = json.loads(tried.read_text()) if runs and tried.is_file() else {}
+        records = {fold: r for fold, r in records.items() if r.get("config_key") == runs[-1].config_key}
+        if records:
+            out.append((data, what, runs, records))
     return out
 
 
@@ -603,6 +606,9 @@ def across_auto() -> str:
             label = f"{record['choice']['name']} x{record['choice']['members']}"
             chosen[label] = chosen.get(label, 0) + 1
         cell = f"{mean:.2f} +/- {spread:.2f} ({len(runs)} folds)" if len(runs) > 1 else f"{mean:.2f} (one run)"
+        offered = {c["name"] for r in tried.values() for c in r["candidates"] + r["skipped"]}
+        if not set(auto.PEERS) <= offered:
+            what += "; auto before 0.12.0, with " + " and ".join(PEER_NAMES[p] for p in auto.PEERS if p in offered) + " only"
         rows.append([what, cell, f"{recipe:.2f}", f"{PEER_NAMES[peer]} {peer_mean:.2f}", signed(mean - peer_mean),
                      paired_text(paired) if paired else "", ", ".join(f"{k} ({v})" if len(tried) > 1 else k for k, v in chosen.items())])  # fmt: skip
     header = ["dataset (protocol)", "auto", "recipe", "best peer", "auto's lead", "by subject", "chosen (folds)"]
@@ -612,22 +618,25 @@ def across_auto() -> str:
 
 @table
 def auto_candidates() -> str:
-    """What `harcnn auto` tried on each row, validation figures only (mean over the row's folds)."""
-    rows = []
-    for _, what, _, tried in auto_rows():
+    """What `harcnn auto` tried on each row, validation figures only (mean over the row's folds): a
+    column a row of the cross-dataset table, a row a candidate."""
+    columns, by_row = [], []
+    for data, _, _, tried in auto_rows():
+        split = data.path.parent.name.removeprefix(ACROSS).removeprefix("-split")
+        columns.append(f"{data.path.name.removesuffix('.runs.json')}{f' (split {split})' if split else ''}")
         by_name: dict[str, list[float]] = {}
         for record in tried.values():
             for c in record["candidates"]:
                 if c["validation_accuracy"] is not None:
                     by_name.setdefault(c["name"], []).append(100 * c["validation_accuracy"])
-        cells = [f"{np.mean(by_name[n]):.2f}" if n in by_name else "-" for n in AUTO_CANDIDATES]
-        rows.append([what, *cells])
-    return markdown(["dataset (protocol)", *AUTO_CANDIDATES], rows, "Validation accuracy % on 3 subject folds of each training split, "
-                    "the mean over the row's test folds; benchmarks/results/across-auto/, written by "
+        by_row.append(by_name)
+    rows = [[f"`{n}`", *(f"{np.mean(b[n]):.2f}" if n in b else "-" for b in by_row)] for n in AUTO_CANDIDATES]
+    return markdown(["candidate", *columns], rows, "Validation accuracy % on 3 subject folds of each training split, "
+                    "the mean over the row's test folds (-: not among that run's candidates); benchmarks/results/across-auto/, written by "
                     "`python benchmarks/across_auto.py DATASET...`.")  # fmt: skip
 
 
-AUTO_CANDIDATES = ("quick", "best", "minirocket", "quick+minirocket", "best+minirocket")
+AUTO_CANDIDATES = (*auto.candidates(), *("+".join(parts) for parts in auto.ensembles(auto.candidates())))
 
 
 def main() -> None:

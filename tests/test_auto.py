@@ -14,13 +14,14 @@ from harcnn.settings import check_settings
 from helpers import cli, fails, named_windows, own_npz
 
 pytest.importorskip("aeon")
+PEER = auto.PEERS[0]  # the one peer of the tiny candidates
 
 
 def tiny_candidates(cnn_only: bool = False) -> dict[str, Config]:
     """A CNN that learns these windows in a second, and (unless `cnn_only`) a small MiniRocket."""
     cnn = Config(model="cnn", hparams={"filters": 8, "dense": 16}, label="cnn", **check_settings(dict(epochs=3, batch_size=16), "test"))
     peer = Config(model="minirocket", hparams={"n_kernels": 168}, label="minirocket", **check_settings({}, "test"))
-    return {"cnn": cnn} if cnn_only else {"cnn": cnn, auto.PEER: peer}
+    return {"cnn": cnn} if cnn_only else {"cnn": cnn, PEER: peer}
 
 
 @pytest.fixture
@@ -51,21 +52,24 @@ def test_temperature_recovers_the_scale_of_calibrated_scores():
 
 
 def test_a_folds_ensemble_is_calibrated_and_weighed_on_the_other_folds_only():
-    """Whatever a member scored on fold 0, the temperatures and weights fold 0 uses stay the same."""
+    """Whatever a member scored on fold 0, the temperatures and weights fold 0 uses stay the same; the
+    CNN is joined with each peer and with both."""
     rng = np.random.default_rng(0)
     y = [rng.integers(0, 3, 20) for _ in range(3)]
-    config = tiny_candidates()
-    scores = {n: [rng.normal(0, 1, (20, 3)) + 2 * np.eye(3)[yf] for yf in y] for n in ("cnn", auto.PEER)}
+    first, second = auto.PEERS
+    config = auto.candidates()
+    scores = {n: [rng.normal(0, 1, (20, 3)) + 2 * np.eye(3)[yf] for yf in y] for n in ("best", first, second)}
     tried = {n: auto.Tried(n, config[n], scores[n], [1.0, 1.0, 1.0]) for n in scores}
     fold_acc = {n: np.array([auto._accuracy(s, yf) for s, yf in zip(scores[n], y)]) for n in scores}
     others = np.array([False, True, True])
-    before = auto._weighed(tried, ("cnn", auto.PEER), fold_acc, y, np.array([20, 20, 20]), others)
-    tried["cnn"].scores[0] = -tried["cnn"].scores[0]
-    fold_acc["cnn"][0] = 0.0
-    assert auto._weighed(tried, ("cnn", auto.PEER), fold_acc, y, np.array([20, 20, 20]), others) == before
+    before = auto._weighed(tried, ("best", first), fold_acc, y, np.array([20, 20, 20]), others)
+    tried["best"].scores[0] = -tried["best"].scores[0]
+    fold_acc["best"][0] = 0.0
+    assert auto._weighed(tried, ("best", first), fold_acc, y, np.array([20, 20, 20]), others) == before
     scored = {s.name: s for s in auto._score(tried, y)}
-    assert scored[f"cnn+{auto.PEER}"].seconds == 6.0 and sum(scored[f"cnn+{auto.PEER}"].weights) == pytest.approx(1)
-    assert not scored[auto.PEER].choosable and scored["cnn"].choosable
+    assert set(scored) == {"best", first, second, f"best+{first}", f"best+{second}", f"best+{first}+{second}"}
+    assert scored[f"best+{first}+{second}"].seconds == 9.0 and sum(scored[f"best+{first}+{second}"].weights) == pytest.approx(1)
+    assert not scored[first].choosable and not scored[second].choosable and scored["best"].choosable
 
 
 @pytest.mark.slow  # two whole runs of `harcnn auto`, MiniRocket's compilation included
@@ -111,7 +115,7 @@ def test_the_budget_stops_what_would_not_fit(tiny, monkeypatch, budget, peer):
     monkeypatch.setattr(auto, "_fold", lambda *args: (fold(*args)[0], 1.0, False))
     choice = auto.choose(windows(), budget_s=budget, echo=lambda line: None)
     found = {s.name: s.status for s in choice.scored} | dict(choice.skipped)
-    assert found["cnn"] == "" and found[auto.PEER].startswith(peer), found
+    assert found["cnn"] == "" and found[PEER].startswith(peer), found
     assert choice.winner.name == "cnn"
 
 
@@ -168,3 +172,21 @@ def test_cnn_only_makes_a_model_every_export_format_holds(tiny, monkeypatch, cap
     assert json.loads((out / "auto.json").read_text())["choice"]["parts"] == ["cnn"]
     code, text = cli(monkeypatch, capsys, "export", out, "--out", tmp_path / "m.onnx")
     assert code == 0 and (tmp_path / "m.onnx").is_file(), text
+
+
+def test_asked_candidates_are_made_of_the_singles_they_name_and_checked_before_training(monkeypatch, capsys, tmp_path):
+    singles = auto.candidates()
+    first, second = auto.PEERS
+    assert list(auto.asked(singles, [f"best+{first}+{second}"])) == ["best", first, second]
+    assert list(auto.asked(singles, ["quick", f"best+{second}"])) == ["quick", "best", second]
+    with pytest.raises(harcnn.HarcnnError, match=f"a peer alone cannot be chosen .*: best\\+{first}"):
+        auto.asked(singles, [first])
+    fails(monkeypatch, capsys, "auto: no candidate 'best+nope'; the candidates: quick, best,", "auto", "--data", str(tmp_path / "absent.npz"),
+          "--out", str(tmp_path / "m"), "--candidate", "best+nope")  # fmt: skip
+
+
+def test_only_the_asked_candidates_can_win(tiny):
+    """Asked for the ensemble only: it wins, and the CNN alone is reported beside it, not chosen."""
+    choice = auto.choose(windows(), budget_s=600, choose_from=[f"cnn+{PEER}"], echo=lambda line: None)
+    assert choice.winner.name == f"cnn+{PEER}"
+    assert {s.name: s.status for s in choice.scored}["cnn"] == "not among the candidates asked for"

@@ -38,6 +38,26 @@ def test_a_model_with_a_peer_predicts_the_weighted_mean_and_loads_the_same(joine
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
+def test_a_model_with_two_peers_saves_each_and_loads_the_same(joined, tmp_path):
+    """Two peers beside the population (as auto's three-part ensembles): a file each, the weighted mean
+    of all three, the same after loading."""
+    import copy
+
+    X, clf, cnn_only, minirocket_only, _ = joined
+    clf = copy.deepcopy(clf)
+    y = named_windows(n=90, t=32)[1]  # the fixture's
+    hydra = PEERS["hydra"].fit(TORCH_PEERS["hydra"], X, np.unique(y, return_inverse=True)[1], seed=1)
+    minirocket = clf.peers_[0]
+    clf.with_peers(
+        [("minirocket", {"n_kernels": 168}, 0, minirocket), ("hydra", TORCH_PEERS["hydra"], 1, hydra)], [2, 1, 1], [1.0, 0.5, 2.0]
+    )
+    expected = 0.5 * cnn_only + 0.25 * minirocket_only + 0.25 * PEERS["hydra"].calibrated(hydra, X, 3, 2.0)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-6)
+    folder = clf.save(tmp_path / "two")
+    assert (folder / "peer-0.skops").is_file() and (folder / "peer-1.skops").is_file()
+    np.testing.assert_allclose(harcnn.load(folder).predict_proba(X), expected, atol=1e-6)
+
+
 def test_a_peer_file_that_is_not_the_one_saved_is_refused(joined, tmp_path):
     import shutil
 
@@ -125,6 +145,19 @@ def test_a_peer_holding_torch_tensors_saves_without_pickle_and_predicts_the_same
     loaded = peer_files.loads(peer, data, "peer-0.skops")
     assert torch.get_num_threads() == threads and torch.equal(torch.random.get_rng_state(), state)  # drawing Hydra again changes neither
     np.testing.assert_array_equal(peer.scores(loaded, X, 3), before)
+
+
+@pytest.mark.parametrize("name", ["minirocket", "hydra", pytest.param("multirocket-hydra", marks=pytest.mark.slow), "quant"])
+def test_a_peers_scores_pick_what_it_predicts_and_are_graded(name):
+    """An ensemble calibrates a peer's scores: a ridge's decision values (read from aeon's fitted
+    pipeline, or rebuilt as MultiRocket-Hydra's `predict` builds them), not its one-hot probabilities."""
+    X, y, _ = named_windows(n=60, t=32)
+    peer = PEERS[name]
+    ids = np.unique(y, return_inverse=True)[1]
+    fitted = peer.fit({"n_kernels": 168} if name == "minirocket" else TORCH_PEERS[name], X[1::2], ids[1::2], seed=3)
+    scores = peer.scores(fitted, X[::2], 3)  # windows it did not see: QUANT's trees are one-hot on their own
+    np.testing.assert_array_equal(scores.argmax(1), fitted.predict(X[::2].astype(np.float32)))
+    assert np.unique(scores).size > 2 * 3  # one-hot probabilities' logs take two values
 
 
 def test_hydra_kernels_that_draw_differently_from_their_seed_are_refused():

@@ -288,6 +288,12 @@ def auto(
     cnn_only: Annotated[
         bool, typer.Option("--cnn-only", help="CNNs only, no peer: a model every export format (ONNX, Core ML, LiteRT) holds.")
     ] = False,
+    candidate: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="Choose only among these (repeat it; e.g. best+multirocket-hydra alone: that ensemble, weighed on the training subjects)."
+        ),
+    ] = None,
     cache: Annotated[
         Path, typer.Option(help="Folder keeping each fold's class scores, so that the same command resumes after an interruption.")
     ] = Path("results/auto"),
@@ -300,10 +306,14 @@ def auto(
     from harcnn.outputs import check_output_folder
 
     ESTIMATOR["budget"].check(budget, "harcnn auto --budget")
+    if candidate:
+        chooser.asked(chooser.candidates(cnn_only), candidate)
     check_output_folder(out)
     ds = dataset(data, fetch_if_missing=True)
     typer.echo(f"choosing on {len(ds.train)} training windows of {len(set(ds.train.subject.tolist()))} subjects, within {budget:g} min")
-    model, choice, refit_s = chooser.run(ds.train, budget, folds=folds, cnn_only=cnn_only, cache=cache / ds.sha256[:16], echo=typer.echo)
+    model, choice, refit_s = chooser.run(
+        ds.train, budget, folds=folds, cnn_only=cnn_only, choose_from=candidate or None, cache=cache / ds.sha256[:16], echo=typer.echo
+    )
     accuracy = evaluate(model, ds.test)["accuracy"] if len(ds.test) else None
     record, text = chooser.report(choice, 60 * budget, refit_s, model.meta_.members, accuracy)
     model.with_meta(

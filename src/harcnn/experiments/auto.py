@@ -1,10 +1,10 @@
 """`harcnn auto`: the best model for a dataset within a time budget, chosen on training subjects only.
 
-The candidates, cheapest first: the fast preset and the recommended recipe (`presets`), MiniRocket,
-and each preset joined with MiniRocket as a heterogeneous ensemble. Every single model is
-cross-validated on `folds` subject-grouped folds of the training windows, one seed a fold, and its
-out-of-fold class scores kept (a CNN's log-probabilities, MiniRocket's ridge decision values: its
-own probabilities are one-hot). An ensemble is scored from its members' out-of-fold scores at no
+The candidates, cheapest first: the fast preset and the recommended recipe (`presets`), the peers
+(`PEERS`: MiniRocket, MultiRocket-Hydra), and each preset joined with each peer and with both as a
+heterogeneous ensemble. Every single model is cross-validated on `folds` subject-grouped folds of
+the training windows, one seed a fold, and its out-of-fold class scores kept (a CNN's
+log-probabilities, a peer's ridge decision values: its own probabilities are one-hot). An ensemble is scored from its members' out-of-fold scores at no
 further cost: each member's scores become probabilities at a temperature fitted to the out-of-fold
 windows (Guo et al., "On calibration of modern neural networks", ICML 2017), and the members are
 weighted as CAWPE weighs (Large, Lines and Bagnall, "A probabilistic classifier ensemble weighting
@@ -14,7 +14,7 @@ calibrates or weighs the models that predict it. The winner (the best pooled out
 within `TIE` of it) is refitted on every training window, with as many CNN members as the budget has
 left (up to `MAX_MEMBERS`), and the caller scores it once on the test split: nothing here reads it.
 
-MiniRocket alone is tried and reported beside the others, but a model must hold a CNN population,
+A peer alone is tried and reported beside the others, but a model must hold a CNN population,
 which every harcnn command (predict, stream, evaluate) runs; a peer rides along in an ensemble.
 
 The budget covers the cross-validation and the refit. A candidate is tried while the time spent,
@@ -25,8 +25,9 @@ are kept in `cache` (when given): the same call resumes where an interrupted one
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
@@ -42,7 +43,7 @@ from harcnn.experiments.spec import Config, load_spec
 from harcnn.models.peers import softmax
 from harcnn.settings import check_settings
 
-PEER = "minirocket"  # the peer tried alone and beside each preset (saveable: `models.peer_files`)
+PEERS = ("minirocket", "multirocket-hydra")  # tried alone and beside each preset, cheapest first (saveable: `models.peer_files`)
 EXPONENT = 4  # CAWPE's: a member's weight is its cross-validated accuracy to this power
 MAX_MEMBERS = 5  # CNN members of the refit, budget allowing
 TIE = 0.001  # pooled validation accuracies closer than this are a tie, won by the cheaper candidate
@@ -51,11 +52,24 @@ REFIT_SEED = 1000  # the refit's seeds never repeat the folds' (seeds 0 .. folds
 
 def candidates(cnn_only: bool = False) -> dict[str, Config]:
     """The single models auto tries, cheapest first: the presets, then (unless `cnn_only`: a model
-    every export format holds) the peer with aeon's defaults."""
+    every export format holds) the peers with aeon's defaults."""
     singles = {name: replace(load_spec(presets.path(name)).configs[0], label=name) for name in presets.PRESETS}
     if not cnn_only:
-        singles[PEER] = Config(model=PEER, hparams={}, label=PEER, **check_settings({}, "auto"))
+        singles |= {peer: Config(model=peer, hparams={}, label=peer, **check_settings({}, "auto")) for peer in PEERS}
     return singles
+
+
+def asked(singles: dict[str, Config], names: Collection[str]) -> dict[str, Config]:
+    """The single models that candidates `names` (singles or ensembles, named as auto names them) are
+    made of. A name auto does not know, or a peer alone, is refused before anything trains."""
+    known = [*singles, *("+".join(parts) for parts in ensembles(singles))]
+    for name in names:
+        if name not in known:
+            raise HarcnnError(f"auto: no candidate {name!r}; the candidates: {', '.join(known)}")
+        if name in singles and not _alone(singles[name]):
+            raise HarcnnError(f"auto: a peer alone cannot be chosen (a harcnn model holds a CNN); join it to a preset: best+{name}")
+    parts = {part for name in names for part in name.split("+")}
+    return {name: config for name, config in singles.items() if name in parts}
 
 
 @dataclass
@@ -108,10 +122,12 @@ def choose(
     *,
     folds: int = AUTO_FOLDS,
     singles: dict[str, Config] | None = None,
+    choose_from: Collection[str] | None = None,
     cache: Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> Choice:
-    """Cross-validate the candidates on `train`'s subjects within `budget_s` and rank them."""
+    """Cross-validate the candidates on `train`'s subjects within `budget_s` and rank them; with
+    `choose_from`, only those may win (the others made of the same models are reported beside)."""
     start = perf_counter()
     singles = candidates() if singles is None else singles
     check_folds(train, folds)
@@ -142,6 +158,10 @@ def choose(
                 break
     y = [validation.y for _, validation in splits]
     scored = _score(tried, y)
+    if choose_from is not None:
+        scored = [
+            s if s.name in choose_from or not s.choosable else replace(s, status="not among the candidates asked for") for s in scored
+        ]
     ranked = sorted(scored, key=lambda s: (not s.choosable, -round(np.nan_to_num(s.accuracy, nan=-1) / TIE), s.seconds))
     if not ranked or not ranked[0].choosable:
         raise HarcnnError(
@@ -226,35 +246,37 @@ def temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
-    """Every single model cross-validated on all folds, and every ensemble of a CNN with the peer."""
+    """Every single model cross-validated on all folds, and every ensemble of a CNN with one or more peers."""
     done = {n: t for n, t in tried.items() if t.done}
     fold_acc = {n: np.array([_accuracy(p, yf) for p, yf in zip(t.scores, y)]) for n, t in done.items()}
     sizes = np.array([len(yf) for yf in y])
-    every = np.ones(len(y), bool)
     out = []
     for name, t in done.items():
         status = "" if _alone(t.config) else "a peer alone: a harcnn model holds a CNN"
         out.append(Scored(name, (name,), tuple(fold_acc[name]), _pooled(fold_acc[name], sizes), float(sum(t.seconds)), status=status))
-    for name, t in done.items():
-        if not _alone(t.config) or PEER not in done:
-            continue
-        parts = (name, PEER)
-        accs = []
-        for f in range(len(y)):
-            others = np.arange(len(y)) != f  # no window calibrates or weighs the models that predict it
-            proba = sum(w * softmax(done[p].scores[f] / T) for p, w, T in zip(parts, *_weighed(done, parts, fold_acc, y, sizes, others)))
-            accs.append(_accuracy(proba, y[f]))
-        weights, temperatures = _weighed(done, parts, fold_acc, y, sizes, every)
-        out.append(
-            Scored(
-                f"{name}+{PEER}", parts, tuple(accs), _pooled(np.array(accs), sizes), float(sum(sum(done[p].seconds) for p in parts)),
-                weights=weights, temperatures=temperatures,
-            )
-        )  # fmt: skip
+    out += [_ensemble(done, parts, fold_acc, y, sizes) for parts in ensembles({n: t.config for n, t in done.items()})]
     for name, t in tried.items():
         if not t.done:
             out.append(Scored(name, (name,), (), float("nan"), float(sum(t.seconds)), status=t.status))
     return out
+
+
+def ensembles(singles: dict[str, Config]) -> list[tuple[str, ...]]:
+    """The parts of every ensemble of `singles`: each CNN joined with each peer, and with every set of them."""
+    cnns, peers = [n for n, c in singles.items() if _alone(c)], [n for n, c in singles.items() if not _alone(c)]
+    return [(cnn, *joined) for cnn in cnns for k in range(1, len(peers) + 1) for joined in itertools.combinations(peers, k)]
+
+
+def _ensemble(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray) -> Scored:
+    """The parts' out-of-fold scores combined: each fold's by temperatures and weights from the other folds."""
+    accs = []
+    for f in range(len(y)):
+        others = np.arange(len(y)) != f  # no window calibrates or weighs the models that predict it
+        proba = sum(w * softmax(done[p].scores[f] / T) for p, w, T in zip(parts, *_weighed(done, parts, fold_acc, y, sizes, others)))
+        accs.append(_accuracy(proba, y[f]))
+    weights, temperatures = _weighed(done, parts, fold_acc, y, sizes, np.ones(len(y), bool))
+    seconds = float(sum(sum(done[p].seconds) for p in parts))
+    return Scored("+".join(parts), parts, tuple(accs), _pooled(np.array(accs), sizes), seconds, weights=weights, temperatures=temperatures)
 
 
 def _weighed(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray, folds: np.ndarray):
@@ -307,19 +329,23 @@ def run(
     *,
     folds: int = AUTO_FOLDS,
     cnn_only: bool = False,
+    choose_from: Collection[str] | None = None,
     singles: dict[str, Config] | None = None,
     cache: Path | None = None,
     echo: Callable[[str], None] = print,
 ):
     """Choose within `budget_min` minutes and refit the winner: `(model, choice, refit seconds)`.
-    `cnn_only`: no peer, so that the model exports to every format."""
+    `cnn_only`: no peer, so that the model exports to every format. `choose_from`: only these
+    candidates (`best+multirocket-hydra` alone: that ensemble, weighed on the training subjects)."""
     from harcnn.estimator import ESTIMATOR
 
     budget_min = ESTIMATOR["budget"].check(budget_min, "auto")
     check_folds(train, folds)
     start = perf_counter()
     singles = candidates(cnn_only) if singles is None else singles
-    choice = choose(train, 60 * budget_min, folds=folds, singles=singles, cache=cache, echo=echo)
+    if choose_from is not None:
+        singles = asked(singles, choose_from)
+    choice = choose(train, 60 * budget_min, folds=folds, singles=singles, choose_from=choose_from, cache=cache, echo=echo)
     t0 = perf_counter()
     echo(f"refitting {choice.winner.name} on all {len(train)} training windows")
     model = refit(choice, train, 60 * budget_min - (t0 - start), singles)
@@ -339,13 +365,13 @@ def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_a
     ]
     if choice.resumed:
         lines.append(f"  ({choice.resumed} folds read from the cache of an earlier run: their time is not counted)")
-    lines += ["", f"candidates, by accuracy on {choice.folds} subject folds of the training split:"]
+    lines += ["", f"candidates, by accuracy on {choice.folds} subject folds of the training split (* chosen):"]
     width = max(len(s.name) for s in choice.scored)
     lines.append(f"  {'':<{width}} {'valid.':>7}  {'train s':>7}  by fold")
     for s in choice.scored:
         figure = f"{100 * s.accuracy:6.2f}%" if s.fold_accuracy else "      -"
         folds = " ".join(f"{100 * a:.1f}" for a in s.fold_accuracy)
-        lines.append(f"  {s.name:<{width}} {figure}  {s.seconds:7.0f}  {folds or '-'}{'  <- chosen' if s is w else ''}")
+        lines.append(f"{'*' if s is w else ' '} {s.name:<{width}} {figure}  {s.seconds:7.0f}  {folds or '-'}")
         if s.status:
             lines.append(f"  {'':<{width}} ({s.status})")
     for name, why in choice.skipped:

@@ -61,6 +61,20 @@ def quant_features(h: dict, channels: int, steps: int) -> int:
     return channels * 4 * per_representation
 
 
+def pipeline_decision(attribute: str):
+    """The decision values of a classifier whose fitted pipeline (its transform, scaling and ridge)
+    is held in `attribute`."""
+    return lambda model, X: getattr(model, attribute).decision_function(X)
+
+
+def multirocket_hydra_decision(model, X: np.ndarray) -> np.ndarray:
+    """MultiRocket-Hydra's ridge decision values: its two transforms, each scaled, side by side, as its
+    `predict` builds them (aeon 1.6); `tests/test_peers.py` checks that they pick what `predict` picks."""
+    hydra = model._scale_hydra.transform(model._transform_hydra.transform(X))
+    multirocket = model._scale_multirocket.transform(model._transform_multirocket.transform(X))
+    return model.classifier.decision_function(np.concatenate((hydra, multirocket), axis=1))
+
+
 @dataclass(frozen=True)
 class Peer:
     """An aeon classifier in the registry: fitted one seed at a time, never as a population."""
@@ -71,6 +85,7 @@ class Peer:
     min_length: int  # the shortest window its kernels fit
     features: object  # (hyperparameters, channels, steps) -> the length of a window's transform (for the memory estimate)
     saved_types: tuple[str, ...] = ()  # the classes its file may hold beside scikit-learn's and numpy's (`peer_files`); none: not saveable
+    decision: object = None  # (fitted, float32 windows) -> its ridge's decision values, where it ends in a ridge
     population = False
 
     def hyperparameters(self) -> dict[str, object]:
@@ -150,14 +165,12 @@ class Peer:
         proba[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X.astype(np.float32))
         return proba
 
-    @staticmethod
-    def scores(model, X: np.ndarray, n_classes: int) -> np.ndarray:
-        """Class scores to calibrate (`calibrated`): a ridge's decision values where aeon's classifier has
-        no probabilities of its own (MiniRocket's are one-hot: they would drown any partner in an
-        ensemble), else the log of its probabilities. Classes absent from training score far below the rest."""
-        pipeline, estimator = getattr(model, "pipeline_", None), getattr(model, "estimator_", None)
-        if pipeline is not None and not hasattr(estimator, "predict_proba") and hasattr(pipeline, "decision_function"):
-            given = np.asarray(pipeline.decision_function(X.astype(np.float32)), np.float64)
+    def scores(self, model, X: np.ndarray, n_classes: int) -> np.ndarray:
+        """Class scores to calibrate (`calibrated`): a ridge's decision values where aeon's classifier ends
+        in one (its probabilities are then one-hot: they would drown any partner in an ensemble), else
+        the log of its probabilities. Classes absent from training score far below the rest."""
+        if self.decision is not None:
+            given = np.asarray(self.decision(model, X.astype(np.float32)), np.float64)
             given = np.stack([-given, given], 1) if given.ndim == 1 else given
         else:
             given = np.log(np.clip(model.predict_proba(X.astype(np.float32)), 1e-12, None))
@@ -194,6 +207,7 @@ PEERS = {
             "aeon.classification.convolution_based._minirocket.MiniRocketClassifier",
             "aeon.transformations.collection.convolution_based._minirocket.MiniRocket",
         ),
+        decision=pipeline_decision("pipeline_"),
     ),  # fmt: skip
     # Hydra: two counts per kernel, group and dilation (about 8 dilations at these window lengths)
     "hydra": Peer(
@@ -203,6 +217,7 @@ PEERS = {
         9,
         lambda h, c, t: 2 * h["n_kernels"] * h["n_groups"] * 8,
         saved_types=("aeon.classification.convolution_based._hydra.HydraClassifier", *HYDRA_TYPES),
+        decision=pipeline_decision("clf_"),
     ),
     "multirocket-hydra": Peer(
         "multirocket-hydra",
@@ -215,6 +230,7 @@ PEERS = {
             "aeon.transformations.collection.convolution_based._multirocket.MultiRocket",
             *HYDRA_TYPES,
         ),
+        decision=multirocket_hydra_decision,
     ),
     "quant": Peer(
         "quant",

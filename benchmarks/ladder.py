@@ -6,8 +6,8 @@ the wall time of one fit on the 7,352 training windows (auto's: its whole run), 
 
     python benchmarks/ladder.py --out benchmarks/results/ladder.json --plot docs/ladder.png
 
-Each point is written to `--out` as it ends; a rerun skips the points already there (`--redo` does them
-again), so an interrupted ladder resumes. The plot (accuracy against time, log scale) is drawn from
+Each point is written to `--out` as it ends, with the harcnn version that ran it; a rerun skips the
+points already there (`--redo` does them again; `--only` names some), so an interrupted ladder resumes. The plot (accuracy against time, log scale) is drawn from
 that file alone: `--plot-only`.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import harcnn
 from common import DEFAULT_ZIP, write_record
 from harcnn import presets
 from harcnn.choices import AUTO_BUDGET_MIN
@@ -122,7 +123,7 @@ def main() -> None:
             points[name] = {
                 "what": what, "seeds": list(seeds), "accuracy": accuracy.round(6).tolist(), "accuracy_mean": float(accuracy.mean()),
                 "accuracy_std": float(accuracy.std(ddof=1)) if len(accuracy) > 1 else 0.0,
-                "wall_s": float(np.mean([w for _, w, _ in runs])), **runs[0][2],
+                "wall_s": float(np.mean([w for _, w, _ in runs])), "harcnn": harcnn.__version__, **runs[0][2],
             }  # fmt: skip
             print(f"{name}: {100 * accuracy.mean():.2f} % in {points[name]['wall_s']:.1f} s", flush=True)
             base = points.get("minirocket", {}).get("wall_s")

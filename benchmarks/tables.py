@@ -160,6 +160,11 @@ class Dataset:
         return runs
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """A version's order: 0.9.0 before 0.10.0."""
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
 def mean_and_spread(runs: list) -> tuple[float, float]:
     """The mean over runs; with several seeds a fold, the std across the folds' means, else across runs."""
     folds = fold_spread(runs)
@@ -179,7 +184,7 @@ def best_peer(data: Dataset) -> tuple[str, float] | None:
 
 def across_source(datasets: list[Dataset]) -> str:
     folders = sorted({relative(d.path.parent) + "/" for d in datasets})
-    versions = sorted(set().union(*(d.versions for d in datasets)))
+    versions = sorted(set().union(*(d.versions for d in datasets)), key=version_key)
     return (f"harcnn {', '.join(versions)} (0.7.0: the version string before 0.8.0's release); "
             f"`<dataset>.runs.json` in {', '.join(folders)}, written by {ACROSS_COMMAND}.")  # fmt: skip
 
@@ -245,7 +250,7 @@ def headline() -> str:
     for data in datasets[1:]:
         leads.append(round(mean_and_spread(data.latest("best"))[0] - best_peer(data)[1], 2))
     ahead, level, behind = sum(x > 0 for x in leads), sum(x == 0 for x in leads), sum(x < 0 for x in leads)
-    across_version = ", ".join(sorted(set().union(*(d.versions for d in datasets))))
+    across_version = ", ".join(sorted(set().union(*(d.versions for d in datasets)), key=version_key))
     if uci.latest("best")[0].config_key == load_spec(ROOT / "experiments" / "best.toml").configs[0].key:
         across_version = f"{harcnn.__version__}'s `best.toml`, runs recorded by {across_version}"
     rows = [
@@ -573,7 +578,11 @@ def ladder() -> str:
         chose = f"; chose {p['choice']['name']}, {p['choice']['members']} CNN members" if "choice" in p else ""
         rows.append([f"`{name}`", p["what"] + chose, str(len(accuracy)), figure, f"{p['wall_s']:.0f}", f"{p['wall_s'] / base:.2f}"])
     header = ["point", "what", "seeds", "test accuracy %", "training s", "x MiniRocket's fit"]
-    return markdown(header, rows, f"{r['machine']}, harcnn {r['harcnn']}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")
+    by_version: dict[str, list[str]] = {}
+    for name, p in r["points"].items():
+        by_version.setdefault(p["harcnn"], []).append(f"`{name}`")
+    versions = "; ".join(f"harcnn {v}: {', '.join(names)}" for v, names in sorted(by_version.items(), key=lambda item: version_key(item[0])))
+    return markdown(header, rows, f"{r['machine']}; {versions}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")
 
 
 def auto_rows() -> list[tuple["Dataset", str, list, dict]]:

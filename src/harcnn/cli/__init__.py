@@ -283,7 +283,7 @@ def train(
 def auto(
     out: Annotated[Path, typer.Option(help="Model folder to write (with auto.txt and auto.json: what was tried, its cost, why).")],
     data: DataOpt = None,
-    budget: Annotated[float, typer.Option(help="Minutes to spend choosing and refitting (UCI HAR took 8 on 2 cores).")] = AUTO_BUDGET_MIN,
+    budget: Annotated[float, typer.Option(help="Minutes to spend choosing and refitting (UCI HAR took 20 on 2 cores).")] = AUTO_BUDGET_MIN,
     folds: Annotated[int, typer.Option(help="Subject-grouped cross-validation folds of the training split.")] = AUTO_FOLDS,
     cnn_only: Annotated[
         bool, typer.Option("--cnn-only", help="CNNs only, no peer: a model every export format (ONNX, Core ML, LiteRT) holds.")

@@ -4,15 +4,16 @@ The candidates, cheapest first: the fast preset and the recommended recipe (`pre
 (`PEERS`: MiniRocket, MultiRocket-Hydra), and each preset joined with each peer and with both as a
 heterogeneous ensemble. Every single model is cross-validated on `folds` subject-grouped folds of
 the training windows, one seed a fold, and its out-of-fold class scores kept (a CNN's
-log-probabilities, a peer's ridge decision values: its own probabilities are one-hot). An ensemble is scored from its members' out-of-fold scores at no
-further cost: each member's scores become probabilities at a temperature fitted to the out-of-fold
-windows (Guo et al., "On calibration of modern neural networks", ICML 2017), and the members are
-weighted as CAWPE weighs (Large, Lines and Bagnall, "A probabilistic classifier ensemble weighting
-scheme based on cross-validated accuracy estimates", DMKD 2019: a member's accuracy to the fourth
-power); a fold's temperatures and weights are taken from the other folds only, so that no window
-calibrates or weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one
-within `TIE` of it) is refitted on every training window, with as many CNN members as the budget has
-left (up to `MAX_MEMBERS`), and the caller scores it once on the test split: nothing here reads it.
+log-probabilities, a peer's ridge decision values: its own probabilities are one-hot). An ensemble
+is scored from its members' out-of-fold scores at no further cost: each member's scores become
+probabilities at a temperature fitted to the out-of-fold windows (Guo et al., "On calibration of
+modern neural networks", ICML 2017), and the members are weighted as CAWPE weighs (Large, Lines and
+Bagnall, "A probabilistic classifier ensemble weighting scheme based on cross-validated accuracy
+estimates", DMKD 2019: a member's accuracy to the fourth power); a fold's temperatures and weights
+are taken from the other folds only, so that no window calibrates or weighs the models that predict
+it. The winner (the best pooled out-of-fold accuracy; a cheaper one within `TIE` of it) is refitted
+on every training window, with as many CNN members as the budget has left (up to `MAX_MEMBERS`), and
+the caller scores it once on the test split: nothing here reads it.
 
 A peer alone is tried and reported beside the others, but a model must hold a CNN population,
 which every harcnn command (predict, stream, evaluate) runs; a peer rides along in an ensemble.

@@ -581,7 +581,9 @@ def ladder() -> str:
     by_version: dict[str, list[str]] = {}
     for name, p in r["points"].items():
         by_version.setdefault(p["harcnn"], []).append(f"`{name}`")
-    versions = "; ".join(f"harcnn {v}: {', '.join(names)}" for v, names in sorted(by_version.items(), key=lambda item: version_key(item[0])))
+    versions = "; ".join(
+        f"harcnn {v}: {', '.join(names)}" for v, names in sorted(by_version.items(), key=lambda item: version_key(item[0]))
+    )
     return markdown(header, rows, f"{r['machine']}; {versions}; benchmarks/results/ladder.json, written by {LADDER_COMMAND}.")
 
 

@@ -7,8 +7,8 @@ the wall time of one fit on the 7,352 training windows (auto's: its whole run), 
     python benchmarks/ladder.py --out benchmarks/results/ladder.json --plot docs/ladder.png
 
 Each point is written to `--out` as it ends, with the harcnn version that ran it; a rerun skips the
-points already there (`--redo` does them again; `--only` names some), so an interrupted ladder resumes. The plot (accuracy against time, log scale) is drawn from
-that file alone: `--plot-only`.
+points already there (`--redo` does them again; `--only` names some), so an interrupted ladder
+resumes. The plot (accuracy against time, log scale) is drawn from that file alone: `--plot-only`.
 """
 
 import argparse

@@ -647,7 +647,7 @@ def auto_candidates() -> str:
                     "`python benchmarks/across_auto.py DATASET...`.")  # fmt: skip
 
 
-AUTO_CANDIDATES = (*auto.candidates(), *("+".join(parts) for parts in auto.ensembles(auto.candidates())))
+AUTO_CANDIDATES = tuple(auto.named(auto.candidates()))
 
 
 def main() -> None:

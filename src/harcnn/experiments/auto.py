@@ -63,13 +63,13 @@ def candidates(cnn_only: bool = False) -> dict[str, Config]:
 def asked(singles: dict[str, Config], names: Collection[str]) -> dict[str, Config]:
     """The single models that candidates `names` (singles or ensembles, named as auto names them) are
     made of. A name auto does not know, or a peer alone, is refused before anything trains."""
-    known = [*singles, *("+".join(parts) for parts in ensembles(singles))]
+    known = named(singles)
     for name in names:
         if name not in known:
             raise HarcnnError(f"auto: no candidate {name!r}; the candidates: {', '.join(known)}")
         if name in singles and not _alone(singles[name]):
             raise HarcnnError(f"auto: a peer alone cannot be chosen (a harcnn model holds a CNN); join it to a preset: best+{name}")
-    parts = {part for name in names for part in name.split("+")}
+    parts = {part for name in names for part in known[name]}
     return {name: config for name, config in singles.items() if name in parts}
 
 
@@ -268,6 +268,15 @@ def ensembles(singles: dict[str, Config]) -> list[tuple[str, ...]]:
     return [(cnn, *joined) for cnn in cnns for k in range(1, len(peers) + 1) for joined in itertools.combinations(peers, k)]
 
 
+def named(singles: dict[str, Config]) -> dict[str, tuple[str, ...]]:
+    """Every candidate made of `singles`, by the name auto reports it under."""
+    return {_name(parts): parts for parts in [(name,) for name in singles] + ensembles(singles)}
+
+
+def _name(parts: tuple[str, ...]) -> str:
+    return "+".join(parts)
+
+
 def _ensemble(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray) -> Scored:
     """The parts' out-of-fold scores combined: each fold's by temperatures and weights from the other folds."""
     accs = []
@@ -277,7 +286,7 @@ def _ensemble(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y:
         accs.append(_accuracy(proba, y[f]))
     weights, temperatures = _weighed(done, parts, fold_acc, y, sizes, np.ones(len(y), bool))
     seconds = float(sum(sum(done[p].seconds) for p in parts))
-    return Scored("+".join(parts), parts, tuple(accs), _pooled(np.array(accs), sizes), seconds, weights=weights, temperatures=temperatures)
+    return Scored(_name(parts), parts, tuple(accs), _pooled(np.array(accs), sizes), seconds, weights=weights, temperatures=temperatures)
 
 
 def _weighed(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray, folds: np.ndarray):

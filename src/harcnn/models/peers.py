@@ -69,7 +69,7 @@ def pipeline_decision(attribute: str):
 
 def multirocket_hydra_decision(model, X: np.ndarray) -> np.ndarray:
     """MultiRocket-Hydra's ridge decision values: its two transforms, each scaled, side by side, as its
-    `predict` builds them (aeon 1.6); `tests/test_peers.py` checks that they pick what `predict` picks."""
+    `predict` builds them (aeon 1.6); `tests/test_peer_files.py` checks that they pick what `predict` picks."""
     hydra = model._scale_hydra.transform(model._transform_hydra.transform(X))
     multirocket = model._scale_multirocket.transform(model._transform_multirocket.transform(X))
     return model.classifier.decision_function(np.concatenate((hydra, multirocket), axis=1))

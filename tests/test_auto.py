@@ -44,13 +44,6 @@ def test_the_presets_in_the_package_are_the_specs_in_experiments():
         assert (Path("experiments") / f"{name}.toml").resolve() == presets.path(name).resolve()
 
 
-def test_temperature_recovers_the_scale_of_calibrated_scores():
-    rng = np.random.default_rng(0)
-    logits = rng.normal(0, 2, (4000, 4))
-    y = np.array([rng.choice(4, p=p) for p in auto.softmax(logits)])
-    assert auto.temperature(3 * logits, y) == pytest.approx(3, rel=0.1)
-
-
 def test_a_folds_ensemble_is_calibrated_and_weighed_on_the_other_folds_only():
     """Whatever a member scored on fold 0, the temperatures and weights fold 0 uses stay the same; the
     CNN is joined with each peer and with both."""

@@ -32,3 +32,11 @@ def test_a_peer_beside_a_cnn_in_one_study(tiny_zip, tmp_path, peer):
     assert next(r for r in rocket if r.seed == 0).accuracy > 2 / 6
     report = runner.invoke(app, ["report", "--data", str(tiny_zip), "--results", str(results)], catch_exceptions=False)
     assert report.exit_code == 0, report.output
+
+
+def test_the_peers_names_in_choices_are_the_registered_peers():
+    """`choices.PEER_NAMES` (what `join` takes, importable before torch) names the registry's peers, in its order."""
+    from harcnn.choices import PEER_NAMES
+    from harcnn.models import PEERS
+
+    assert PEER_NAMES == tuple(PEERS)

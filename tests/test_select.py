@@ -105,6 +105,14 @@ def test_select_needs_validation_subjects(tmp_path, tiny_zip):
         select(load_spec(path), load_dataset(str(tiny_zip)), store, tmp_path / "ck", progress=False)
 
 
+def test_select_refuses_a_joined_cnn(tmp_path, tiny_zip):
+    """Its parts are weighed on the validation subjects selection would score it on."""
+    path = tmp_path / "joined.toml"
+    path.write_text(GRID.replace("validation_subjects = 1\n", 'validation_subjects = 1\njoin = ["minirocket"]\n'))
+    with Store(tmp_path / "s.db") as store, pytest.raises(HarcnnError, match="join .* weighs its parts on the validation subjects"):
+        select(load_spec(path), load_dataset(str(tiny_zip)), store, tmp_path / "ck", progress=False)
+
+
 @pytest.mark.slow
 def test_select_command(spec, tiny_zip, tmp_path):
     result = CliRunner().invoke(app, ["select", str(spec.path), "--data", str(tiny_zip), "--results", str(tmp_path / "r"), "--no-progress"])

@@ -12,5 +12,6 @@ EXPORT_FORMATS = tuple(EXPORT_SUFFIXES)
 QUANTIZATIONS = ("int8",)
 TABLE_FORMATS = ("text", "csv", "json", "md")  # how `harcnn report` prints a study's table
 TRACKERS = ("mlflow", "tensorboard")  # tools `harcnn runs export` writes a store's runs to
+PEER_NAMES = ("minirocket", "hydra", "multirocket-hydra", "quant")  # the aeon peers, as `models.peers.PEERS` registers them
 AUTO_BUDGET_MIN = 30.0  # `harcnn auto`'s default budget, a ceiling: UCI HAR's choice and refit took 19.5 min on 2 cores (0.12.0)
 AUTO_FOLDS = 3  # subject-grouped folds `harcnn auto` cross-validates on

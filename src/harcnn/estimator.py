@@ -123,6 +123,8 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             raise HarcnnError(f"{where}: model: {e}") from None
         entry.check_saveable(where)
         settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
+        for peer in settings["join"]:
+            models.get(peer).check_available()
         if settings["test_folds"]:
             raise HarcnnError(
                 f"{where}: test_folds: holding test folds out is a study's protocol (harcnn run); one model trains on all the "
@@ -174,17 +176,20 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         With a fitted `teacher` (say a 5-member ensemble) every member fits the teacher's mean class
         probabilities of the training windows instead of their labels, with the same recipe
         (distillation, Hinton et al. 2015, at temperature 1): one model that predicts at a member's cost."""
-        from harcnn.train.fit import fit_population  # training code only where training happens: inference imports none
+        from harcnn.data.splits import fold_of
+        from harcnn.train.fit import fit_population, split  # training code only where training happens: inference imports none
 
         settings, hparams, seeds = self.checked_params()
         if self.model == AUTO:
             return self._fit_auto(train, validation, teacher)
         if teacher is not None:
             _check_teacher(teacher, train)
-        fitted = fit_population(
-            self.model, hparams, settings, train, seeds, validation=validation, on_epoch=self._report,
-            teacher=teacher and teacher.predict_proba,
-        )  # fmt: skip
+        for peer in settings["join"]:
+            models.get(peer).check_input(train.n_channels, len(train.classes), train.seq_len, {})
+        data = split(
+            settings, train, fold_of(seeds[0], settings["cv_folds"]), validation=validation, teacher=teacher and teacher.predict_proba
+        )
+        fitted = fit_population(self.model, hparams, settings, data, seeds, on_epoch=self._report)
         self.history_ = fitted.history
         taught = (
             {"teacher": {"model": teacher.meta_.model, "members": teacher.meta_.members, "seeds": list(teacher.meta_.seeds)}}
@@ -197,7 +202,23 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             training={**settings, "wall_s": round(fitted.wall_s, 2), **taught}, pipeline=_pipeline_of(train),
             harcnn_version=harcnn.__version__, torch_version=torch.__version__,
         ))  # fmt: skip
+        if settings["join"]:
+            self._join(settings["join"], data, seeds[0])
         return self
+
+    def _join(self, names: tuple[str, ...], data, seed: int) -> None:
+        """Peers `names` (aeon's defaults) fitted from `seed` on the windows the population trained on,
+        as given, then every part calibrated and weighted on the held-out subjects (`models.joined`)."""
+        from harcnn.models import joined
+
+        peers = joined.fit_peers([(name, {}) for name in names], data.given_train.X, data.given_train.y, seed, torch.get_num_threads())
+        X = data.given_validation.X
+        parts = [self._member_logits(X).numpy(), *joined.peer_scores(peers, X, len(self.classes_))]
+        weights, temperatures = joined.weigh(parts, data.validation.y)
+        self.with_peers(peers, list(weights), list(temperatures))
+        if self.verbose:
+            shares = ", ".join(f"{name} {100 * w:.0f} %" for name, w in zip((self.model, *names), weights))
+            print(f"joined: {shares} (weighed on {len(np.unique(data.validation.subject))} held-out subjects)", flush=True)
 
     def _fit_auto(self, train: WindowSet, validation: WindowSet | None, teacher: HARClassifier | None) -> HARClassifier:
         """`harcnn auto` on the training windows (`groups` are the subjects it folds): the chosen model

@@ -15,20 +15,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from harcnn.choices import PEER_NAMES
 from harcnn.errors import HarcnnError
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: `kind` is int, float, bool or str; numbers lie in [low, high] (`high_open`:
-    high itself excluded; `low_open`: low excluded); text is one of `choices`; `skip` is a value
-    refused inside the range (cv_folds = 1 is not a cross-validation)."""
+    """One setting: `kind` is int, float, bool, str or tuple; numbers lie in [low, high] (`high_open`:
+    high itself excluded; `low_open`: low excluded); text is one of `choices`, a tuple some of them,
+    each once; `skip` is a value refused inside the range (cv_folds = 1 is not a cross-validation)."""
 
     name: str
     kind: type
     default: object
     doc: str
-    group: str  # "recipe": how a member trains; "data": what it trains and validates on; "estimator": HARClassifier's own
+    group: str  # "recipe": how a member trains; "data": what it trains and validates on; "ensemble": what joins it; "estimator": HARClassifier's own
     low: float | None = None
     high: float | None = None
     low_open: bool = False
@@ -42,6 +43,8 @@ class Setting:
         """The allowed values, in words (for errors and the README)."""
         if self.kind is bool:
             return "true or false"
+        if self.kind is tuple:
+            return f"a list of {', '.join(repr(c) for c in self.choices)}, each once"
         if self.choices:
             return " or ".join(repr(c) for c in self.choices)
         if self.kind is int:
@@ -62,6 +65,10 @@ class Setting:
             if not isinstance(value, str) or value not in self.choices:
                 raise fail
             return str(value)
+        if self.kind is tuple:
+            if not isinstance(value, list | tuple) or any(v not in self.choices for v in value) or len(set(value)) < len(value):
+                raise fail
+            return tuple(str(v) for v in value)
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise fail
         if self.kind is int:
@@ -142,6 +149,16 @@ SETTINGS: dict[str, Setting] = {
         ),
         _unit("time_warp", "augmentation: smooth random speed changes, N(1, time_warp) at four knots"),
         _unit("mixup", "augmentation: Beta(mixup, mixup) blends of window pairs and their labels", high=100.0),
+        Setting(
+            "join",
+            tuple,
+            (),
+            "peers joined to the CNN as a heterogeneous ensemble: each fitted on the same training windows, then every part "
+            "calibrated and weighted on the held-out training subjects (needs validation_subjects or cv_folds)",
+            "ensemble",
+            choices=PEER_NAMES,
+            keyed_at_default=False,
+        ),
         Setting("standardize", bool, False, "standardise each channel with the training windows' mean and std", "data"),
         Setting(
             "validation_subjects", int, 0, "training subjects held out for validation curves and selection", "data", low=0, high=10_000
@@ -207,6 +224,11 @@ def check_settings(values: dict, where: str) -> dict:
             f"{where}: early_stopping: it watches the validation loss, so hold training subjects out (validation_subjects or cv_folds); "
             "the test split is never watched"
         )
+    if out["join"] and not (out["validation_subjects"] or out["cv_folds"]):
+        raise HarcnnError(
+            f"{where}: join: the peers and the CNN are weighted on held-out training subjects, so hold some out "
+            "(validation_subjects or cv_folds); the test split is never read"
+        )
     if out["cv_folds"] and out["test_folds"]:
         raise HarcnnError(f"{where}: test_folds: cross-validation inside test folds is not supported; hold validation_subjects out instead")
     return out
@@ -214,6 +236,8 @@ def check_settings(values: dict, where: str) -> dict:
 
 def _toml(value: object) -> str:
     """A default as a spec writes it."""
+    if isinstance(value, tuple):
+        return f"[{', '.join(map(_toml, value))}]"
     return (
         str(value).lower()
         if isinstance(value, bool)

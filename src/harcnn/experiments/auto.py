@@ -6,12 +6,10 @@ heterogeneous ensemble. Every single model is cross-validated on `folds` subject
 the training windows, one seed a fold, and its out-of-fold class scores kept (a CNN's
 log-probabilities, a peer's ridge decision values: its own probabilities are one-hot). An ensemble
 is scored from its members' out-of-fold scores at no further cost: each member's scores become
-probabilities at a temperature fitted to the out-of-fold windows (Guo et al., "On calibration of
-modern neural networks", ICML 2017), and the members are weighted as CAWPE weighs (Large, Lines and
-Bagnall, "A probabilistic classifier ensemble weighting scheme based on cross-validated accuracy
-estimates", DMKD 2019: a member's accuracy to the fourth power); a fold's temperatures and weights
-are taken from the other folds only, so that no window calibrates or weighs the models that predict
-it. The winner (the best pooled out-of-fold accuracy; a cheaper one within `TIE` of it) is refitted
+probabilities at a temperature fitted to the out-of-fold windows, and the members are weighted as
+CAWPE weighs (a member's accuracy to the fourth power), as the `join` setting does (`models.joined`);
+a fold's temperatures and weights are taken from the other folds only, so that no window calibrates
+or weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one within `TIE` of it) is refitted
 on every training window, with as many CNN members as the budget has left (up to `MAX_MEMBERS`), and
 the caller scores it once on the test split: nothing here reads it.
 
@@ -41,11 +39,11 @@ from harcnn.data.splits import hold_out_fold
 from harcnn.data.windows import WindowSet
 from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config, load_spec
+from harcnn.models import joined
 from harcnn.models.peers import softmax
 from harcnn.settings import check_settings
 
 PEERS = ("minirocket", "multirocket-hydra")  # tried alone and beside each preset, cheapest first (saveable: `models.peer_files`)
-EXPONENT = 4  # CAWPE's: a member's weight is its cross-validated accuracy to this power
 MAX_MEMBERS = 5  # CNN members of the refit, budget allowing
 TIE = 0.001  # pooled validation accuracies closer than this are a tie, won by the cheaper candidate
 REFIT_SEED = 1000  # the refit's seeds never repeat the folds' (seeds 0 .. folds - 1)
@@ -234,18 +232,6 @@ def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     return float((scores.argmax(1) == y).mean())
 
 
-def temperature(scores: np.ndarray, y: np.ndarray) -> float:
-    """The temperature T at which softmax(scores / T) gives windows `y` the least log loss."""
-    from scipy.optimize import minimize_scalar
-
-    def loss(log_t: float) -> float:
-        z = scores / np.exp(log_t)
-        z = z - z.max(1, keepdims=True)
-        return float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]))
-
-    return float(np.exp(minimize_scalar(loss, bounds=(-6.0, 6.0), method="bounded").x))
-
-
 def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
     """Every single model cross-validated on all folds, and every ensemble of a CNN with one or more peers."""
     done = {n: t for n, t in tried.items() if t.done}
@@ -265,7 +251,7 @@ def _score(tried: dict[str, Tried], y: list[np.ndarray]) -> list[Scored]:
 def ensembles(singles: dict[str, Config]) -> list[tuple[str, ...]]:
     """The parts of every ensemble of `singles`: each CNN joined with each peer, and with every set of them."""
     cnns, peers = [n for n, c in singles.items() if _alone(c)], [n for n, c in singles.items() if not _alone(c)]
-    return [(cnn, *joined) for cnn in cnns for k in range(1, len(peers) + 1) for joined in itertools.combinations(peers, k)]
+    return [(cnn, *others) for cnn in cnns for k in range(1, len(peers) + 1) for others in itertools.combinations(peers, k)]
 
 
 def named(singles: dict[str, Config]) -> dict[str, tuple[str, ...]]:
@@ -291,10 +277,9 @@ def _ensemble(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y:
 
 def _weighed(done: dict[str, Tried], parts: tuple[str, ...], fold_acc: dict, y: list, sizes: np.ndarray, folds: np.ndarray):
     """The parts' weights (CAWPE, normalised) and temperatures, from the folds `folds` only."""
-    weights = np.array([_pooled(fold_acc[p][folds], sizes[folds]) ** EXPONENT for p in parts])
     ys = np.concatenate([yf for yf, use in zip(y, folds) if use])
-    temperatures = [temperature(np.concatenate([s for s, use in zip(done[p].scores, folds) if use]), ys) for p in parts]
-    return tuple(float(w) for w in weights / weights.sum()), tuple(temperatures)
+    temperatures = [joined.temperature(np.concatenate([s for s, use in zip(done[p].scores, folds) if use]), ys) for p in parts]
+    return joined.cawpe([_pooled(fold_acc[p][folds], sizes[folds]) for p in parts]), tuple(temperatures)
 
 
 def _pooled(fold_accuracy: np.ndarray, sizes: np.ndarray) -> float:
@@ -318,17 +303,9 @@ def refit(choice: Choice, train: WindowSet, budget_left_s: float, singles: dict[
     if peers:
         import torch
 
-        fitted = []
-        for p in peers:
-            config = singles[p]
-            fitted.append(
-                (
-                    config.model,
-                    config.hparams,
-                    REFIT_SEED,
-                    models.get(config.model).fit(config.hparams, train.X, train.y, REFIT_SEED, torch.get_num_threads()),
-                )
-            )
+        fitted = joined.fit_peers(
+            [(singles[p].model, singles[p].hparams) for p in peers], train.X, train.y, REFIT_SEED, torch.get_num_threads()
+        )
         model.with_peers(fitted, list(winner.weights), list(winner.temperatures))
     return model
 
@@ -390,7 +367,7 @@ def report(choice: Choice, budget_s: float, refit_s: float, members: int, test_a
         "",
         f"why: the best validation accuracy (ties within {100 * TIE:.1f} points: the cheaper).",
         "An ensemble's members are calibrated (a temperature each) and weighted by",
-        f"accuracy to the power {EXPONENT} (CAWPE), each fold's from the other folds.",
+        f"accuracy to the power {joined.EXPONENT} (CAWPE), each fold's from the other folds.",
     ]
     record = {
         "choice": {"name": w.name, "parts": list(w.parts), "weights": list(w.weights), "temperatures": list(w.temperatures), "members": members},

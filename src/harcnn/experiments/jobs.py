@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +33,10 @@ MEMORY_BUDGET = 4 << 30  # bytes a population may use; larger ones train in chun
 
 @dataclass(frozen=True)
 class Prepared(Split):
-    """A configuration's `Split` and its test windows, after the same transform."""
+    """A configuration's `Split` and its test windows, after the same transform and as given."""
 
     test: WindowSet
+    given_test: WindowSet | None = field(default=None, kw_only=True)
 
 
 def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
@@ -43,7 +44,10 @@ def prepare(config: Config, dataset: Dataset, seed: int = 0) -> Prepared:
     fold, its test fold), standardised on what trains."""
     train, test = split_test_fold(dataset, config.test_folds, config.test_fold(seed), config.split_seed)
     s = split(config.settings, train, config.fold(seed))
-    return Prepared(s.train, s.validation, s.transform, s.transform(test) if s.transform else test)
+    return Prepared(
+        s.train, s.validation, s.transform, s.transform(test) if s.transform else test,
+        given_train=s.given_train, given_validation=s.given_validation, given_test=test,
+    )  # fmt: skip
 
 
 def member_bytes(config: Config, data: WindowSet) -> int:
@@ -79,6 +83,9 @@ def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None
     for config in spec.configs:
         try:
             member_bytes(config, train)
+            for peer in map(models.get, config.join):  # joined peers: installed, and taking these windows
+                peer.check_available()
+                peer.check_input(train.n_channels, len(train.classes), train.seq_len, {})
         except (HarcnnError, ValueError) as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None
 
@@ -125,16 +132,17 @@ def run_job(job: Job, dataset: Dataset, checkpoints: Path, on_epoch: Callable[[i
     if sets[job.scored[0]] is None:
         raise HarcnnError(f"configuration [{job.config.label}] holds no subjects out to be scored on")
     config = job.config
-    X = np.concatenate([sets[s].X for s in job.scored])
+    given = {"test": prepared.given_test, "validation": prepared.given_validation}
     proba, curves, wall = train_and_predict(
         config.model,
         config.hparams,
         config.settings,
         prepared,
         job.seeds,
-        X,
+        np.concatenate([sets[s].X for s in job.scored]),
         on_epoch=on_epoch,
         checkpoint=checkpoints / job.checkpoint_name,
+        given=np.concatenate([given[s].X for s in job.scored]),
     )
     runs, start = [], 0
     for name in job.scored:

@@ -82,6 +82,12 @@ def select(
     missing = [c.label for c in spec.configs if not c.validates]
     if missing:
         raise HarcnnError(f"{spec.path}: selection needs validation_subjects or cv_folds (configuration [{missing[0]}] has neither)")
+    joined = [c.label for c in spec.configs if c.join]
+    if joined:
+        raise HarcnnError(
+            f"{spec.path}: join (configuration [{joined[0]}]) weighs its parts on the validation subjects, which selection scores "
+            "on; select the CNN without join, then run the winner with join"
+        )
     folded = [c.label for c in spec.configs if c.test_folds]
     if folded:
         raise HarcnnError(

@@ -211,6 +211,11 @@ def parse_spec(raw: dict, path: Path, repeats_override: int | None = None) -> Sp
             except HarcnnError as e:
                 raise fail(where, str(e)) from None
         settings = check_settings(settings, f"{path}: grid" if set(point) & set(SETTINGS) else str(path))
+        if settings["join"]:
+            try:
+                models.get(m).check_joinable()
+            except HarcnnError as e:
+                raise fail("join", str(e)) from None
         label = ", ".join(f"{k}={_show(v)}" for k, v in point.items()) or name
         configs.append(Config(model=m, hparams=params, label=label, **settings))
     labels = [c.label for c in configs]

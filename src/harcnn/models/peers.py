@@ -130,6 +130,9 @@ class Peer:
             "compare it in a study (harcnn run)"
         )
 
+    def check_joinable(self) -> None:
+        raise HarcnnError(f"peers join a CNN (the join setting); model {self.name!r} is a peer itself")
+
     def check_available(self) -> None:
         """Refuse, with the line that installs it, where aeon is missing."""
         require("aeon", f"the {self.name} peer")

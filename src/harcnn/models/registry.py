@@ -98,6 +98,9 @@ class Network:
     def check_available(self) -> None:
         """A network needs nothing beyond harcnn's own dependencies."""
 
+    def check_joinable(self) -> None:
+        """Peers join a network (the `join` setting): nothing to refuse."""
+
     def fit_predict_proba(self, hparams: dict, request: FitRequest) -> tuple[np.ndarray, list[dict]]:
         """Every seed trained as one population by the request's trainer; each member's probabilities
         (or with `request.scores` log-probabilities) of `request.X` `(R, n, classes)` and its learning curves."""

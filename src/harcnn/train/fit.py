@@ -16,7 +16,7 @@ from harcnn import models
 from harcnn.data.splits import fold_of, hold_out_fold, hold_out_subjects
 from harcnn.data.transforms import Standardize
 from harcnn.data.windows import WindowSet
-from harcnn.models import FitRequest, build
+from harcnn.models import FitRequest, build, joined
 from harcnn.models.layers import PopulationModel
 from harcnn.train.population import History, train_population
 from harcnn.train.recipe import Recipe
@@ -26,13 +26,16 @@ Teacher = Callable[[np.ndarray], np.ndarray]  # raw windows (n, c, t) -> class p
 
 @dataclass(frozen=True)
 class Split:
-    """What a population trains and validates on, after its standardisation (fitted on `train`), and
-    a teacher's class probabilities of the training windows where one teaches (distillation)."""
+    """What a population trains and validates on, after its standardisation (fitted on `train`), a
+    teacher's class probabilities of the training windows where one teaches (distillation), and both
+    sets as they were given (what joined peers read: `models.joined`)."""
 
     train: WindowSet
     validation: WindowSet | None
     transform: Standardize | None
     soft_targets: np.ndarray | None = field(default=None, kw_only=True)  # keyword-only: subclasses add fields
+    given_train: WindowSet | None = field(default=None, kw_only=True)
+    given_validation: WindowSet | None = field(default=None, kw_only=True)
 
 
 def split(
@@ -47,9 +50,10 @@ def split(
         train, validation = hold_out_fold(train, settings["cv_folds"], fold, settings["split_seed"])
     soft = None if teacher is None else teacher(train.X)
     transform = Standardize.fit(train) if settings["standardize"] else None
+    given = {"soft_targets": soft, "given_train": train, "given_validation": validation}
     if transform is None:
-        return Split(train, validation, None, soft_targets=soft)
-    return Split(transform(train), validation and transform(validation), transform, soft_targets=soft)
+        return Split(train, validation, None, **given)
+    return Split(transform(train), validation and transform(validation), transform, **given)
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,16 @@ def train_and_predict(
     on_epoch: Callable[[int, int], None] | None = None,
     checkpoint: Path | None = None,
     scores: bool = False,
+    given: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[dict], float]:
     """Train `seeds` of any registered model on `data` and give every member's class probabilities
     (`scores`: class scores to calibrate, `FitRequest.scores`) for windows `X` `(R, n, classes)`, its
     curves, and the wall time per member. The registry's entry decides how its seeds fit (a CNN's as
-    one population, trained here; a peer's one at a time)."""
+    one population, trained here; a peer's one at a time). With `join`, each member is joined with
+    peers (`models.joined`), which read `given`: windows `X` as given, before standardisation."""
+    join = settings["join"]
+    if join and scores:
+        raise ValueError("a joined CNN gives probabilities, already calibrated: ask for no scores")
     train = trainer(settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint)
     validation = None if data.validation is None else (data.validation.X, data.validation.y)
     request = FitRequest(
@@ -131,12 +140,29 @@ def train_and_predict(
         data.train.y,
         len(data.train.classes),
         seeds,
-        X,
+        np.concatenate([data.validation.X, X]) if join else X,  # a joined CNN is weighed on the validation windows
         validation=validation,
         threads=torch.get_num_threads(),
         train_population=train,
-        scores=scores,
+        scores=scores or bool(join),  # a joined CNN's are calibrated
     )
     t0 = time.perf_counter()
     proba, curves = models.get(model).fit_predict_proba(hparams, request)
+    if join:
+        proba = _joined(join, data, seeds, proba, X if given is None else given)
     return proba, curves, (time.perf_counter() - t0) / len(seeds)
+
+
+def _joined(names: tuple[str, ...], data: Split, seeds: list[int], cnn_scores: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Each member joined with peers `names` (aeon's defaults) fitted from its seed on the training
+    windows as given, every part weighed on the validation windows (`models.joined`): member r's
+    ensemble probabilities of windows `X` (as given) `(R, n, classes)`, from its CNN scores
+    `cnn_scores[r]` of the validation windows and then of `X`."""
+    n_val, n_classes = len(data.validation), len(data.train.classes)
+    out = []
+    for r, seed in enumerate(seeds):
+        peers = joined.fit_peers([(name, {}) for name in names], data.given_train.X, data.given_train.y, seed, torch.get_num_threads())
+        parts = [cnn_scores[r : r + 1, :n_val], *joined.peer_scores(peers, data.given_validation.X, n_classes)]
+        weights, temperatures = joined.weigh(parts, data.validation.y)
+        out.append(joined.combine([cnn_scores[r : r + 1, n_val:], *joined.peer_scores(peers, X, n_classes)], weights, temperatures))
+    return np.stack(out)

@@ -207,14 +207,14 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _join(self, names: tuple[str, ...], data, seed: int) -> None:
-        """Peers `names` (aeon's defaults) fitted from `seed` on the windows the population trained on,
-        as given, then every part calibrated and weighted on the held-out subjects (`models.joined`)."""
+        """Peers `names` (aeon's defaults) fitted from `seed` on the windows the population trained on
+        (`data`, a `train.fit.Split`), as given, then every part calibrated and weighted on the
+        held-out subjects (`models.joined`)."""
         from harcnn.models import joined
 
-        peers = joined.fit_peers([(name, {}) for name in names], data.given_train.X, data.given_train.y, seed, torch.get_num_threads())
-        X = data.given_validation.X
-        parts = [self._member_logits(X).numpy(), *joined.peer_scores(peers, X, len(self.classes_))]
-        weights, temperatures = joined.weigh(parts, data.validation.y)
+        held_out = (data.given_validation.X, data.given_validation.y)
+        cnn = self._member_logits(held_out[0]).numpy()
+        peers, weights, temperatures = joined.fit_and_weigh(names, (data.given_train.X, data.given_train.y), held_out, cnn, seed)
         self.with_peers(peers, list(weights), list(temperatures))
         if self.verbose:
             shares = ", ".join(f"{name} {100 * w:.0f} %" for name, w in zip((self.model, *names), weights))

@@ -58,3 +58,16 @@ def fit_peers(peers: list[tuple[str, dict]], X: np.ndarray, y: np.ndarray, seed:
 def peer_scores(peers: list[tuple[str, dict, int, object]], X: np.ndarray, n_classes: int) -> list[np.ndarray]:
     """Each fitted peer's class scores of windows `X` as given, `(1, n, classes)`."""
     return [PEERS[name].scores(fitted, X, n_classes)[None] for name, _, _, fitted in peers]
+
+
+def fit_and_weigh(
+    names: tuple[str, ...], fit: tuple[np.ndarray, np.ndarray], held_out: tuple[np.ndarray, np.ndarray], cnn_scores: np.ndarray, seed: int
+) -> tuple[list[tuple[str, dict, int, object]], tuple[float, ...], tuple[float, ...]]:
+    """Peers `names` (aeon's defaults) fitted from `seed` on windows and labels `fit` (as given), then
+    the parts weighed on `held_out` windows and labels: the CNN, by its scores of those windows
+    `cnn_scores` `(members, n, classes)`, first. The fitted peers, the weights and the temperatures."""
+    import torch
+
+    peers = fit_peers([(name, {}) for name in names], *fit, seed, torch.get_num_threads())
+    weights, temperatures = weigh([cnn_scores, *peer_scores(peers, held_out[0], cnn_scores.shape[-1])], held_out[1])
+    return peers, weights, temperatures

@@ -154,15 +154,13 @@ def train_and_predict(
 
 
 def _joined(names: tuple[str, ...], data: Split, seeds: list[int], cnn_scores: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Each member joined with peers `names` (aeon's defaults) fitted from its seed on the training
-    windows as given, every part weighed on the validation windows (`models.joined`): member r's
-    ensemble probabilities of windows `X` (as given) `(R, n, classes)`, from its CNN scores
-    `cnn_scores[r]` of the validation windows and then of `X`."""
+    """Each member joined with peers `names` fitted from its seed, weighed on the validation windows
+    (`models.joined`): member r's ensemble probabilities of windows `X` (as given) `(R, n, classes)`,
+    from its CNN scores `cnn_scores[r]` of the validation windows and then of `X`."""
     n_val, n_classes = len(data.validation), len(data.train.classes)
+    fit, held_out = (data.given_train.X, data.given_train.y), (data.given_validation.X, data.given_validation.y)
     out = []
     for r, seed in enumerate(seeds):
-        peers = joined.fit_peers([(name, {}) for name in names], data.given_train.X, data.given_train.y, seed, torch.get_num_threads())
-        parts = [cnn_scores[r : r + 1, :n_val], *joined.peer_scores(peers, data.given_validation.X, n_classes)]
-        weights, temperatures = joined.weigh(parts, data.validation.y)
+        peers, weights, temperatures = joined.fit_and_weigh(names, fit, held_out, cnn_scores[r : r + 1, :n_val], seed)
         out.append(joined.combine([cnn_scores[r : r + 1, n_val:], *joined.peer_scores(peers, X, n_classes)], weights, temperatures))
     return np.stack(out)

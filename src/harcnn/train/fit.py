@@ -131,8 +131,8 @@ def train_and_predict(
     one population, trained here; a peer's one at a time). With `join`, each member is joined with
     peers (`models.joined`), which read `given`: windows `X` as given, before standardisation."""
     join = settings["join"]
-    if join and scores:
-        raise ValueError("a joined CNN gives probabilities, already calibrated: ask for no scores")
+    if join and (scores or given is None):
+        raise ValueError("a joined CNN's peers read windows as given: pass `given`; its probabilities are calibrated: no `scores`")
     train = trainer(settings, data, seeds, on_epoch=on_epoch and (lambda e, h: on_epoch(e, h.epochs)), checkpoint=checkpoint)
     validation = None if data.validation is None else (data.validation.X, data.validation.y)
     request = FitRequest(
@@ -149,7 +149,7 @@ def train_and_predict(
     t0 = time.perf_counter()
     proba, curves = models.get(model).fit_predict_proba(hparams, request)
     if join:
-        proba = _joined(join, data, seeds, proba, X if given is None else given)
+        proba = _joined(join, data, seeds, proba, given)
     return proba, curves, (time.perf_counter() - t0) / len(seeds)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.12.0"
+__version__ = "0.13.0"
 
 _EXPORTS = {
     "HARClassifier": ("harcnn.estimator", "HARClassifier"),

@@ -75,7 +75,9 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
     `harcnn.settings` (with the defaults declared there) and the model's hyperparameters. They are
     checked by `fit`, as a spec's are, never by `__init__` or `set_params` (scikit-learn's rule).
     `validation_subjects=k` holds k subjects of `groups` (drawn with `split_seed`) out of training, for the
-    validation curves in `history_`; the rest train. The input windows' channel names can be given
+    validation curves in `history_`; the rest train. With `join=["minirocket", ...]` aeon peers join
+    the population, calibrated and weighted on those subjects (`models.joined`; `with_peers` joins
+    peers fitted elsewhere). The input windows' channel names can be given
     to `fit` (`channels=`); a model trained with `fit_windows` on windows cut from recordings keeps
     their `Pipeline`, which `harcnn predict` applies to new recordings.
     """

@@ -11,6 +11,7 @@ its ensembles with the same functions, on its folds."""
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from harcnn.models.peers import PEERS, softmax
 
@@ -66,8 +67,6 @@ def fit_and_weigh(
     """Peers `names` (aeon's defaults) fitted from `seed` on windows and labels `fit` (as given), then
     the parts weighed on `held_out` windows and labels: the CNN, by its scores of those windows
     `cnn_scores` `(members, n, classes)`, first. The fitted peers, the weights and the temperatures."""
-    import torch
-
     peers = fit_peers([(name, {}) for name in names], *fit, seed, torch.get_num_threads())
     weights, temperatures = weigh([cnn_scores, *peer_scores(peers, held_out[0], cnn_scores.shape[-1])], held_out[1])
     return peers, weights, temperatures

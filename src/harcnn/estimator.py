@@ -32,6 +32,7 @@ from harcnn.choices import AUTO_BUDGET_MIN, LAYOUTS
 from harcnn.data.pipeline import UCI_HAR, Pipeline
 from harcnn.data.windows import WindowSet, channels_first, first_nonfinite
 from harcnn.errors import HarcnnError, HarcnnWarning
+from harcnn.models import joined
 from harcnn.models.inference import default_device, predict_logits
 from harcnn.models.layers import PopulationModel
 from harcnn.saved import ModelMeta, load_model, save_model
@@ -125,8 +126,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             raise HarcnnError(f"{where}: model: {e}") from None
         entry.check_saveable(where)
         settings = check_settings({k: getattr(self, k) for k in SETTINGS}, where)
-        for peer in settings["join"]:
-            models.get(peer).check_available()
+        joined.check(settings["join"])
         if settings["test_folds"]:
             raise HarcnnError(
                 f"{where}: test_folds: holding test folds out is a study's protocol (harcnn run); one model trains on all the "
@@ -186,8 +186,7 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
             return self._fit_auto(train, validation, teacher)
         if teacher is not None:
             _check_teacher(teacher, train)
-        for peer in settings["join"]:
-            models.get(peer).check_input(train.n_channels, len(train.classes), train.seq_len, {})
+        joined.check(settings["join"], (train.n_channels, len(train.classes), train.seq_len))
         data = split(
             settings, train, fold_of(seeds[0], settings["cv_folds"]), validation=validation, teacher=teacher and teacher.predict_proba
         )
@@ -212,8 +211,6 @@ class HARClassifier(ClassifierMixin, BaseEstimator):
         """Peers `names` (aeon's defaults) fitted from `seed` on the windows the population trained on
         (`data`, a `train.fit.Split`), as given, then every part calibrated and weighted on the
         held-out subjects (`models.joined`)."""
-        from harcnn.models import joined
-
         held_out = (data.given_validation.X, data.given_validation.y)
         cnn = self._member_logits(held_out[0]).numpy()
         peers, weights, temperatures = joined.fit_and_weigh(names, (data.given_train.X, data.given_train.y), held_out, cnn, seed)

@@ -9,9 +9,9 @@ is scored from its members' out-of-fold scores at no further cost: each member's
 probabilities at a temperature fitted to the out-of-fold windows, and the members are weighted as
 CAWPE weighs (a member's accuracy to the fourth power), as the `join` setting does (`models.joined`);
 a fold's temperatures and weights are taken from the other folds only, so that no window calibrates
-or weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper one within `TIE` of it) is refitted
-on every training window, with as many CNN members as the budget has left (up to `MAX_MEMBERS`), and
-the caller scores it once on the test split: nothing here reads it.
+or weighs the models that predict it. The winner (the best pooled out-of-fold accuracy; a cheaper
+one within `TIE` of it) is refitted on every training window, with as many CNN members as the budget
+has left (up to `MAX_MEMBERS`), and the caller scores it once on the test split: nothing here reads it.
 
 A peer alone is tried and reported beside the others, but a model must hold a CNN population,
 which every harcnn command (predict, stream, evaluate) runs; a peer rides along in an ensemble.

@@ -23,6 +23,7 @@ from harcnn.errors import HarcnnError
 from harcnn.experiments.spec import Config, Spec
 from harcnn.experiments.store import Run
 from harcnn.metrics import classification_metrics, per_subject
+from harcnn.models import joined
 from harcnn.names import safe_filename
 from harcnn.resources import check_fits
 from harcnn.train.augment import Augmenter
@@ -83,9 +84,7 @@ def check_against_data(spec: Spec, train: WindowSet, subjects: int | None = None
     for config in spec.configs:
         try:
             member_bytes(config, train)
-            for peer in map(models.get, config.join):  # joined peers: installed, and taking these windows
-                peer.check_available()
-                peer.check_input(train.n_channels, len(train.classes), train.seq_len, {})
+            joined.check(config.join, (train.n_channels, len(train.classes), train.seq_len))
         except (HarcnnError, ValueError) as e:
             raise HarcnnError(f"{spec.path}: configuration [{config.label}]: {e}") from None
 

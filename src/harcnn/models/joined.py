@@ -51,6 +51,15 @@ def combine(parts: list[np.ndarray], weights: tuple[float, ...], temperatures: t
     return sum(w * softmax(s / t).mean(0) for s, w, t in zip(parts, weights, temperatures))
 
 
+def check(names: tuple[str, ...], shape: tuple[int, int, int] | None = None) -> None:
+    """Refuse, before anything trains, joined peers that are not installed and, given the windows'
+    `shape` (channels, classes, steps), windows too short for their kernels."""
+    for name in names:
+        PEERS[name].check_available()
+        if shape is not None:
+            PEERS[name].check_input(*shape, {})
+
+
 def fit_peers(peers: list[tuple[str, dict]], X: np.ndarray, y: np.ndarray, seed: int, threads: int) -> list[tuple[str, dict, int, object]]:
     """Peers `(name, hparams)` fitted on windows `X` as given: `(name, hparams, seed, fitted)`."""
     return [(name, hparams, seed, PEERS[name].fit(hparams, X, y, seed, threads)) for name, hparams in peers]

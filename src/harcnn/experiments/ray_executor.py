@@ -61,8 +61,17 @@ def nodes_not_seeing(ray, probe: Path, token: str) -> list[str]:
     nodes = [node for node in ray.nodes() if node["Alive"] and node["Resources"].get("CPU", 0) > 0]
     sees = ray.remote(num_cpus=0)(_sees)
     pinned = [NodeAffinitySchedulingStrategy(node["NodeID"], soft=False) for node in nodes]
-    answers = ray.get([sees.options(scheduling_strategy=on).remote(str(probe), token) for on in pinned], timeout=REACH_TIMEOUT_S)
-    return [f"{host} ({node['NodeManagerAddress']})" for node, (host, seen) in zip(nodes, answers) if not seen]
+    asked = [sees.options(scheduling_strategy=on).remote(str(probe), token) for on in pinned]
+    ray.wait(asked, num_returns=len(asked), timeout=REACH_TIMEOUT_S)
+    blind = []
+    for node, answer in zip(nodes, asked):
+        try:
+            host, seen = ray.get(answer, timeout=0)
+        except ray.exceptions.TaskUnschedulableError:  # the node left the cluster since it was listed: it runs no job
+            continue
+        if not seen:
+            blind.append(f"{host} ({node['NodeManagerAddress']})")
+    return blind
 
 
 def check_checkpoints_reachable(ray, checkpoints: Path) -> None:
